@@ -1,0 +1,30 @@
+/** Parsing of command-line values: each bad value is a one-line error naming its flag. */
+import { InvalidArgumentError } from 'commander';
+
+export function number(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`'${value}' is not a finite number.`);
+  return v;
+}
+
+export function integer(value: string): number {
+  const v = number(value);
+  if (!Number.isInteger(v)) throw new InvalidArgumentError(`'${value}' is not an integer.`);
+  return v;
+}
+
+export function positiveInteger(value: string): number {
+  const v = integer(value);
+  if (v < 1) throw new InvalidArgumentError(`'${value}' must be at least 1.`);
+  return v;
+}
+
+export function nonNegativeInteger(value: string): number {
+  const v = integer(value);
+  if (v < 0) throw new InvalidArgumentError(`'${value}' must not be negative.`);
+  return v;
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,387 @@
+/**
+ * The homogeneous feed-forward network of spec §1:
+ *   h_0 = x,  z_l = W_l h_{l−1},  h_l = σ(z_l)  (l < L),  H(x; W) = z_L.
+ *
+ * All weights live in one flat Float64Array (layer after layer, each row-major
+ * k_l × k_{l−1}), so gradient descent, norms and snapshots are single loops
+ * over one vector. Layers are views into it.
+ *
+ * One per-sample kernel (`pass`) does forward and backward for every purpose:
+ * loss + gradient, NCF correlation + gradient, prediction, and recording the
+ * back-propagated residual that Neuron Pursuit needs.
+ */
+import { type Matrix, zeros } from '../linalg/matrix.js';
+import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
+
+export const MODEL_FORMAT = 'neuron-pursuit-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface NetworkJSON {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  activation: ActivationSpec;
+  /** [d, k_1, …, k_{L−1}, m] */
+  widths: number[];
+  /** Layer l (1-based) at index l − 1, row-major k_l × k_{l−1}. */
+  layers: number[][];
+}
+
+/** Per hidden layer l = 1..L−1: P_l (rows h_{l−1}(x_i)) and G_l (rows J_{l+1}(x_i)ᵀ r_i). */
+export interface BackpropagatedResidual {
+  inputs: Matrix[];
+  residuals: Matrix[];
+}
+
+const enum Mode {
+  Loss,
+  Correlation,
+  Predict,
+}
+
+interface PassOptions {
+  mode: Mode;
+  grad?: Float64Array;
+  out?: Matrix;
+  record?: BackpropagatedResidual;
+  /** Factor on the output seed of the backward pass. */
+  seedScale: number;
+}
+
+export class Network {
+  readonly activation: Activation;
+  /** [d, k_1, …, k_{L−1}, m]; depth L = widths.length − 1. */
+  readonly widths: readonly number[];
+  /** All weights, layer 1 first. */
+  params: Float64Array;
+  /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. */
+  private readonly offsets: number[];
+  private workspace: Float64Array | null = null;
+
+  constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {
+    if (widths.length < 3) throw new RangeError(`a network needs depth L ≥ 2 (got L = ${widths.length - 1})`);
+    for (const k of widths) {
+      if (!Number.isInteger(k) || k < 1) throw new RangeError(`layer widths must be positive integers, got [${widths.join(', ')}]`);
+    }
+    this.widths = Object.freeze([...widths]);
+    this.activation = 'value' in activation ? activation : makeActivation(activation);
+    this.offsets = [0];
+    let total = 0;
+    for (let l = 1; l < widths.length; l++) {
+      this.offsets.push(total);
+      total += widths[l] * widths[l - 1];
+    }
+    if (params !== undefined && params.length !== total) {
+      throw new RangeError(`a network of widths [${widths.join(', ')}] has ${total} weights, got ${params.length}`);
+    }
+    this.params = params === undefined ? new Float64Array(total) : Float64Array.from(params);
+  }
+
+  /** One neuron per hidden layer (NP's starting shape). */
+  static oneWide(inputDim: number, outputDim: number, depth: number, activation: Activation | ActivationSpec): Network {
+    const widths = [inputDim, ...Array<number>(depth - 1).fill(1), outputDim];
+    return new Network(widths, activation);
+  }
+
+  get depth(): number {
+    return this.widths.length - 1;
+  }
+  get inputDim(): number {
+    return this.widths[0];
+  }
+  get outputDim(): number {
+    return this.widths[this.widths.length - 1];
+  }
+  get hiddenWidths(): number[] {
+    return this.widths.slice(1, -1);
+  }
+  get size(): number {
+    return this.params.length;
+  }
+  /** Degree D of H in all the weights together. */
+  get degree(): number {
+    return networkDegree(this.activation.p, this.depth);
+  }
+
+  /** W_l (1-based) as a view into params. */
+  layer(l: number): Matrix {
+    this.checkLayer(l, 1, this.depth);
+    const rows = this.widths[l], cols = this.widths[l - 1];
+    return { rows, cols, data: this.params.subarray(this.offsets[l], this.offsets[l] + rows * cols) };
+  }
+
+  clone(): Network {
+    return new Network(this.widths, this.activation, this.params);
+  }
+
+  /** H(x_i; W) for every row of X. */
+  forward(X: Matrix): Matrix {
+    this.checkInputs(X);
+    const out = zeros(X.rows, this.outputDim);
+    this.pass(X, null, { mode: Mode.Predict, out, seedScale: 0 });
+    return out;
+  }
+
+  /** Loss(W) = (1/2n) Σ ‖H(x_i) − y_i‖²; adds ∇Loss into `grad` when given (grad is overwritten). */
+  loss(X: Matrix, Y: Matrix, grad?: Float64Array): number {
+    this.checkPair(X, Y);
+    if (grad) grad.fill(0);
+    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows }) / (2 * X.rows);
+  }
+
+  /** NCF N_{R,H}(W) = (1/n) Σ r_i · H(x_i; W); writes its gradient into `grad` when given. */
+  correlation(X: Matrix, R: Matrix, grad?: Float64Array): number {
+    this.checkPair(X, R);
+    if (grad) grad.fill(0);
+    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows }) / X.rows;
+  }
+
+  /**
+   * For every hidden layer l: P_l (n × k_{l−1}, rows h_{l−1}(x_i)) and G_l
+   * (n × k_{l+1}, rows J_{l+1}(x_i)ᵀ r_i, the residual back-propagated to the
+   * pre-activations of layer l + 1). Index l − 1 holds layer l.
+   */
+  backpropagateResidual(X: Matrix, R: Matrix): BackpropagatedResidual {
+    this.checkPair(X, R);
+    const record: BackpropagatedResidual = { inputs: [], residuals: [] };
+    for (let l = 1; l < this.depth; l++) {
+      record.inputs.push(zeros(X.rows, this.widths[l - 1]));
+      record.residuals.push(zeros(X.rows, this.widths[l + 1]));
+    }
+    this.pass(X, R, { mode: Mode.Correlation, record, seedScale: 1 });
+    return record;
+  }
+
+  /**
+   * Append neuron to hidden layer l with incoming weights a (row of W_l) and
+   * outgoing weights b (column of W_{l+1}). Shorter vectors are padded with
+   * zeros, so neurons added to adjacent layers at once start unconnected.
+   */
+  addNeuron(l: number, a: ArrayLike<number>, b: ArrayLike<number>): Network {
+    this.checkLayer(l, 1, this.depth - 1);
+    const kin = this.widths[l - 1], kout = this.widths[l + 1];
+    if (a.length > kin) throw new RangeError(`incoming weights have ${a.length} entries, layer ${l} takes ${kin}`);
+    if (b.length > kout) throw new RangeError(`outgoing weights have ${b.length} entries, layer ${l + 1} has ${kout} neurons`);
+    const widths = [...this.widths];
+    widths[l] += 1;
+    const grown = new Network(widths, this.activation);
+    for (let t = 1; t <= this.depth; t++) {
+      const src = this.layer(t), dst = grown.layer(t);
+      if (t === l + 1) {
+        for (let i = 0; i < src.rows; i++) {
+          dst.data.set(src.data.subarray(i * src.cols, (i + 1) * src.cols), i * dst.cols);
+          dst.data[i * dst.cols + src.cols] = i < b.length ? b[i] : 0;
+        }
+      } else {
+        dst.data.set(src.data);
+        if (t === l) for (let i = 0; i < a.length; i++) dst.data[src.rows * src.cols + i] = a[i];
+      }
+    }
+    return grown;
+  }
+
+  /** Incoming (row of W_l) and outgoing (column of W_{l+1}) squared norms of hidden neuron j of layer l. */
+  neuronNorms(l: number, j: number): { inSq: number; outSq: number } {
+    const W = this.layer(l), V = this.layer(l + 1);
+    let inSq = 0, outSq = 0;
+    for (let t = 0; t < W.cols; t++) inSq += W.data[j * W.cols + t] ** 2;
+    for (let t = 0; t < V.rows; t++) outSq += V.data[t * V.cols + j] ** 2;
+    return { inSq, outSq };
+  }
+
+  /** Balancedness ‖in_j‖² / (p ‖out_j‖²) for every hidden neuron, per layer (1 = balanced). */
+  balancedness(): number[][] {
+    const p = this.activation.p;
+    const result: number[][] = [];
+    for (let l = 1; l < this.depth; l++) {
+      const row: number[] = [];
+      for (let j = 0; j < this.widths[l]; j++) {
+        const { inSq, outSq } = this.neuronNorms(l, j);
+        row.push(outSq === 0 ? (inSq === 0 ? 1 : Infinity) : inSq / (p * outSq));
+      }
+      result.push(row);
+    }
+    return result;
+  }
+
+  /**
+   * Rescale hidden neurons (incoming × c, outgoing × c^{−p}) until
+   * ‖in_j‖² = p ‖out_j‖² for all of them (spec §6). H does not change.
+   * Returns the number of sweeps made.
+   */
+  balance(tolerance = 1e-12, maxSweeps = 100_000): number {
+    const p = this.activation.p;
+    for (let sweep = 1; sweep <= maxSweeps; sweep++) {
+      let largestChange = 0;
+      for (let l = 1; l < this.depth; l++) {
+        const W = this.layer(l), V = this.layer(l + 1);
+        for (let j = 0; j < this.widths[l]; j++) {
+          const { inSq, outSq } = this.neuronNorms(l, j);
+          if (inSq === 0 || outSq === 0) continue;
+          const c = Math.pow((p * outSq) / inSq, 1 / (2 * (p + 1)));
+          if (c === 1) continue;
+          largestChange = Math.max(largestChange, Math.abs(c - 1));
+          const cOut = Math.pow(c, -p);
+          for (let t = 0; t < W.cols; t++) W.data[j * W.cols + t] *= c;
+          for (let t = 0; t < V.rows; t++) V.data[t * V.cols + j] *= cOut;
+        }
+      }
+      if (largestChange < tolerance) return sweep;
+    }
+    return maxSweeps;
+  }
+
+  toJSON(): NetworkJSON {
+    const layers: number[][] = [];
+    for (let l = 1; l <= this.depth; l++) layers.push(Array.from(this.layer(l).data));
+    const { name, p, alpha } = this.activation;
+    return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, activation: { name, p, alpha }, widths: [...this.widths], layers };
+  }
+
+  /** Rebuild a network from `toJSON()` output, checking every field. */
+  static fromJSON(value: unknown): Network {
+    const fail = (why: string): never => {
+      throw new Error(`invalid model file: ${why}`);
+    };
+    if (typeof value !== 'object' || value === null) fail('not a JSON object');
+    const obj = value as Record<string, unknown>;
+    if (obj.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(obj.format)}, expected "${MODEL_FORMAT}"`);
+    if (obj.version !== MODEL_FORMAT_VERSION) {
+      fail(`format version ${JSON.stringify(obj.version)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
+    }
+    const widths = obj.widths;
+    if (!Array.isArray(widths) || widths.length < 3 || !widths.every((k) => Number.isInteger(k) && k > 0)) {
+      fail('widths must be a list of at least 3 positive integers');
+    }
+    const act = obj.activation as Record<string, unknown> | undefined;
+    if (!act || typeof act.name !== 'string' || typeof act.p !== 'number' || typeof act.alpha !== 'number') {
+      fail('activation must have a name, p and alpha');
+    }
+    const layers = obj.layers;
+    const ws = widths as number[];
+    if (!Array.isArray(layers) || layers.length !== ws.length - 1) fail(`expected ${ws.length - 1} layers`);
+    const flat: number[] = [];
+    (layers as unknown[]).forEach((layer, i) => {
+      const expected = ws[i + 1] * ws[i];
+      if (!Array.isArray(layer) || layer.length !== expected) fail(`layer ${i + 1} must hold ${expected} weights`);
+      for (const v of layer as unknown[]) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`layer ${i + 1} holds a non-finite weight`);
+        flat.push(v as number);
+      }
+    });
+    const a = act as { name: string; p: number; alpha: number };
+    const activation = makeActivation(a.name === 'custom' ? a : { name: a.name, alpha: a.alpha, p: a.p });
+    if (activation.p !== a.p || activation.alpha !== a.alpha) fail(`activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
+    return new Network(ws, activation, flat);
+  }
+
+  // ------------------------------------------------------------------ kernel
+
+  private pass(X: Matrix, T: Matrix | null, o: PassOptions): number {
+    const L = this.depth, widths = this.widths, W = this.params, act = this.activation;
+    const n = X.rows, d = X.cols, m = this.outputDim;
+    // Per-sample buffers: z_l and dz_l for l = 1..L, h_l for l = 0..L−1.
+    const zOff: number[] = [0], hOff: number[] = [0];
+    let zTotal = 0, hTotal = d;
+    for (let l = 1; l <= L; l++) {
+      zOff.push(zTotal);
+      zTotal += widths[l];
+      if (l < L) {
+        hOff.push(hTotal);
+        hTotal += widths[l];
+      }
+    }
+    const need = 2 * zTotal + hTotal;
+    if (!this.workspace || this.workspace.length < need) this.workspace = new Float64Array(need);
+    const z = this.workspace.subarray(0, zTotal);
+    const dz = this.workspace.subarray(zTotal, 2 * zTotal);
+    const h = this.workspace.subarray(2 * zTotal, 2 * zTotal + hTotal);
+    const x = X.data, t = T ? T.data : null, grad = o.grad, out = o.out, record = o.record;
+    const backward = grad !== undefined || record !== undefined;
+    const mode = o.mode, seedScale = o.seedScale;
+    let value = 0;
+
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < d; c++) h[c] = x[i * d + c];
+      // forward
+      for (let l = 1; l <= L; l++) {
+        const rows = widths[l], cols = widths[l - 1], w0 = this.offsets[l], hin = hOff[l - 1], zo = zOff[l];
+        for (let j = 0; j < rows; j++) {
+          let s = 0;
+          const wj = w0 + j * cols;
+          for (let c = 0; c < cols; c++) s += W[wj + c] * h[hin + c];
+          z[zo + j] = s;
+        }
+        if (l < L) {
+          const ho = hOff[l];
+          for (let j = 0; j < rows; j++) h[ho + j] = act.value(z[zo + j]);
+        }
+      }
+      const zL = zOff[L];
+      if (mode === Mode.Predict) {
+        for (let c = 0; c < m; c++) out!.data[i * m + c] = z[zL + c];
+        continue;
+      }
+      // output seed of the backward pass
+      for (let c = 0; c < m; c++) {
+        const target = t![i * m + c];
+        if (mode === Mode.Loss) {
+          const e = z[zL + c] - target;
+          value += e * e;
+          dz[zL + c] = e * seedScale;
+        } else {
+          value += target * z[zL + c];
+          dz[zL + c] = target * seedScale;
+        }
+      }
+      if (!backward) continue;
+      // backward
+      for (let l = L; l >= 1; l--) {
+        const rows = widths[l], cols = widths[l - 1], w0 = this.offsets[l], hin = hOff[l - 1], zo = zOff[l];
+        if (record && l >= 2) {
+          // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l
+          const G = record.residuals[l - 2];
+          for (let j = 0; j < rows; j++) G.data[i * rows + j] = dz[zo + j];
+          const P = record.inputs[l - 2], pc = widths[l - 2], hp = hOff[l - 2];
+          for (let c = 0; c < pc; c++) P.data[i * pc + c] = h[hp + c];
+        }
+        if (grad) {
+          for (let j = 0; j < rows; j++) {
+            const g = dz[zo + j];
+            if (g === 0) continue;
+            const wj = w0 + j * cols;
+            for (let c = 0; c < cols; c++) grad[wj + c] += g * h[hin + c];
+          }
+        }
+        if (l > 1) {
+          const zp = zOff[l - 1];
+          for (let c = 0; c < cols; c++) dz[zp + c] = 0;
+          for (let j = 0; j < rows; j++) {
+            const g = dz[zo + j];
+            if (g === 0) continue;
+            const wj = w0 + j * cols;
+            for (let c = 0; c < cols; c++) dz[zp + c] += g * W[wj + c];
+          }
+          for (let c = 0; c < cols; c++) dz[zp + c] *= act.derivative(z[zp + c]);
+        }
+      }
+    }
+    return value;
+  }
+
+  private checkLayer(l: number, lo: number, hi: number): void {
+    if (!Number.isInteger(l) || l < lo || l > hi) throw new RangeError(`layer must be an integer in ${lo}..${hi}, got ${l}`);
+  }
+
+  private checkInputs(X: Matrix): void {
+    if (X.cols !== this.inputDim) {
+      throw new RangeError(`inputs have ${X.cols} features, the network takes ${this.inputDim}`);
+    }
+  }
+
+  private checkPair(X: Matrix, Y: Matrix): void {
+    this.checkInputs(X);
+    if (Y.rows !== X.rows) throw new RangeError(`${X.rows} inputs but ${Y.rows} targets`);
+    if (Y.cols !== this.outputDim) throw new RangeError(`targets have ${Y.cols} outputs, the network gives ${this.outputDim}`);
+    if (X.rows === 0) throw new RangeError('empty data set');
+  }
+}

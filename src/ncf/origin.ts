@@ -1,0 +1,72 @@
+/**
+ * The NCF of NP's first iteration (spec §4): the whole one-neuron-per-layer
+ * network H(x; w) correlated with the labels, N_{Y,H}(w) = (1/n) Σ y_i · H(x_i; w).
+ * A point is the network's flat weight vector [W_1 (d), W_2 … W_{L−1} (scalars), W_L (m)],
+ * the same layout as `Network.params` of the one-wide network.
+ *
+ * With one neuron per layer the network is a scalar chain, so this evaluates
+ * all restarts sample by sample directly instead of going through `Network`
+ * (which gives the same numbers, as the tests check, but much slower at width 1).
+ */
+import type { Matrix } from '../linalg/matrix.js';
+import type { Activation } from '../model/activation.js';
+import { networkDegree } from '../model/activation.js';
+import type { NcfObjective } from './objective.js';
+
+export class OriginNcf implements NcfObjective {
+  readonly dim: number;
+  readonly degree: number;
+  private readonly depth: number;
+
+  constructor(
+    readonly X: Matrix,
+    readonly Y: Matrix,
+    depth: number,
+    readonly activation: Activation,
+  ) {
+    if (X.rows !== Y.rows) throw new RangeError('origin NCF: X and Y need the same number of rows');
+    this.depth = depth;
+    this.dim = X.cols + (depth - 2) + Y.cols;
+    this.degree = networkDegree(activation.p, depth);
+  }
+
+  evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
+    const R = points.rows, dim = this.dim, d = this.X.cols, m = this.Y.cols, L = this.depth;
+    const n = this.X.rows, x = this.X.data, y = this.Y.data, w = points.data, g = grads.data;
+    const act = this.activation, inv = 1 / n;
+    const cOff = d + (L - 2); // start of the output weights W_L
+    const z = new Float64Array(L); // z_1 … z_{L−1} of one (sample, restart)
+    const h = new Float64Array(L); // h_0 … h_{L−1}, h_0 unused (the input is a vector)
+    values.fill(0, 0, R);
+    g.fill(0, 0, R * dim);
+    for (let i = 0; i < n; i++) {
+      const xi = i * d, yi = i * m;
+      for (let r = 0; r < R; r++) {
+        const wr = r * dim;
+        let s = 0;
+        for (let c = 0; c < d; c++) s += w[wr + c] * x[xi + c];
+        z[1] = s;
+        h[1] = act.value(s);
+        for (let l = 2; l < L; l++) {
+          z[l] = w[wr + d + l - 2] * h[l - 1];
+          h[l] = act.value(z[l]);
+        }
+        const top = h[L - 1];
+        let u = 0; // y_i · W_L
+        for (let c = 0; c < m; c++) u += y[yi + c] * w[wr + cOff + c];
+        values[r] += u * top;
+        if (top !== 0) for (let c = 0; c < m; c++) g[wr + cOff + c] += top * inv * y[yi + c];
+        // back through the scalar chain
+        let dh = u * inv;
+        for (let l = L - 1; l >= 2; l--) {
+          const dz = dh * act.derivative(z[l]);
+          g[wr + d + l - 2] += dz * h[l - 1];
+          dh = dz * w[wr + d + l - 2];
+        }
+        const dz1 = dh * act.derivative(z[1]);
+        if (dz1 !== 0) for (let c = 0; c < d; c++) g[wr + c] += dz1 * x[xi + c];
+      }
+    }
+    for (let r = 0; r < R; r++) values[r] *= inv;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Full-batch gradient descent with a fixed step (spec §5): W ← W − η ∇Loss(W).
+ *
+ * Every `checkEvery` steps it stops on the error target, or on a plateau once
+ * the stage has escaped its starting saddle, and guards against divergence by
+ * restoring the last check and halving η. The loss at each step comes out of
+ * the same pass as the gradient, so checks cost nothing extra.
+ */
+import type { Matrix } from '../linalg/matrix.js';
+import { sumOfSquares } from '../linalg/matrix.js';
+import type { Network } from '../model/network.js';
+
+export interface GdOptions {
+  /** Step size η. */
+  lr: number;
+  /** Step cap T. */
+  maxSteps: number;
+  /** Stop once the relative training error is below this. */
+  targetError: number;
+  /** Plateau: stop when the loss fell by at most tol·loss since the last check (0 = never). */
+  tol: number;
+  /** Escape guard: the plateau rule applies only once loss < (1 − κ)·(loss at the first check). */
+  kappa: number;
+  /** Steps between checks. */
+  checkEvery: number;
+  /** Divergence guard: restore and halve η at most this many times. */
+  maxHalvings: number;
+  onCheck?: (info: GdCheck) => void;
+}
+
+export const GD_DEFAULTS = {
+  lr: 0.1,
+  maxSteps: 70_000,
+  targetError: 1e-3,
+  tol: 1e-6,
+  kappa: 0.01,
+  checkEvery: 500,
+  maxHalvings: 4,
+} as const satisfies Omit<GdOptions, 'onCheck'>;
+
+export interface GdCheck {
+  step: number;
+  loss: number;
+  error: number;
+  lr: number;
+}
+
+export type GdStopReason = 'target' | 'plateau' | 'max-steps' | 'diverged';
+
+export interface GdResult {
+  steps: number;
+  stopReason: GdStopReason;
+  loss: number;
+  error: number;
+  /** η in force at the end (after any halvings). */
+  lr: number;
+  halvings: number;
+  /** Loss at every check. */
+  trace: { step: number; loss: number }[];
+}
+
+/** Runs GD on `net` in place. */
+export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Partial<GdOptions> = {}): GdResult {
+  const o: GdOptions = { ...GD_DEFAULTS, ...options };
+  if (!(o.lr > 0) || !(o.maxSteps >= 0) || !(o.checkEvery >= 1)) throw new RangeError('GD needs lr > 0, maxSteps ≥ 0, checkEvery ≥ 1');
+  const n = X.rows;
+  const yNormSq = sumOfSquares(Y.data);
+  const errorOf = (loss: number): number => (yNormSq > 0 ? (2 * n * loss) / yNormSq : loss === 0 ? 0 : Infinity);
+  const params = net.params;
+  const grad = new Float64Array(net.size);
+  const snapshot = params.slice();
+  let lr = o.lr;
+  let halvings = 0;
+  let firstLoss = NaN;
+  let lastLoss = NaN;
+  let sinceCheck = 0;
+  let restored = false;
+  const trace: { step: number; loss: number }[] = [];
+
+  let step = 0;
+  for (;;) {
+    const loss = net.loss(X, Y, grad);
+    if (sinceCheck === 0 || step >= o.maxSteps) {
+      // Rounding can raise a converged loss by a few ulps (of the loss, or of
+      // the starting loss once it has fallen to that floor): not divergence.
+      const increased = loss > lastLoss * (1 + 1e-10) + 1e-15 * firstLoss;
+      if (!Number.isFinite(loss) || increased) {
+        params.set(snapshot);
+        if (halvings === o.maxHalvings) {
+          return finish('diverged', lastLoss);
+        }
+        halvings++;
+        lr /= 2;
+        sinceCheck = 0;
+        restored = true;
+        continue;
+      }
+      trace.push({ step, loss });
+      const error = errorOf(loss);
+      o.onCheck?.({ step, loss, error, lr });
+      if (error < o.targetError) return finish('target', loss);
+      if (step >= o.maxSteps) return finish('max-steps', loss);
+      if (Number.isNaN(firstLoss)) firstLoss = loss;
+      // Right after a restore the loss equals the last check's: that is no plateau.
+      else if (!restored && o.tol > 0 && lastLoss - loss <= o.tol * loss && loss < (1 - o.kappa) * firstLoss) return finish('plateau', loss);
+      snapshot.set(params);
+      lastLoss = loss;
+      restored = false;
+    }
+    const w = params;
+    for (let c = 0; c < w.length; c++) w[c] -= lr * grad[c];
+    step++;
+    sinceCheck = (sinceCheck + 1) % o.checkEvery;
+  }
+
+  function finish(stopReason: GdStopReason, loss: number): GdResult {
+    return { steps: step, stopReason, loss, error: errorOf(loss), lr, halvings, trace };
+  }
+}

@@ -1,0 +1,48 @@
+/** What Neuron Pursuit records: one row per iteration, events while it runs. */
+import type { GdStopReason } from '../optim/gradient-descent.js';
+
+export type StopReason = 'target' | 'max-iterations' | 'ncf-degenerate';
+
+/** One NP iteration (spec §4, "Record a history row"). */
+export interface IterationRecord {
+  iteration: number;
+  /** Hidden layers grown (1-based); empty at iteration 1, which trains the one-wide network. */
+  layers: number[];
+  /** NCF value of the dominant KKT point(s) chosen. */
+  ncfValue: number;
+  /** Tangential gradient norm at that point. */
+  kktResidual: number;
+  /** How many PGA restarts ended at the dominant value (within 1e-4, relative). */
+  restartsAtBest: number;
+  /** Best NCF value per hidden layer (iteration ≥ 2; empty at iteration 1). */
+  layerValues: number[];
+  /** Scale δ used to add the new weights, and how many times it was shrunk. */
+  delta: number;
+  deltaShrinks: number;
+  /** True when δ back-tracking ran out without lowering the loss. */
+  deltaWarning: boolean;
+  /** Loss at the saddle (before adding) and right after adding the neuron(s). */
+  lossBefore: number;
+  lossAfterAdd: number;
+  gdSteps: number;
+  gdStopReason: GdStopReason;
+  /** GD step in force at the end of the stage (smaller than lr after halvings). */
+  gdLr: number;
+  loss: number;
+  trainError: number;
+  testError?: number;
+  trainClassError?: number;
+  testClassError?: number;
+  /** Hidden widths after this iteration. */
+  widths: number[];
+  /** ‖in‖² / (p‖out‖²) per hidden neuron, per layer, after GD (and balancing). */
+  balancedness: number[][];
+  seconds: number;
+}
+
+export type PursuitEvent =
+  | { type: 'iteration-start'; iteration: number; maxIterations: number }
+  | { type: 'ncf'; iteration: number; layers: number[]; value: number }
+  | { type: 'gd'; iteration: number; step: number; maxSteps: number; loss: number; error: number }
+  | { type: 'iteration-end'; record: IterationRecord }
+  | { type: 'stop'; reason: StopReason; message: string };

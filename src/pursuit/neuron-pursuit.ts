@@ -1,0 +1,320 @@
+/**
+ * Neuron Pursuit (spec §4): start from one neuron per layer, then repeatedly
+ * add the neuron that maximizes the constrained NCF of the residual and
+ * retrain by gradient descent.
+ *
+ *   const fitted = new NeuronPursuit({ depth: 3, activation: 'relu' }).fit(X, Y);
+ *   fitted.predict(Xtest); fitted.history;
+ *
+ * Settings live on the estimator; everything learned lives on the fitted model.
+ * This module touches no file system, store or terminal: it runs in a browser.
+ */
+import { type Matrix, allFinite, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
+import { Rng } from '../linalg/rng.js';
+import { type Activation, makeActivation } from '../model/activation.js';
+import { classificationError, relativeError } from '../model/metrics.js';
+import { Network, type NetworkJSON } from '../model/network.js';
+import { CandidateNcf } from '../ncf/candidate.js';
+import { JointNcf } from '../ncf/joint.js';
+import type { NcfObjective } from '../ncf/objective.js';
+import { OriginNcf } from '../ncf/origin.js';
+import { type PgaResult, projectedGradientAscent } from '../ncf/pga.js';
+import { type GdResult, gradientDescent } from '../optim/gradient-descent.js';
+import type { IterationRecord, PursuitEvent, StopReason } from './history.js';
+import { type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from './options.js';
+
+export interface FitExtras {
+  /** A held-out set: its error is recorded every iteration. */
+  testX?: Matrix;
+  testY?: Matrix;
+  /** Called as the fit progresses (iteration start and end, NCF, GD checks). */
+  onEvent?: (event: PursuitEvent) => void;
+}
+
+/** Raised when the data cannot be fitted at all (empty, non-finite, nothing to learn). */
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+interface Candidate {
+  layer: number;
+  a: Float64Array;
+  b: Float64Array;
+  value: number;
+}
+
+export class NeuronPursuit {
+  readonly options: ResolvedOptions;
+
+  constructor(options: NeuronPursuitOptions = {}) {
+    this.options = resolveOptions(options);
+    this.activation(); // reject a bad activation now, not at fit time
+  }
+
+  activation(): Activation {
+    const o = this.options;
+    return makeActivation({ name: o.activation, p: o.p, alpha: o.alpha });
+  }
+
+  fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedNeuronPursuit {
+    checkData(X, Y, 'training');
+    if (sumOfSquares(Y.data) === 0) throw new DataError('the target is zero everywhere: there is nothing to learn');
+    const { testX, testY } = extras;
+    if ((testX === undefined) !== (testY === undefined)) throw new DataError('give both testX and testY, or neither');
+    if (testX && testY) {
+      checkData(testX, testY, 'test');
+      if (testX.cols !== X.cols) throw new DataError(`test inputs have ${testX.cols} features, training inputs ${X.cols}`);
+      if (testY.cols !== Y.cols) throw new DataError(`test targets have ${testY.cols} outputs, training targets ${Y.cols}`);
+    }
+    return new PursuitRun(this.options, this.activation(), X, Y, extras).run();
+  }
+}
+
+export class FittedNeuronPursuit {
+  constructor(
+    readonly network: Network,
+    readonly history: IterationRecord[],
+    readonly stopReason: StopReason,
+    /** One line saying why the fit stopped. */
+    readonly stopMessage: string,
+    readonly options: ResolvedOptions,
+  ) {}
+
+  predict(X: Matrix): Matrix {
+    return this.network.forward(X);
+  }
+
+  get iterations(): number {
+    return this.history.length;
+  }
+
+  toJSON(): { model: NetworkJSON; history: IterationRecord[]; stopReason: StopReason; stopMessage: string; options: ResolvedOptions } {
+    return { model: this.network.toJSON(), history: this.history, stopReason: this.stopReason, stopMessage: this.stopMessage, options: this.options };
+  }
+}
+
+/** The state of one fit; `run()` executes it. */
+class PursuitRun {
+  private readonly rng: Rng;
+  private readonly history: IterationRecord[] = [];
+  private readonly emit: (e: PursuitEvent) => void;
+  private net: Network;
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly act: Activation,
+    private readonly X: Matrix,
+    private readonly Y: Matrix,
+    private readonly extras: FitExtras,
+  ) {
+    this.rng = new Rng(o.seed, 'neuron-pursuit');
+    this.emit = extras.onEvent ?? (() => {});
+    this.net = Network.oneWide(X.cols, Y.cols, o.depth, act);
+  }
+
+  run(): FittedNeuronPursuit {
+    const o = this.o;
+    for (let k = 1; k <= o.maxIterations; k++) {
+      this.emit({ type: 'iteration-start', iteration: k, maxIterations: o.maxIterations });
+      const record = k === 1 ? this.firstIteration() : this.nextIteration(k);
+      if (record === null) {
+        const message =
+          k === 1
+            ? 'the NCF at the origin has no positive KKT point: no neuron correlates with the target'
+            : `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
+        return this.stop('ncf-degenerate', message);
+      }
+      this.history.push(record);
+      this.emit({ type: 'iteration-end', record });
+      if (record.trainError < o.targetError) {
+        return this.stop('target', `training error ${record.trainError.toExponential(2)} < ${o.targetError} after ${k} iteration(s)`);
+      }
+    }
+    return this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
+  }
+
+  private stop(reason: StopReason, message: string): FittedNeuronPursuit {
+    this.emit({ type: 'stop', reason, message });
+    return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o);
+  }
+
+  private pga(objective: NcfObjective, label: string): PgaResult {
+    const o = this.o;
+    return projectedGradientAscent(objective, { restarts: o.restarts, steps: o.pgaSteps, lr: o.pgaLr, tol: o.pgaTol, rng: this.rng.fork(label) });
+  }
+
+  /** Iteration 1: the dominant KKT point of N_{Y,H} over the one-wide network, scaled by δ₁, then GD. */
+  private firstIteration(): IterationRecord | null {
+    const o = this.o, start = performance.now();
+    const result = this.pga(new OriginNcf(this.X, this.Y, this.o.depth, this.act), 'pga/1');
+    this.emit({ type: 'ncf', iteration: 1, layers: [], value: result.value });
+    if (!(result.value > o.ncfThreshold)) return null;
+    const lossAtZero = sumOfSquares(this.Y.data) / (2 * this.X.rows);
+    let delta = o.delta1, shrinks = 0;
+    const place = () => {
+      for (let c = 0; c < result.point.length; c++) this.net.params[c] = delta * result.point[c];
+      return this.net.loss(this.X, this.Y);
+    };
+    let lossAfterAdd = place();
+    while (lossAfterAdd > lossAtZero && shrinks < o.maxShrinksFirst) {
+      delta *= o.shrink;
+      shrinks++;
+      lossAfterAdd = place();
+    }
+    return this.train(1, start, {
+      layers: [],
+      ncfValue: result.value,
+      kktResidual: result.kktResidual,
+      restartsAtBest: result.restartsAtBest,
+      layerValues: [],
+      delta,
+      deltaShrinks: shrinks,
+      deltaWarning: lossAfterAdd > lossAtZero,
+      lossBefore: lossAtZero,
+      lossAfterAdd,
+    });
+  }
+
+  /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate neuron(s). */
+  private nextIteration(k: number): IterationRecord | null {
+    const o = this.o, start = performance.now();
+    const prediction = this.net.forward(this.X);
+    const residual = matrix(this.Y.rows, this.Y.cols, this.Y.data.map((y, i) => y - prediction.data[i]));
+    const { inputs, residuals } = this.net.backpropagateResidual(this.X, residual);
+    const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i], this.act));
+    const { candidates, best } = o.joint ? this.jointCandidates(parts, k) : this.layerCandidates(parts, k);
+    const chosen = pickDistinct(candidates, o.candidatesPerIteration, o.ncfThreshold);
+    if (chosen.length === 0) return null;
+    const layers = chosen.map((c) => c.layer);
+    this.emit({ type: 'ncf', iteration: k, layers, value: chosen[0].value });
+
+    const lossBefore = this.net.loss(this.X, this.Y);
+    const saddle = this.net;
+    let delta = o.deltaScale * norm(saddle.params), shrinks = 0;
+    const place = () => {
+      let grown = saddle;
+      for (const c of chosen) grown = grown.addNeuron(c.layer, c.a.map((v) => delta * v), c.b.map((v) => delta * v));
+      this.net = grown;
+      return grown.loss(this.X, this.Y);
+    };
+    let lossAfterAdd = place();
+    while (!(lossAfterAdd < lossBefore) && shrinks < o.maxShrinks) {
+      delta *= o.shrink;
+      shrinks++;
+      lossAfterAdd = place();
+    }
+    const layerValues = parts.map((_, i) => Math.max(0, ...candidates.filter((c) => c.layer === i + 1).map((c) => c.value)));
+    return this.train(k, start, {
+      layers,
+      ncfValue: chosen[0].value,
+      kktResidual: best.kktResidual,
+      restartsAtBest: best.restartsAtBest,
+      layerValues,
+      delta,
+      deltaShrinks: shrinks,
+      deltaWarning: !(lossAfterAdd < lossBefore),
+      lossBefore,
+      lossAfterAdd,
+    });
+  }
+
+  /** Each layer's NCF maximized apart; every restart's end point is a candidate. */
+  private layerCandidates(parts: CandidateNcf[], k: number): { candidates: Candidate[]; best: PgaResult } {
+    const candidates: Candidate[] = [];
+    let best: PgaResult | null = null;
+    parts.forEach((part, i) => {
+      const result = this.pga(part, `pga/${k}/${i + 1}`);
+      if (best === null || result.value > best.value) best = result;
+      for (let r = 0; r < result.values.length; r++) {
+        const point = result.points.data.subarray(r * part.dim, (r + 1) * part.dim);
+        candidates.push({ layer: i + 1, a: point.slice(0, part.inDim), b: point.slice(part.inDim), value: result.values[r] });
+      }
+    });
+    return { candidates, best: best! };
+  }
+
+  /** The joint NCF under one norm; each end point is assigned to the layer holding most of its mass. */
+  private jointCandidates(parts: CandidateNcf[], k: number): { candidates: Candidate[]; best: PgaResult } {
+    const joint = new JointNcf(parts);
+    const result = this.pga(joint, `pga/${k}/joint`);
+    const candidates: Candidate[] = [];
+    for (let r = 0; r < result.values.length; r++) {
+      const point = result.points.data.subarray(r * joint.dim, (r + 1) * joint.dim);
+      const mass = joint.layerMass(point);
+      const i = mass.indexOf(Math.max(...mass));
+      if (mass[i] === 0) continue;
+      const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]));
+      const value = new Float64Array(1);
+      parts[i].evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
+      candidates.push({ layer: i + 1, a: block.slice(0, parts[i].inDim), b: block.slice(parts[i].inDim), value: value[0] });
+    }
+    return { candidates, best: result };
+  }
+
+  /** GD from the current weights, optional balancing, then the history row. */
+  private train(k: number, start: number, added: Omit<IterationRecord, 'iteration' | 'gdSteps' | 'gdStopReason' | 'gdLr' | 'loss' | 'trainError' | 'testError' | 'trainClassError' | 'testClassError' | 'widths' | 'balancedness' | 'seconds'>): IterationRecord {
+    const o = this.o;
+    const gd: GdResult = gradientDescent(this.net, this.X, this.Y, {
+      lr: o.lr,
+      maxSteps: o.gdSteps,
+      targetError: o.targetError,
+      tol: o.tol,
+      kappa: o.kappa,
+      checkEvery: o.checkEvery,
+      maxHalvings: o.maxLrHalvings,
+      onCheck: (c) => this.emit({ type: 'gd', iteration: k, step: c.step, maxSteps: o.gdSteps, loss: c.loss, error: c.error }),
+    });
+    if (o.balance) this.net.balance();
+    const record: IterationRecord = {
+      iteration: k,
+      ...added,
+      gdSteps: gd.steps,
+      gdStopReason: gd.stopReason,
+      gdLr: gd.lr,
+      loss: gd.loss,
+      trainError: gd.error,
+      widths: this.net.hiddenWidths,
+      balancedness: this.net.balancedness(),
+      seconds: (performance.now() - start) / 1000,
+    };
+    const { testX, testY } = this.extras;
+    if (testX && testY) record.testError = relativeError(this.net.forward(testX), testY);
+    if (o.classification) {
+      record.trainClassError = classificationError(this.net.forward(this.X), this.Y);
+      if (testX && testY) record.testClassError = classificationError(this.net.forward(testX), testY);
+    }
+    return record;
+  }
+}
+
+/** The m best candidates with positive value, skipping near-copies (cosine > 0.999 in the same layer). */
+function pickDistinct(candidates: Candidate[], m: number, threshold: number): Candidate[] {
+  const sorted = [...candidates].sort((x, y) => y.value - x.value);
+  const chosen: Candidate[] = [];
+  for (const c of sorted) {
+    if (chosen.length === m || !(c.value > threshold)) break;
+    const copy = chosen.some((d) => d.layer === c.layer && cosine(d, c) > 0.999);
+    if (!copy) chosen.push(c);
+  }
+  return chosen;
+}
+
+function cosine(x: Candidate, y: Candidate): number {
+  let s = 0, nx = 0, ny = 0;
+  const xs = [...x.a, ...x.b], ys = [...y.a, ...y.b];
+  for (let i = 0; i < xs.length; i++) {
+    s += xs[i] * ys[i];
+    nx += xs[i] * xs[i];
+    ny += ys[i] * ys[i];
+  }
+  return s / Math.sqrt(nx * ny);
+}
+
+function checkData(X: Matrix, Y: Matrix, which: string): void {
+  if (X.rows === 0) throw new DataError(`the ${which} set is empty`);
+  if (X.cols === 0) throw new DataError(`the ${which} set has no feature columns`);
+  if (Y.cols === 0) throw new DataError(`the ${which} set has no target column`);
+  if (Y.rows !== X.rows) throw new DataError(`the ${which} set has ${X.rows} inputs but ${Y.rows} targets`);
+  if (!allFinite(X.data)) throw new DataError(`the ${which} inputs contain NaN or infinite values`);
+  if (!allFinite(Y.data)) throw new DataError(`the ${which} targets contain NaN or infinite values`);
+}

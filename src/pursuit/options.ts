@@ -1,0 +1,95 @@
+/**
+ * Settings of Neuron Pursuit, validated with zod. Every default is the spec's;
+ * the ones marked (reconstructed) there are the paper's best guess and stay
+ * configurable.
+ */
+import { z } from 'zod';
+import { ACTIVATION_NAMES } from '../model/activation.js';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const positive = z.number().positive().finite();
+
+export const neuronPursuitOptionsSchema = z
+  .object({
+    /** Number of layers L ≥ 2. */
+    depth: z.number().int().min(2).default(3),
+    /** Activation preset, or 'custom' with p and alpha. */
+    activation: z.enum(['custom', ...ACTIVATION_NAMES]).default('relu'),
+    /** Negative slope α for leaky-relu and custom activations. */
+    alpha: z.number().min(-1).max(1).optional(),
+    /** Degree p ≥ 1 of a custom activation. */
+    p: z.number().min(1).finite().optional(),
+    /** NP iteration cap K. */
+    maxIterations: positiveInt.default(31),
+    /** Relative training error target ε. */
+    targetError: z.number().nonnegative().finite().default(1e-3),
+
+    /** Gradient descent step η. */
+    lr: positive.default(0.1),
+    /** GD step cap T per NP iteration. */
+    gdSteps: nonNegativeInt.default(70_000),
+    /** Plateau tolerance (0 = the paper's fixed schedule). */
+    tol: z.number().nonnegative().finite().default(1e-6),
+    /** Escape guard κ of the plateau rule (reconstructed). */
+    kappa: z.number().min(0).max(1).default(0.01),
+    /** Steps between GD checks. */
+    checkEvery: positiveInt.default(500),
+    /** Divergence guard: at most this many halvings of η per stage. */
+    maxLrHalvings: nonNegativeInt.default(4),
+
+    /** PGA restarts R (reconstructed). */
+    restarts: positiveInt.default(50),
+    /** PGA step cap. */
+    pgaSteps: nonNegativeInt.default(2_500),
+    /** PGA step size. */
+    pgaLr: positive.default(0.2),
+    /** A PGA restart stops once its step is shorter than this. */
+    pgaTol: z.number().nonnegative().finite().default(1e-10),
+    /** Maximize the joint NCF over all layers under one norm (the paper's form) instead of each layer apart. */
+    joint: z.boolean().default(false),
+    /** NCF values at or below this count as no escape direction. */
+    ncfThreshold: z.number().nonnegative().finite().default(1e-12),
+
+    /** Scale δ₁ of the first iteration. */
+    delta1: positive.default(0.25),
+    /** δ = c_δ · ‖W̄‖ for iterations ≥ 2 (reconstructed). */
+    deltaScale: positive.default(0.1),
+    /** Back-tracking factor β for δ (reconstructed). */
+    shrink: z.number().positive().lt(1).default(0.5),
+    /** Back-tracking steps at iteration 1 and at later iterations. */
+    maxShrinksFirst: nonNegativeInt.default(4),
+    maxShrinks: nonNegativeInt.default(10),
+
+    /** Rebalance the weights after each GD stage (spec §6). */
+    balance: z.boolean().default(false),
+    /** Add the top-m distinct candidates per iteration (beyond the paper). */
+    candidatesPerIteration: positiveInt.default(1),
+    /** Also report classification error (argmax of the outputs). */
+    classification: z.boolean().default(false),
+    /** Seed of every random draw of the algorithm. */
+    seed: z.number().int().default(0),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.activation === 'custom' && (o.p === undefined || o.alpha === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a custom activation needs both p and alpha', path: ['activation'] });
+    }
+    if (o.activation !== 'custom' && o.p !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `p can only be set for a custom activation`, path: ['p'] });
+    }
+  });
+
+export type NeuronPursuitOptions = z.input<typeof neuronPursuitOptionsSchema>;
+export type ResolvedOptions = z.output<typeof neuronPursuitOptionsSchema>;
+
+/** Validate options; a bad option throws one line naming the field. */
+export function resolveOptions(options: NeuronPursuitOptions = {}): ResolvedOptions {
+  const parsed = neuronPursuitOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? `option ${issue.path.join('.')}: ` : '';
+    throw new RangeError(`${where}${issue.message}`);
+  }
+  return parsed.data;
+}

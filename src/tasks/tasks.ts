@@ -1,0 +1,211 @@
+/**
+ * The paper's tasks (spec §8, reconstructed definitions): a sampler, the
+ * ground truth, and the network settings that suit each.
+ */
+import { type Matrix, zeros } from '../linalg/matrix.js';
+import type { Rng } from '../linalg/rng.js';
+import type { NeuronPursuitOptions } from '../pursuit/options.js';
+
+export interface Dataset {
+  X: Matrix;
+  Y: Matrix;
+}
+
+export interface Task {
+  name: string;
+  description: string;
+  inputDim: number;
+  outputDim: number;
+  /** How results are scored: relative squared error, or argmax classification error. */
+  metric: 'relative' | 'classification';
+  defaultSamples: number;
+  defaultTestSamples: number;
+  /** Network and algorithm settings that suit this task. */
+  defaults: NeuronPursuitOptions;
+  /** Draw a training and a test set. */
+  generate(samples: number, testSamples: number, rng: Rng): { train: Dataset; test: Dataset };
+}
+
+const relu = (z: number) => (z > 0 ? z : 0);
+
+/** A task whose points are drawn independently: inputs from `draw`, labels from `target`. */
+function iidTask(spec: Omit<Task, 'generate' | 'outputDim' | 'metric'> & {
+  draw: (rng: Rng, x: Float64Array) => void;
+  target: (x: Float64Array) => number;
+}): Task {
+  const sample = (n: number, rng: Rng): Dataset => {
+    const X = zeros(n, spec.inputDim), Y = zeros(n, 1);
+    for (let i = 0; i < n; i++) {
+      const x = X.data.subarray(i * spec.inputDim, (i + 1) * spec.inputDim);
+      spec.draw(rng, x);
+      Y.data[i] = spec.target(x);
+    }
+    return { X, Y };
+  };
+  const { draw: _draw, target: _target, ...rest } = spec;
+  return {
+    ...rest,
+    outputDim: 1,
+    metric: 'relative',
+    generate: (samples, testSamples, rng) => ({ train: sample(samples, rng.fork('train')), test: sample(testSamples, rng.fork('test')) }),
+  };
+}
+
+const hypercube = (rng: Rng, x: Float64Array) => {
+  for (let c = 0; c < x.length; c++) x[c] = rng.sign();
+};
+const gaussian = (rng: Rng, x: Float64Array) => {
+  for (let c = 0; c < x.length; c++) x[c] = rng.normal();
+};
+const sphere = (rng: Rng, x: Float64Array) => x.set(rng.onSphere(x.length, Math.sqrt(x.length)));
+
+const hypercubeDefaults: NeuronPursuitOptions = { depth: 3, activation: 'leaky-relu', alpha: 0.1, lr: 0.1 };
+const sphereDefaults: NeuronPursuitOptions = { depth: 3, activation: 'relu', lr: 0.1 };
+const gaussianDefaults: NeuronPursuitOptions = { depth: 4, activation: 'relu', delta1: 0.5, lr: 0.05, gdSteps: 100_000 };
+const iidCommon = { defaultSamples: 1000, defaultTestSamples: 10_000 };
+
+/** Target of the demo task: σ(σ(x1+x2+x3) − 2σ(x1−x2)). */
+export function demoTarget(x: ArrayLike<number>): number {
+  return relu(relu(x[0] + x[1] + x[2]) - 2 * relu(x[0] - x[1]));
+}
+
+export const TASKS: Record<string, Task> = {
+  demo: iidTask({
+    name: 'demo',
+    description: 'σ(σ(x1+x2+x3) − 2σ(x1−x2)) on {±1}^20 (paper Fig 6)',
+    inputDim: 20,
+    defaultSamples: 500,
+    defaultTestSamples: 10_000,
+    defaults: { depth: 3, activation: 'relu', lr: 0.1 },
+    draw: hypercube,
+    target: demoTarget,
+  }),
+  'hypercube-f1': iidTask({
+    name: 'hypercube-f1',
+    description: 'x1x2 + x1x2x3x4 on {±1}^20',
+    inputDim: 20,
+    ...iidCommon,
+    defaults: hypercubeDefaults,
+    draw: hypercube,
+    target: (x) => x[0] * x[1] + x[0] * x[1] * x[2] * x[3],
+  }),
+  'hypercube-f2': iidTask({
+    name: 'hypercube-f2',
+    description: 'x1x2x3x4 on {±1}^20',
+    inputDim: 20,
+    ...iidCommon,
+    defaults: hypercubeDefaults,
+    draw: hypercube,
+    target: (x) => x[0] * x[1] * x[2] * x[3],
+  }),
+  'hypersphere-f1': iidTask({
+    name: 'hypersphere-f1',
+    description: 'σ(σ(x1+x2) − σ(x3+x4)) on the sphere of radius √20',
+    inputDim: 20,
+    ...iidCommon,
+    defaults: sphereDefaults,
+    draw: sphere,
+    target: (x) => relu(relu(x[0] + x[1]) - relu(x[2] + x[3])),
+  }),
+  'hypersphere-f2': iidTask({
+    name: 'hypersphere-f2',
+    description: 'σ(n1−n5) + σ(n2−n6) + σ(n3−n4) of pairwise sums and differences, on the sphere of radius √20',
+    inputDim: 20,
+    ...iidCommon,
+    defaults: sphereDefaults,
+    draw: sphere,
+    target: (x) => {
+      const n1 = relu(x[0] + x[1]), n2 = relu(x[2] + x[3]), n3 = relu(x[4] + x[5]);
+      const n4 = relu(x[0] - x[1]), n5 = relu(x[2] - x[3]), n6 = relu(x[4] - x[5]);
+      return relu(n1 - n5) + relu(n2 - n6) + relu(n3 - n4);
+    },
+  }),
+  'gaussian-f1': iidTask({
+    name: 'gaussian-f1',
+    description: 'max(x1, x2, x3) on N(0, I_10)',
+    inputDim: 10,
+    ...iidCommon,
+    defaults: gaussianDefaults,
+    draw: gaussian,
+    target: (x) => Math.max(x[0], x[1], x[2]),
+  }),
+  'gaussian-f2': iidTask({
+    name: 'gaussian-f2',
+    description: 'max(x1, …, x5) on N(0, I_10)',
+    inputDim: 10,
+    ...iidCommon,
+    defaults: gaussianDefaults,
+    draw: gaussian,
+    target: (x) => Math.max(x[0], x[1], x[2], x[3], x[4]),
+  }),
+  'modular-addition': modularAddition(23),
+  pvr: pointerValueRetrieval(),
+};
+
+export const TASK_NAMES = Object.keys(TASKS);
+
+export function getTask(name: string): Task {
+  const task = TASKS[name];
+  if (!task) throw new RangeError(`unknown task '${name}' (expected one of ${TASK_NAMES.join(', ')})`);
+  return task;
+}
+
+/**
+ * (a + b) mod P from one-hot(a) ⊕ one-hot(b) ⊕ 1; targets e_{(a+b) mod P} − 1/P.
+ * A random half of the P² pairs trains, the rest tests (sample sizes are ignored).
+ */
+export function modularAddition(P: number): Task {
+  const d = 2 * P + 1;
+  const encode = (pairs: [number, number][]): Dataset => {
+    const X = zeros(pairs.length, d), Y = zeros(pairs.length, P);
+    pairs.forEach(([a, b], i) => {
+      X.data[i * d + a] = 1;
+      X.data[i * d + P + b] = 1;
+      X.data[i * d + 2 * P] = 1;
+      for (let c = 0; c < P; c++) Y.data[i * P + c] = (c === (a + b) % P ? 1 : 0) - 1 / P;
+    });
+    return { X, Y };
+  };
+  const half = Math.floor((P * P) / 2);
+  return {
+    name: P === 23 ? 'modular-addition' : `modular-addition-${P}`,
+    description: `(a + b) mod ${P} from one-hot codes; half of the pairs train`,
+    inputDim: d,
+    outputDim: P,
+    metric: 'classification',
+    defaultSamples: half,
+    defaultTestSamples: P * P - half,
+    defaults: { depth: 2, activation: 'square', lr: 1, pgaLr: 2, gdSteps: 100_000, classification: true, maxIterations: 60 },
+    generate: (_samples, _testSamples, rng) => {
+      const order = rng.fork('split').permutation(P * P);
+      const pairs = order.map((q): [number, number] => [Math.floor(q / P), q % P]);
+      return { train: encode(pairs.slice(0, half)), test: encode(pairs.slice(half)) };
+    },
+  };
+}
+
+/**
+ * Pointer value retrieval: 4 pointer bits (±1) name q ∈ {0..15}, then a
+ * constant 1, then 16 values v ∈ {±1}; the label is majority(v_q, v_{q+1}, v_{q+2}).
+ */
+export function pointerValueRetrieval(): Task {
+  return iidTask({
+    name: 'pvr',
+    description: 'majority of the 3 values after a 4-bit pointer (d = 21)',
+    inputDim: 21,
+    defaultSamples: 4000,
+    defaultTestSamples: 4000,
+    defaults: { depth: 3, activation: 'relu', delta1: 0.5, lr: 0.05, balance: true, gdSteps: 20_000, maxIterations: 40 },
+    draw: hypercube,
+    target: pvrLabel,
+  });
+}
+
+/** Writes the constant column (index 4) as 1 and returns the PVR label of x. */
+export function pvrLabel(x: Float64Array | number[]): number {
+  x[4] = 1;
+  let q = 0;
+  for (let bit = 0; bit < 4; bit++) q = 2 * q + (x[bit] > 0 ? 1 : 0);
+  const s = x[5 + q] + x[5 + ((q + 1) % 16)] + x[5 + ((q + 2) % 16)];
+  return s > 0 ? 1 : -1;
+}

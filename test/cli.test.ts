@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function run(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'np-cli-'));
+  // a small learnable data set: y = relu(x1 + x2)
+  const rows = ['x1,x2,x3,y'];
+  for (let i = 0; i < 60; i++) {
+    const x = [Math.sin(i), Math.cos(3 * i), Math.sin(7 * i + 1)];
+    rows.push([...x, Math.max(0, x[0] + x[1])].join(','));
+  }
+  writeFileSync(join(dir, 'train.csv'), rows.join('\n') + '\n');
+  writeFileSync(join(dir, 'test.csv'), rows.slice(0, 21).join('\n') + '\n');
+  return dir;
+}
+
+const FAST = ['--restarts', '5', '--pga-steps', '200', '--gd-steps', '2000', '--max-iterations', '3', '--quiet'];
+
+describe('CLI', () => {
+  it('trains on CSV data, writes the run folder, and predicts with the saved model', () => {
+    const dir = workspace();
+    const r = run(['train', '--data', 'train.csv', '--test', 'test.csv', '--target', 'y', '--out', 'run', '--json', ...FAST], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    for (const key of ['iterations', 'stopReason', 'trainError', 'testError', 'widths', 'seconds']) assert.ok(key in summary, key);
+    assert.deepEqual(readdirSync(join(dir, 'run')).sort(), ['history.json', 'model.json', 'summary.json']);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run/summary.json'), 'utf8')), summary);
+    const history = JSON.parse(readFileSync(join(dir, 'run/history.json'), 'utf8'));
+    assert.equal(history.history.length, summary.iterations);
+
+    const p = run(['predict', '--model', 'run/model.json', '--data', 'test.csv', '--out', 'pred.csv'], dir);
+    assert.equal(p.code, 0, p.stderr);
+    const lines = readFileSync(join(dir, 'pred.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'y');
+    assert.equal(lines.length, 21);
+    // the predictions reproduce the recorded test error
+    const truth = readFileSync(join(dir, 'test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[3]));
+    const pred = lines.slice(1).map(Number);
+    const err = pred.reduce((s, v, i) => s + (v - truth[i]) ** 2, 0) / truth.reduce((s, v) => s + v * v, 0);
+    assert.ok(Math.abs(err - summary.testError) <= 1e-9 * Math.max(err, 1e-12));
+  });
+
+  it('prints the iteration table and the errors for a task', () => {
+    const dir = workspace();
+    const r = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '500', ...FAST], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /iter\s+layer\s+NCF/);
+    assert.match(r.stdout, /test error: \d/);
+  });
+
+  const bad: [string, (dir: string) => string[], RegExp][] = [
+    ['a ragged CSV row', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,2\n3\n'), ['--data', 'bad.csv', '--target', 'y']), /line 3: expected 2 cells/],
+    ['a non-numeric cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,two\n'), ['--data', 'bad.csv', '--target', 'y']), /'two' is not a finite number/],
+    ['a NaN cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\nNaN,2\n'), ['--data', 'bad.csv', '--target', 'y']), /'NaN' is not a finite number/],
+    ['an infinite cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,-Infinity\n'), ['--data', 'bad.csv', '--target', 'y']), /'-Infinity' is not a finite number/],
+    ['a missing target column', () => ['--data', 'train.csv', '--target', 'z'], /target column 'z' is not in the header/],
+    ['no target column given', () => ['--data', 'train.csv'], /needs at least one --target/],
+    ['an empty data set', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n'), ['--data', 'bad.csv', '--target', 'y']), /no data rows/],
+    ['an empty file', (d) => (writeFileSync(join(d, 'bad.csv'), ''), ['--data', 'bad.csv', '--target', 'y']), /is empty/],
+    ['a missing file', () => ['--data', 'nope.csv', '--target', 'y'], /nope\.csv: no such file/],
+    ['a test set without a training feature', (d) => (writeFileSync(join(d, 'bad.csv'), 'x1,x2,y\n1,2,3\n'), ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']), /feature column 'x3' is missing/],
+    ['an all-zero target', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,0\n2,0\n'), ['--data', 'bad.csv', '--target', 'y']), /nothing to learn/],
+    ['an unknown task', () => ['--task', 'hypercube-f9'], /unknown task 'hypercube-f9'/],
+    ['an unknown activation', () => ['--task', 'demo', '--activation', 'tanh'], /--activation/],
+    ['a negative sample count', () => ['--task', 'demo', '--samples', '-3'], /'-3' must be at least 1/],
+    ['depth below 2', () => ['--task', 'demo', '--depth', '1'], /--depth/],
+    ['alpha outside [-1, 1]', () => ['--task', 'demo', '--alpha', '1.5'], /--alpha/],
+    ['a negative step size', () => ['--task', 'demo', '--lr', '-0.1'], /--lr/],
+    ['an unknown option', () => ['--task', 'demo', '--speed', 'fast'], /unknown option '--speed'/],
+    ['neither task nor data', () => [], /give a task/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`train rejects ${what} with one line, a non-zero exit and no output`, () => {
+      const dir = workspace();
+      const r = run(['train', ...args(dir), '--out', 'out', '--quiet'], dir);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.equal(existsSync(join(dir, 'out')), false);
+      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), []);
+    });
+  }
+
+  const badPredict: [string, (dir: string) => void, RegExp][] = [
+    ['a corrupt model file', (d) => writeFileSync(join(d, 'model.json'), '{"format": "neuron-pursuit-model", '), /not valid JSON/],
+    ['a model of another format version', (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 2 })), /version 2 is not supported/],
+    ['a model that is not a model', (d) => writeFileSync(join(d, 'model.json'), '[1, 2]'), /invalid model file/],
+    [
+      'inputs with the wrong number of features',
+      (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 1, activation: { name: 'relu', p: 1, alpha: 0 }, widths: [2, 1, 1], layers: [[1, 1], [1]] })),
+      /has 4 feature columns, the model takes 2/,
+    ],
+  ];
+  for (const [what, setup, message] of badPredict) {
+    it(`predict rejects ${what}`, () => {
+      const dir = workspace();
+      setup(dir);
+      const r = run(['predict', '--model', 'model.json', '--data', 'train.csv', '--out', 'pred.csv'], dir);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(existsSync(join(dir, 'pred.csv')), false);
+    });
+  }
+});

@@ -1,0 +1,39 @@
+/** Small shared helpers for the tests. */
+import { type Matrix, zeros } from '../src/linalg/matrix.js';
+import { Rng } from '../src/linalg/rng.js';
+
+export function gaussianMatrix(rows: number, cols: number, rng: Rng, scale = 1): Matrix {
+  const m = zeros(rows, cols);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = scale * rng.normal();
+  return m;
+}
+
+export function relDiff(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
+}
+
+/** ‖a − b‖ / max(‖a‖, ‖b‖). */
+export function relVecDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    na += a[i] ** 2;
+    nb += b[i] ** 2;
+  }
+  return Math.sqrt(d) / Math.max(Math.sqrt(na), Math.sqrt(nb), 1e-300);
+}
+
+/** Central finite-difference gradient of f at w (w is restored). */
+export function numericGradient(f: () => number, w: Float64Array, h = 1e-6): Float64Array {
+  const g = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    w[i] = v + h;
+    const fp = f();
+    w[i] = v - h;
+    const fm = f();
+    w[i] = v;
+    g[i] = (fp - fm) / (2 * h);
+  }
+  return g;
+}

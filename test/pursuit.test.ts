@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Rng } from '../src/linalg/rng.js';
+import { zeros } from '../src/linalg/matrix.js';
+import { NeuronPursuit, DataError } from '../src/pursuit/neuron-pursuit.js';
+import type { IterationRecord } from '../src/pursuit/history.js';
+import { getTask } from '../src/tasks/tasks.js';
+
+const demo = getTask('demo');
+const demoData = demo.generate(500, 10_000, new Rng(0, 'data/demo'));
+
+function withoutTimes(history: IterationRecord[]): Omit<IterationRecord, 'seconds'>[] {
+  return history.map(({ seconds: _s, ...rest }) => rest);
+}
+
+describe('NeuronPursuit', () => {
+  it('recovers the demo target: test error < 1e-2 within 4 iterations, iteration 2 grows layer 1', () => {
+    const fitted = new NeuronPursuit({ ...demo.defaults, seed: 0 }).fit(demoData.train.X, demoData.train.Y, { testX: demoData.test.X, testY: demoData.test.Y });
+    const h = fitted.history;
+    assert.ok(h.length <= 4, `${h.length} iterations`);
+    assert.ok(h.at(-1)!.testError! < 1e-2, `test error ${h.at(-1)!.testError}`);
+    assert.deepEqual(h[1].layers, [1]);
+    assert.equal(fitted.stopReason, 'target');
+    // predict() is the fitted network
+    const p = fitted.predict(demoData.test.X);
+    assert.equal(p.rows, 10_000);
+  });
+
+  it('adds each neuron with a back-tracked δ that lowers the loss', () => {
+    const fitted = new NeuronPursuit({ ...demo.defaults, targetError: 0, maxIterations: 3, gdSteps: 3000 }).fit(demoData.train.X, demoData.train.Y);
+    assert.ok(fitted.history.length >= 3);
+    const lossAtZero = demoData.train.Y.data.reduce((s, y) => s + y * y, 0) / (2 * 500);
+    assert.equal(fitted.history[0].lossBefore, lossAtZero);
+    assert.ok(fitted.history[0].lossAfterAdd <= lossAtZero);
+    for (const row of fitted.history.slice(1)) {
+      assert.ok(row.lossAfterAdd < row.lossBefore, `iteration ${row.iteration}: ${row.lossAfterAdd} ≥ ${row.lossBefore}`);
+      assert.equal(row.deltaWarning, false);
+      assert.ok(row.loss <= row.lossAfterAdd);
+      assert.ok(row.ncfValue > 0);
+    }
+  });
+
+  it('gives the same history bit for bit from the same seed', () => {
+    const options = { ...demo.defaults, seed: 3, maxIterations: 3, gdSteps: 2000, targetError: 1e-6 };
+    const a = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);
+    const b = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);
+    assert.deepEqual(withoutTimes(a.history), withoutTimes(b.history));
+    assert.deepEqual(Array.from(a.network.params), Array.from(b.network.params));
+    const c = new NeuronPursuit({ ...options, seed: 4 }).fit(demoData.train.X, demoData.train.Y);
+    assert.notDeepEqual(Array.from(a.network.params), Array.from(c.network.params));
+  });
+
+  it('joint and per-layer NCF maximization grow the same layer on the demo data', () => {
+    const options = { ...demo.defaults, maxIterations: 3, targetError: 1e-9, gdSteps: 5000 };
+    const perLayer = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);
+    const joint = new NeuronPursuit({ ...options, joint: true }).fit(demoData.train.X, demoData.train.Y);
+    assert.deepEqual(joint.history.slice(1).map((r) => r.layers), perLayer.history.slice(1).map((r) => r.layers));
+    assert.deepEqual(joint.history[1].layers, [1]);
+  });
+
+  it('adds the top-m distinct candidates when asked', () => {
+    const fitted = new NeuronPursuit({ ...demo.defaults, candidatesPerIteration: 3, maxIterations: 2, targetError: 1e-9, gdSteps: 1000 }).fit(demoData.train.X, demoData.train.Y);
+    const row = fitted.history[1];
+    assert.equal(row.layers.length, 3);
+    assert.equal(row.widths.reduce((s, w) => s + w, 0), 2 + 3);
+    assert.ok(row.lossAfterAdd < row.lossBefore);
+  });
+
+  it('balances the weights after each stage when asked', () => {
+    const fitted = new NeuronPursuit({ ...demo.defaults, balance: true, maxIterations: 2, gdSteps: 2000 }).fit(demoData.train.X, demoData.train.Y);
+    for (const layer of fitted.history.at(-1)!.balancedness) for (const b of layer) assert.ok(Math.abs(b - 1) < 1e-8);
+  });
+
+  it('recovers hypercube-f1 (d = 20, n = 1,000, leaky-relu 0.1): test error < 1e-2 within 12 iterations', () => {
+    const task = getTask('hypercube-f1');
+    const { train, test } = task.generate(1000, 10_000, new Rng(0, 'data/hypercube-f1'));
+    const fitted = new NeuronPursuit({ ...task.defaults, seed: 0 }).fit(train.X, train.Y, { testX: test.X, testY: test.Y });
+    assert.ok(fitted.history.length <= 12, `${fitted.history.length} iterations`);
+    assert.ok(fitted.history.at(-1)!.testError! < 1e-2, `test error ${fitted.history.at(-1)!.testError}`);
+  });
+
+  it('refuses data it cannot learn from, with a clear message', () => {
+    const np = new NeuronPursuit();
+    assert.throws(() => np.fit(demoData.train.X, zeros(500, 1)), (e: Error) => e instanceof DataError && /nothing to learn/.test(e.message));
+    assert.throws(() => np.fit(zeros(0, 3), zeros(0, 1)), /empty/);
+    const X = zeros(3, 2);
+    X.data[1] = NaN;
+    assert.throws(() => np.fit(X, zeros(3, 1)), /NaN/);
+    assert.throws(() => np.fit(demoData.train.X, demoData.train.Y, { testX: zeros(5, 3), testY: zeros(5, 1) }), /3 features/);
+    assert.throws(() => new NeuronPursuit({ depth: 1 }), /depth/);
+    assert.throws(() => new NeuronPursuit({ activation: 'leaky-relu', alpha: -2 }), /alpha/);
+    assert.throws(() => new NeuronPursuit({ activation: 'custom' }), /custom activation needs/);
+    assert.throws(() => new NeuronPursuit({ bogus: 1 } as never), /bogus/);
+  });
+});

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** The `neuron-pursuit` command. Every failure is one line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
+import { diagonalCommand } from './diagonal.js';
+import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
+import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
 
 const program = new Command('neuron-pursuit')
@@ -10,7 +13,7 @@ const program = new Command('neuron-pursuit')
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
-for (const cmd of [trainCommand(), predictCommand()]) {
+for (const cmd of [trainCommand(), predictCommand(), inspectCommand(), saddleCommand(), diagonalCommand()]) {
   program.addCommand(cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLine(text)) }));
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:
 import { basename, dirname, join } from 'node:path';
 
 /** Write to a temporary file beside the target, then rename over it. */
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   try {
@@ -19,7 +19,7 @@ export function writeFileAtomic(path: string, content: string): void {
  * Write several files into `dir` as one unit: they are staged in a temporary
  * folder beside it and renamed in only when all of them are written.
  */
-export function writeFilesAtomic(dir: string, files: Record<string, string>): void {
+export function writeFilesAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   const staging = join(parent, `.${basename(dir)}.tmp-${process.pid}`);

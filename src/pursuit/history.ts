@@ -14,6 +14,8 @@ export interface IterationRecord {
   kktResidual: number;
   /** How many PGA restarts ended at the dominant value (within 1e-4, relative). */
   restartsAtBest: number;
+  /** Spread of the end values of the PGA restarts behind the chosen point. */
+  restartValues: { min: number; median: number; max: number };
   /** Best NCF value per hidden layer (iteration ≥ 2; empty at iteration 1). */
   layerValues: number[];
   /** Scale δ used to add the new weights, and how many times it was shrunk. */

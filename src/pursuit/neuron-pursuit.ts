@@ -166,6 +166,7 @@ class PursuitRun {
       ncfValue: result.value,
       kktResidual: result.kktResidual,
       restartsAtBest: result.restartsAtBest,
+      restartValues: spread(result.values),
       layerValues: [],
       delta,
       deltaShrinks: shrinks,
@@ -209,6 +210,7 @@ class PursuitRun {
       ncfValue: chosen[0].value,
       kktResidual: best.kktResidual,
       restartsAtBest: best.restartsAtBest,
+      restartValues: spread(best.values),
       layerValues,
       delta,
       deltaShrinks: shrinks,
@@ -308,6 +310,13 @@ function cosine(x: Candidate, y: Candidate): number {
     ny += ys[i] * ys[i];
   }
   return s / Math.sqrt(nx * ny);
+}
+
+function spread(values: Float64Array): { min: number; median: number; max: number } {
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { min: sorted[0], median, max: sorted[sorted.length - 1] };
 }
 
 function checkData(X: Matrix, Y: Matrix, which: string): void {

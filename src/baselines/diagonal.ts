@@ -1,0 +1,184 @@
+/**
+ * The diagonal linear network H(x) = Σ_j u_j v_j x_j (spec §7, paper D.5),
+ * trained two ways:
+ *  - Neuron Pursuit: neuron j's NCF is u v (X_jᵀ r)/n, maximal on the unit circle
+ *    at |u| = |v| = 1/√2 with value |X_jᵀ r|/(2n); add the best j with a small
+ *    scale, then GD on all active neurons to the minimum. This picks the atoms
+ *    OMP picks and reaches OMP's least-squares coefficients.
+ *  - GD from a tiny initialization (u = α, v = 0) on all neurons, which tends to
+ *    the minimum-ℓ1 interpolant instead.
+ */
+import { type Matrix, zeros } from '../linalg/matrix.js';
+import type { Rng } from '../linalg/rng.js';
+import { type SparseSolution, correlations, solution } from './omp.js';
+
+export interface DiagonalGdOptions {
+  /** Stop once every |∂Loss/∂β_j| is below this. */
+  gradTol: number;
+  /** Also stop once ‖y − Xβ‖² / ‖y‖² is below this. */
+  lossTol: number;
+  maxSteps: number;
+  /** Fraction of the stability bound used as step. */
+  stepFraction: number;
+}
+
+const GD_DEFAULTS: DiagonalGdOptions = { gradTol: 1e-13, lossTol: 0, maxSteps: 2_000_000, stepFraction: 0.5 };
+
+/**
+ * GD on (u_j, v_j) for j in `active`, in place. The step is re-chosen every 50
+ * steps from the local curvature bound λ_max(X_SᵀX_S/n)·max(u²+v²) + max|g|.
+ * Calls `onStep` with the step count and β every `every` steps when given.
+ */
+export function trainDiagonal(
+  X: Matrix,
+  y: ArrayLike<number>,
+  u: Float64Array,
+  v: Float64Array,
+  active: number[],
+  options: Partial<DiagonalGdOptions> = {},
+  onStep?: (step: number, beta: Float64Array) => void,
+): { steps: number; converged: boolean } {
+  const o = { ...GD_DEFAULTS, ...options };
+  const n = X.rows, d = X.cols, k = active.length;
+  const yNormSq = Array.from(y).reduce((s, t) => s + t * t, 0);
+  const lambda = largestEigenvalue(X, active) / n;
+  const beta = new Float64Array(d);
+  const g = new Float64Array(k);
+  const r = new Float64Array(n);
+  let eta = 0;
+  for (let step = 0; step <= o.maxSteps; step++) {
+    // g = X_Sᵀ (X_S β_S − y) / n
+    for (let q = 0; q < k; q++) beta[active[q]] = u[active[q]] * v[active[q]];
+    let lossSq = 0;
+    for (let i = 0; i < n; i++) {
+      let s = -y[i];
+      for (let q = 0; q < k; q++) s += X.data[i * d + active[q]] * beta[active[q]];
+      r[i] = s;
+      lossSq += s * s;
+    }
+    g.fill(0);
+    let gMax = 0;
+    for (let q = 0; q < k; q++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += X.data[i * d + active[q]] * r[i];
+      g[q] = s / n;
+      gMax = Math.max(gMax, Math.abs(g[q]));
+    }
+    if (onStep && step % 100 === 0) onStep(step, beta);
+    if (gMax < o.gradTol || lossSq <= o.lossTol * yNormSq) return { steps: step, converged: true };
+    if (step === o.maxSteps) break;
+    if (step % 50 === 0) {
+      let size = 0;
+      for (const j of active) size = Math.max(size, u[j] * u[j] + v[j] * v[j]);
+      eta = o.stepFraction / (lambda * size + gMax + 1e-300);
+    }
+    for (let q = 0; q < k; q++) {
+      const j = active[q], uj = u[j];
+      u[j] -= eta * v[j] * g[q];
+      v[j] -= eta * uj * g[q];
+    }
+  }
+  return { steps: o.maxSteps, converged: false };
+}
+
+export interface DiagonalNpOptions extends Partial<DiagonalGdOptions> {
+  maxAtoms?: number;
+  /** Stop once ‖r‖ ≤ tol·‖y‖. */
+  tol?: number;
+  /** Scale of a new neuron's (u, v). */
+  delta?: number;
+}
+
+/** Neuron Pursuit on the diagonal network. */
+export function diagonalNeuronPursuit(X: Matrix, y: ArrayLike<number>, options: DiagonalNpOptions = {}): SparseSolution & { ncfValues: number[] } {
+  const n = X.rows, d = X.cols;
+  const maxAtoms = Math.min(options.maxAtoms ?? Math.min(n, d), d);
+  const tol = options.tol ?? 1e-10, delta = options.delta ?? 1e-3;
+  const u = new Float64Array(d), v = new Float64Array(d);
+  const active: number[] = [];
+  const ncfValues: number[] = [];
+  const yNorm = Math.sqrt(Array.from(y).reduce((s, t) => s + t * t, 0));
+  for (;;) {
+    const r = Float64Array.from(y, (t, i) => t - predictRow(X, u, v, active, i));
+    if (Math.sqrt(r.reduce((s, t) => s + t * t, 0)) <= tol * yNorm || active.length >= maxAtoms) break;
+    const c = correlations(X, r);
+    let best = -1;
+    for (let j = 0; j < d; j++) if (!active.includes(j) && (best < 0 || Math.abs(c[j]) > Math.abs(c[best]))) best = j;
+    if (best < 0 || Math.abs(c[best]) / n <= 1e-14) break;
+    ncfValues.push(Math.abs(c[best]) / (2 * n)); // the NCF's maximum on the unit circle
+    u[best] = delta / Math.SQRT2;
+    v[best] = (Math.sign(c[best]) * delta) / Math.SQRT2;
+    active.push(best);
+    trainDiagonal(X, y, u, v, active, options);
+  }
+  return { ...solution(X, y, active, active.map((j) => u[j] * v[j])), ncfValues };
+}
+
+export interface SmallInitOptions extends Partial<DiagonalGdOptions> {
+  /** Initial scale α (u = α, v = 0). */
+  scale?: number;
+  /** A coefficient counts as selected once |β_j| exceeds this fraction of max |β| at the end. */
+  supportThreshold?: number;
+}
+
+/** GD on all neurons from u = α, v = 0; support listed in the order the coefficients grew. */
+export function diagonalSmallInitGd(X: Matrix, y: ArrayLike<number>, options: SmallInitOptions = {}): SparseSolution & { steps: number } {
+  const d = X.cols, scale = options.scale ?? 1e-4, threshold = options.supportThreshold ?? 1e-3;
+  const u = new Float64Array(d).fill(scale), v = new Float64Array(d);
+  const all = Array.from({ length: d }, (_, j) => j);
+  const firstSeen = new Array<number>(d).fill(Infinity);
+  const seenLevel = 0.05; // |β_j| reached 5% of ‖y‖_∞-scale: the coordinate has escaped
+  const yMax = Math.max(...Array.from(y, Math.abs));
+  const { steps } = trainDiagonal(X, y, u, v, all, { lossTol: 1e-14, gradTol: 1e-14, maxSteps: 2_000_000, ...options }, (step, beta) => {
+    for (let j = 0; j < d; j++) if (firstSeen[j] === Infinity && Math.abs(beta[j]) > seenLevel * yMax) firstSeen[j] = step;
+  });
+  const beta = all.map((j) => u[j] * v[j]);
+  const maxBeta = Math.max(...beta.map(Math.abs));
+  const support = all.filter((j) => Math.abs(beta[j]) > threshold * maxBeta).sort((a, b) => firstSeen[a] - firstSeen[b] || Math.abs(beta[b]) - Math.abs(beta[a]));
+  const sol = solution(X, y, all, beta);
+  return { ...sol, support, steps };
+}
+
+function predictRow(X: Matrix, u: Float64Array, v: Float64Array, active: number[], i: number): number {
+  let s = 0;
+  for (const j of active) s += X.data[i * X.cols + j] * u[j] * v[j];
+  return s;
+}
+
+/** λ_max(X_Sᵀ X_S) by power iteration. */
+function largestEigenvalue(X: Matrix, active: number[]): number {
+  const k = active.length, n = X.rows, d = X.cols;
+  let w = new Float64Array(k).fill(1 / Math.sqrt(k));
+  let lambda = 0;
+  for (let it = 0; it < 200; it++) {
+    const xw = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let q = 0; q < k; q++) xw[i] += X.data[i * d + active[q]] * w[q];
+    const next = new Float64Array(k);
+    for (let q = 0; q < k; q++) for (let i = 0; i < n; i++) next[q] += X.data[i * d + active[q]] * xw[i];
+    const norm = Math.sqrt(next.reduce((s, t) => s + t * t, 0));
+    if (norm === 0) return 0;
+    const done = Math.abs(norm - lambda) <= 1e-6 * norm;
+    lambda = norm;
+    w = next.map((t) => t / norm);
+    if (done) break;
+  }
+  return lambda;
+}
+
+/**
+ * A random over-complete sparse-recovery instance: n × d atoms uniform on the
+ * unit sphere, an s-sparse β with random signs and magnitudes in [1, 2), y = Xβ.
+ */
+export function sparseInstance(n: number, d: number, sparsity: number, rng: Rng): { X: Matrix; y: Float64Array; beta: Float64Array } {
+  if (!(n >= 1 && d >= 1 && sparsity >= 1 && sparsity <= d)) throw new RangeError('need n ≥ 1, d ≥ 1 and 1 ≤ sparsity ≤ d');
+  const X = zeros(n, d);
+  for (let j = 0; j < d; j++) {
+    const atom = rng.onSphere(n);
+    for (let i = 0; i < n; i++) X.data[i * d + j] = atom[i];
+  }
+  const beta = new Float64Array(d);
+  for (const j of rng.permutation(d).slice(0, sparsity)) beta[j] = rng.sign() * (1 + rng.uniform());
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) y[i] += X.data[i * d + j] * beta[j];
+  return { X, y, beta };
+}

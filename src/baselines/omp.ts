@@ -1,0 +1,98 @@
+/**
+ * Orthogonal Matching Pursuit (spec §7): pick the atom (column of X) most
+ * correlated with the residual, refit least squares on the chosen atoms, repeat
+ * until the residual vanishes or `maxAtoms` are chosen. The least squares go
+ * through ml-matrix's QR solver.
+ */
+import { Matrix as MlMatrix, solve } from 'ml-matrix';
+import type { Matrix } from '../linalg/matrix.js';
+
+export interface SparseSolution {
+  /** Chosen columns, in the order they were selected. */
+  support: number[];
+  /** One coefficient per column of X (zero off the support). */
+  coefficients: number[];
+  l1: number;
+  /** ‖y − Xβ‖ / ‖y‖. */
+  residual: number;
+}
+
+export interface OmpOptions {
+  /** Stop after this many atoms (default: min(n, d)). */
+  maxAtoms?: number;
+  /** Stop once ‖r‖ ≤ tol·‖y‖. */
+  tol?: number;
+}
+
+export function orthogonalMatchingPursuit(X: Matrix, y: ArrayLike<number>, options: OmpOptions = {}): SparseSolution {
+  const n = X.rows, d = X.cols;
+  if (y.length !== n) throw new RangeError(`y has ${y.length} entries, X has ${n} rows`);
+  const maxAtoms = Math.min(options.maxAtoms ?? Math.min(n, d), d);
+  const tol = options.tol ?? 1e-10;
+  const yNorm = norm(y);
+  const support: number[] = [];
+  let coef: number[] = [];
+  let r: Float64Array = Float64Array.from(y);
+  while (support.length < maxAtoms && norm(r) > tol * yNorm) {
+    const j = mostCorrelated(X, r, support);
+    if (j < 0) break;
+    support.push(j);
+    coef = leastSquares(X, y, support);
+    r = residualOf(X, y, support, coef);
+  }
+  return solution(X, y, support, coef);
+}
+
+/** Column j of X not yet in `exclude` maximizing |X_jᵀ r| (−1 when none correlates). */
+export function mostCorrelated(X: Matrix, r: ArrayLike<number>, exclude: number[]): number {
+  let best = -1, bestValue = 0;
+  const c = correlations(X, r);
+  for (let j = 0; j < X.cols; j++) {
+    if (exclude.includes(j)) continue;
+    if (Math.abs(c[j]) > bestValue) {
+      bestValue = Math.abs(c[j]);
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** Xᵀ r. */
+export function correlations(X: Matrix, r: ArrayLike<number>): Float64Array {
+  const c = new Float64Array(X.cols);
+  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) c[j] += X.data[i * X.cols + j] * r[i];
+  return c;
+}
+
+/** argmin_β ‖y − X_S β‖ by QR. */
+export function leastSquares(X: Matrix, y: ArrayLike<number>, support: number[]): number[] {
+  const A = new MlMatrix(X.rows, support.length);
+  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => A.set(i, k, X.data[i * X.cols + j]));
+  return solve(A, MlMatrix.columnVector(Array.from(y))).to1DArray();
+}
+
+export function residualOf(X: Matrix, y: ArrayLike<number>, support: number[], coef: ArrayLike<number>): Float64Array {
+  const r = Float64Array.from(y);
+  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => (r[i] -= X.data[i * X.cols + j] * coef[k]));
+  return r;
+}
+
+/** Package a support and its coefficients as a full solution. */
+export function solution(X: Matrix, y: ArrayLike<number>, support: number[], coef: ArrayLike<number>): SparseSolution {
+  const coefficients = new Array<number>(X.cols).fill(0);
+  support.forEach((j, k) => (coefficients[j] = coef[k]));
+  const r = residualOf(X, y, support, coef);
+  const yNorm = norm(y);
+  return {
+    support: [...support],
+    coefficients,
+    l1: coefficients.reduce((s, v) => s + Math.abs(v), 0),
+    residual: yNorm > 0 ? norm(r) / yNorm : norm(r),
+  };
+}
+
+function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}

@@ -1,0 +1,60 @@
+/** `neuron-pursuit inspect RUN_DIR`: the KKT diagnostics of every NP iteration of a run. */
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { IterationRecord } from '../pursuit/history.js';
+import { readText } from './train.js';
+import { sci, table } from './format.js';
+
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .description('KKT diagnostics of a run written by train --out')
+    .argument('<run-dir>', 'a folder with history.json')
+    .option('--json', 'print the diagnostics as JSON')
+    .action((dir: string, opts: { json?: boolean }) => {
+      const history = readHistory(dir);
+      const rows = history.map((r) => ({
+        iteration: r.iteration,
+        layers: r.layers,
+        ncfValue: r.ncfValue,
+        kktResidual: r.kktResidual,
+        restartsAtBest: r.restartsAtBest,
+        restartValues: r.restartValues,
+        layerValues: r.layerValues,
+        balancedness: r.balancedness.map((layer) => ({ min: Math.min(...layer), max: Math.max(...layer) })),
+      }));
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(rows) + '\n');
+        return;
+      }
+      const out = table(
+        ['iter', 'layer', 'NCF', 'KKT res', 'at best', 'restart values min / median / max', 'best per layer', 'balancedness per layer (min–max)'],
+        rows.map((r) => [
+          String(r.iteration),
+          r.layers.join(',') || '—',
+          sci(r.ncfValue),
+          sci(r.kktResidual, 1),
+          String(r.restartsAtBest),
+          r.restartValues ? `${sci(r.restartValues.min)} / ${sci(r.restartValues.median)} / ${sci(r.restartValues.max)}` : '',
+          r.layerValues.map((v) => sci(v)).join(' ') || '—',
+          r.balancedness.map((b) => `${b.min.toPrecision(3)}–${b.max.toPrecision(3)}`).join('  '),
+        ]),
+      );
+      process.stdout.write(out + '\n');
+    });
+}
+
+function readHistory(dir: string): IterationRecord[] {
+  const path = join(dir, 'history.json');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readText(path));
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new Error(`${path} is not valid JSON`);
+    throw err;
+  }
+  const history = (parsed as { history?: unknown }).history;
+  if (!Array.isArray(history) || !history.every((r) => typeof r === 'object' && r !== null && 'iteration' in r && 'kktResidual' in r && Array.isArray(r.balancedness))) {
+    throw new Error(`${path} does not hold an NP history (expected {history: [...]} as written by train --out)`);
+  }
+  return history as IterationRecord[];
+}

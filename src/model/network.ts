@@ -32,6 +32,14 @@ export interface BackpropagatedResidual {
   residuals: Matrix[];
 }
 
+const enum Kind {
+  /** p = 1: max(z, αz). */
+  Piecewise,
+  /** p = 2: max(z, αz)². */
+  Square,
+  General,
+}
+
 const enum Mode {
   Loss,
   Correlation,
@@ -56,6 +64,8 @@ export class Network {
   /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. */
   private readonly offsets: number[];
   private workspace: Float64Array | null = null;
+  /** Per-sample buffer layout of the kernel: z_l, dz_l at zOff[l] (l = 1..L), h_l at hOff[l] (l = 0..L−1). */
+  private readonly layout: { zOff: number[]; hOff: number[]; zTotal: number; hTotal: number };
 
   constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {
     if (widths.length < 3) throw new RangeError(`a network needs depth L ≥ 2 (got L = ${widths.length - 1})`);
@@ -74,6 +84,17 @@ export class Network {
       throw new RangeError(`a network of widths [${widths.join(', ')}] has ${total} weights, got ${params.length}`);
     }
     this.params = params === undefined ? new Float64Array(total) : Float64Array.from(params);
+    const zOff: number[] = [0], hOff: number[] = [0];
+    let zTotal = 0, hTotal = widths[0];
+    for (let l = 1; l < widths.length; l++) {
+      zOff.push(zTotal);
+      zTotal += widths[l];
+      if (l < widths.length - 1) {
+        hOff.push(hTotal);
+        hTotal += widths[l];
+      }
+    }
+    this.layout = { zOff, hOff, zTotal, hTotal };
   }
 
   /** One neuron per hidden layer (NP's starting shape). */
@@ -277,34 +298,28 @@ export class Network {
   // ------------------------------------------------------------------ kernel
 
   private pass(X: Matrix, T: Matrix | null, o: PassOptions): number {
-    const L = this.depth, widths = this.widths, W = this.params, act = this.activation;
+    const L = this.depth, widths = this.widths, W = this.params, act = this.activation, offsets = this.offsets;
     const n = X.rows, d = X.cols, m = this.outputDim;
-    // Per-sample buffers: z_l and dz_l for l = 1..L, h_l for l = 0..L−1.
-    const zOff: number[] = [0], hOff: number[] = [0];
-    let zTotal = 0, hTotal = d;
-    for (let l = 1; l <= L; l++) {
-      zOff.push(zTotal);
-      zTotal += widths[l];
-      if (l < L) {
-        hOff.push(hTotal);
-        hTotal += widths[l];
-      }
-    }
-    const need = 2 * zTotal + hTotal;
-    if (!this.workspace || this.workspace.length < need) this.workspace = new Float64Array(need);
+    const { zOff, hOff } = this.layout;
+    const zTotal = this.layout.zTotal, hTotal = this.layout.hTotal;
+    if (!this.workspace) this.workspace = new Float64Array(2 * zTotal + hTotal);
     const z = this.workspace.subarray(0, zTotal);
     const dz = this.workspace.subarray(zTotal, 2 * zTotal);
     const h = this.workspace.subarray(2 * zTotal, 2 * zTotal + hTotal);
     const x = X.data, t = T ? T.data : null, grad = o.grad, out = o.out, record = o.record;
     const backward = grad !== undefined || record !== undefined;
     const mode = o.mode, seedScale = o.seedScale;
+    // The common activations inline (same arithmetic as activation.ts, so the same bits).
+    const kind = act.p === 1 ? Kind.Piecewise : act.p === 2 ? Kind.Square : Kind.General;
+    const alpha = act.alpha, twoAlphaSq = 2 * alpha * alpha;
     let value = 0;
 
     for (let i = 0; i < n; i++) {
-      for (let c = 0; c < d; c++) h[c] = x[i * d + c];
+      const xi = i * d;
+      for (let c = 0; c < d; c++) h[c] = x[xi + c];
       // forward
       for (let l = 1; l <= L; l++) {
-        const rows = widths[l], cols = widths[l - 1], w0 = this.offsets[l], hin = hOff[l - 1], zo = zOff[l];
+        const rows = widths[l], cols = widths[l - 1], w0 = offsets[l], hin = hOff[l - 1], zo = zOff[l];
         for (let j = 0; j < rows; j++) {
           let s = 0;
           const wj = w0 + j * cols;
@@ -313,7 +328,20 @@ export class Network {
         }
         if (l < L) {
           const ho = hOff[l];
-          for (let j = 0; j < rows; j++) h[ho + j] = act.value(z[zo + j]);
+          if (kind === Kind.Piecewise) {
+            for (let j = 0; j < rows; j++) {
+              const v = z[zo + j];
+              h[ho + j] = v > 0 ? v : alpha * v;
+            }
+          } else if (kind === Kind.Square) {
+            for (let j = 0; j < rows; j++) {
+              const v = z[zo + j];
+              const q = v > 0 ? v : alpha * v;
+              h[ho + j] = q * q;
+            }
+          } else {
+            for (let j = 0; j < rows; j++) h[ho + j] = act.value(z[zo + j]);
+          }
         }
       }
       const zL = zOff[L];
@@ -322,13 +350,16 @@ export class Network {
         continue;
       }
       // output seed of the backward pass
-      for (let c = 0; c < m; c++) {
-        const target = t![i * m + c];
-        if (mode === Mode.Loss) {
-          const e = z[zL + c] - target;
+      const ti = i * m;
+      if (mode === Mode.Loss) {
+        for (let c = 0; c < m; c++) {
+          const e = z[zL + c] - t![ti + c];
           value += e * e;
           dz[zL + c] = e * seedScale;
-        } else {
+        }
+      } else {
+        for (let c = 0; c < m; c++) {
+          const target = t![ti + c];
           value += target * z[zL + c];
           dz[zL + c] = target * seedScale;
         }
@@ -336,7 +367,7 @@ export class Network {
       if (!backward) continue;
       // backward
       for (let l = L; l >= 1; l--) {
-        const rows = widths[l], cols = widths[l - 1], w0 = this.offsets[l], hin = hOff[l - 1], zo = zOff[l];
+        const rows = widths[l], cols = widths[l - 1], w0 = offsets[l], hin = hOff[l - 1], zo = zOff[l];
         if (record && l >= 2) {
           // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l
           const G = record.residuals[l - 2];
@@ -344,24 +375,41 @@ export class Network {
           const P = record.inputs[l - 2], pc = widths[l - 2], hp = hOff[l - 2];
           for (let c = 0; c < pc; c++) P.data[i * pc + c] = h[hp + c];
         }
-        if (grad) {
-          for (let j = 0; j < rows; j++) {
-            const g = dz[zo + j];
-            if (g === 0) continue;
-            const wj = w0 + j * cols;
-            for (let c = 0; c < cols; c++) grad[wj + c] += g * h[hin + c];
-          }
-        }
         if (l > 1) {
+          // Gradient of W_l and dz_{l−1} = W_lᵀ dz_l in one sweep over W_l
+          // (each sum still adds its terms in the same order).
           const zp = zOff[l - 1];
           for (let c = 0; c < cols; c++) dz[zp + c] = 0;
           for (let j = 0; j < rows; j++) {
             const g = dz[zo + j];
             if (g === 0) continue;
             const wj = w0 + j * cols;
-            for (let c = 0; c < cols; c++) dz[zp + c] += g * W[wj + c];
+            if (grad) {
+              for (let c = 0; c < cols; c++) {
+                grad[wj + c] += g * h[hin + c];
+                dz[zp + c] += g * W[wj + c];
+              }
+            } else {
+              for (let c = 0; c < cols; c++) dz[zp + c] += g * W[wj + c];
+            }
           }
-          for (let c = 0; c < cols; c++) dz[zp + c] *= act.derivative(z[zp + c]);
+          if (kind === Kind.Piecewise) {
+            for (let c = 0; c < cols; c++) dz[zp + c] *= z[zp + c] > 0 ? 1 : alpha;
+          } else if (kind === Kind.Square) {
+            for (let c = 0; c < cols; c++) {
+              const v = z[zp + c];
+              dz[zp + c] *= v > 0 ? 2 * v : twoAlphaSq * v;
+            }
+          } else {
+            for (let c = 0; c < cols; c++) dz[zp + c] *= act.derivative(z[zp + c]);
+          }
+        } else if (grad) {
+          for (let j = 0; j < rows; j++) {
+            const g = dz[zo + j];
+            if (g === 0) continue;
+            const wj = w0 + j * cols;
+            for (let c = 0; c < cols; c++) grad[wj + c] += g * h[hin + c];
+          }
         }
       }
     }

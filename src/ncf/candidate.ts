@@ -30,23 +30,36 @@ export class CandidateNcf implements NcfObjective {
     const R = points.rows, dim = this.dim, kin = this.inDim, kout = this.outDim;
     const n = this.inputs.rows, P = this.inputs.data, G = this.residuals.data, w = points.data, g = grads.data;
     const act = this.activation, inv = 1 / n;
+    // p = 1 and p = 2 inline, with activation.ts's arithmetic (the same bits, no call).
+    const p = act.p, alpha = act.alpha, twoAlphaSq = 2 * alpha * alpha;
     values.fill(0, 0, R);
     g.fill(0, 0, R * dim);
     // One sample at a time, all restarts together: p_i and g_i stay in cache.
     for (let i = 0; i < n; i++) {
       const pi = i * kin, gi = i * kout;
       for (let r = 0; r < R; r++) {
-        const wr = r * dim;
+        const wr = r * dim, wb = wr + kin;
         let z = 0;
         for (let c = 0; c < kin; c++) z += w[wr + c] * P[pi + c];
         let u = 0;
-        for (let c = 0; c < kout; c++) u += w[wr + kin + c] * G[gi + c];
-        const s = act.value(z);
+        for (let c = 0; c < kout; c++) u += w[wb + c] * G[gi + c];
+        let s: number, ds: number;
+        if (p === 1) {
+          s = z > 0 ? z : alpha * z;
+          ds = z > 0 ? 1 : alpha;
+        } else if (p === 2) {
+          const q = z > 0 ? z : alpha * z;
+          s = q * q;
+          ds = z > 0 ? 2 * z : twoAlphaSq * z;
+        } else {
+          s = act.value(z);
+          ds = act.derivative(z);
+        }
         values[r] += u * s;
-        const ca = u * act.derivative(z) * inv;
+        const ca = u * ds * inv;
         if (ca !== 0) for (let c = 0; c < kin; c++) g[wr + c] += ca * P[pi + c];
         const cb = s * inv;
-        if (cb !== 0) for (let c = 0; c < kout; c++) g[wr + kin + c] += cb * G[gi + c];
+        if (cb !== 0) for (let c = 0; c < kout; c++) g[wb + c] += cb * G[gi + c];
       }
     }
     for (let r = 0; r < R; r++) values[r] *= inv;

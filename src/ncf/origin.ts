@@ -34,6 +34,10 @@ export class OriginNcf implements NcfObjective {
     const R = points.rows, dim = this.dim, d = this.X.cols, m = this.Y.cols, L = this.depth;
     const n = this.X.rows, x = this.X.data, y = this.Y.data, w = points.data, g = grads.data;
     const act = this.activation, inv = 1 / n;
+    // p = 1 inline, with activation.ts's arithmetic (the same bits, no call).
+    const piecewise = act.p === 1, alpha = act.alpha;
+    const value = (v: number): number => (piecewise ? (v > 0 ? v : alpha * v) : act.value(v));
+    const derivative = (v: number): number => (piecewise ? (v > 0 ? 1 : alpha) : act.derivative(v));
     const cOff = d + (L - 2); // start of the output weights W_L
     const z = new Float64Array(L); // z_1 … z_{L−1} of one (sample, restart)
     const h = new Float64Array(L); // h_0 … h_{L−1}, h_0 unused (the input is a vector)
@@ -46,10 +50,10 @@ export class OriginNcf implements NcfObjective {
         let s = 0;
         for (let c = 0; c < d; c++) s += w[wr + c] * x[xi + c];
         z[1] = s;
-        h[1] = act.value(s);
+        h[1] = value(s);
         for (let l = 2; l < L; l++) {
           z[l] = w[wr + d + l - 2] * h[l - 1];
-          h[l] = act.value(z[l]);
+          h[l] = value(z[l]);
         }
         const top = h[L - 1];
         let u = 0; // y_i · W_L
@@ -59,11 +63,11 @@ export class OriginNcf implements NcfObjective {
         // back through the scalar chain
         let dh = u * inv;
         for (let l = L - 1; l >= 2; l--) {
-          const dz = dh * act.derivative(z[l]);
+          const dz = dh * derivative(z[l]);
           g[wr + d + l - 2] += dz * h[l - 1];
           dh = dz * w[wr + d + l - 2];
         }
-        const dz1 = dh * act.derivative(z[1]);
+        const dz1 = dh * derivative(z[1]);
         if (dz1 !== 0) for (let c = 0; c < d; c++) g[wr + c] += dz1 * x[xi + c];
       }
     }

@@ -1,0 +1,111 @@
+/**
+ * The three dense products that all training time goes into, on
+ * feature-major panels (a k × n panel holds one row of n samples per
+ * feature). Everything that trains — the network's forward and backward pass,
+ * the candidate NCF of all PGA restarts — is built on these, so a faster
+ * implementation (WebAssembly, threads) would replace this file alone.
+ *
+ * Exactness contract: every output entry is a sum whose terms are added one
+ * by one, in ascending order of the summed index, starting from 0 (or from
+ * the entry's value, for `addProductAtB`). That is the order of the plain
+ * per-sample loops, so results are bit for bit those of the textbook code.
+ * The speed comes from blocking (several independent sums in registers at
+ * once), never from reassociating a sum.
+ */
+
+/**
+ * out[j·n + i] = Σ_c A[a0 + j·aStride + c] · B[c·n + i]   (j < rows, c < inner, i < n).
+ * A is row-major with row stride aStride; B and out are feature-major panels.
+ */
+export function productAB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, inner: number, B: Float64Array, n: number): void {
+  const n4 = n - (n % 4);
+  for (let j = 0; j < rows; j++) {
+    const aj = a0 + j * aStride, oj = j * n;
+    for (let i = 0; i < n4; i += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let c = 0; c < inner; c++) {
+        const a = A[aj + c], b = c * n + i;
+        s0 += a * B[b];
+        s1 += a * B[b + 1];
+        s2 += a * B[b + 2];
+        s3 += a * B[b + 3];
+      }
+      out[oj + i] = s0;
+      out[oj + i + 1] = s1;
+      out[oj + i + 2] = s2;
+      out[oj + i + 3] = s3;
+    }
+    for (let i = n4; i < n; i++) {
+      let s = 0;
+      for (let c = 0; c < inner; c++) s += A[aj + c] * B[c * n + i];
+      out[oj + i] = s;
+    }
+  }
+}
+
+/**
+ * out[c·n + i] = Σ_j B[j·n + i] · A[a0 + j·aStride + c]   (c < cols, j < rows, i < n):
+ * the transposed product, back-propagating B through A.
+ */
+export function productAtB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, cols: number, B: Float64Array, n: number): void {
+  const n4 = n - (n % 4);
+  for (let c = 0; c < cols; c++) {
+    const oc = c * n;
+    for (let i = 0; i < n4; i += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = 0; j < rows; j++) {
+        const a = A[a0 + j * aStride + c], b = j * n + i;
+        s0 += B[b] * a;
+        s1 += B[b + 1] * a;
+        s2 += B[b + 2] * a;
+        s3 += B[b + 3] * a;
+      }
+      out[oc + i] = s0;
+      out[oc + i + 1] = s1;
+      out[oc + i + 2] = s2;
+      out[oc + i + 3] = s3;
+    }
+    for (let i = n4; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < rows; j++) s += B[j * n + i] * A[a0 + j * aStride + c];
+      out[oc + i] = s;
+    }
+  }
+}
+
+/**
+ * out[o0 + j·oStride + c] += Σ_i D[j·n + i] · H[c·n + i]   (j < rows, c < cols), summed over
+ * the samples i in order: the gradient of a weight matrix from a batch.
+ */
+export function addProductABt(out: Float64Array, o0: number, oStride: number, rows: number, cols: number, D: Float64Array, H: Float64Array, n: number): void {
+  const c4 = cols - (cols % 4);
+  for (let j = 0; j < rows; j++) {
+    const dj = j * n, oj = o0 + j * oStride;
+    for (let c = 0; c < c4; c += 4) {
+      let s0 = out[oj + c], s1 = out[oj + c + 1], s2 = out[oj + c + 2], s3 = out[oj + c + 3];
+      const h0 = c * n, h1 = h0 + n, h2 = h1 + n, h3 = h2 + n;
+      for (let i = 0; i < n; i++) {
+        const d = D[dj + i];
+        s0 += d * H[h0 + i];
+        s1 += d * H[h1 + i];
+        s2 += d * H[h2 + i];
+        s3 += d * H[h3 + i];
+      }
+      out[oj + c] = s0;
+      out[oj + c + 1] = s1;
+      out[oj + c + 2] = s2;
+      out[oj + c + 3] = s3;
+    }
+    for (let c = c4; c < cols; c++) {
+      let s = out[oj + c];
+      const hc = c * n;
+      for (let i = 0; i < n; i++) s += D[dj + i] * H[hc + i];
+      out[oj + c] = s;
+    }
+  }
+}
+
+/** Feature-major copy of a row-major n × k matrix: out[c·n + i] = M[i·k + c]. */
+export function transposeInto(out: Float64Array, M: Float64Array, n: number, k: number): void {
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) out[c * n + i] = M[i * k + c];
+}

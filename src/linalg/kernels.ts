@@ -18,8 +18,44 @@
  * A is row-major with row stride aStride; B and out are feature-major panels.
  */
 export function productAB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, inner: number, B: Float64Array, n: number): void {
-  const n4 = n - (n % 4);
-  for (let j = 0; j < rows; j++) {
+  const n4 = n - (n % 4), rows2 = rows - (rows % 2);
+  // Two rows × four samples per block: each B entry loaded once serves two sums.
+  for (let j = 0; j < rows2; j += 2) {
+    const aj = a0 + j * aStride, ak = aj + aStride, oj = j * n, ok = oj + n;
+    for (let i = 0; i < n4; i += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let c = 0; c < inner; c++) {
+        const a = A[aj + c], e = A[ak + c], b = c * n + i;
+        const b0 = B[b], b1 = B[b + 1], b2 = B[b + 2], b3 = B[b + 3];
+        s0 += a * b0;
+        s1 += a * b1;
+        s2 += a * b2;
+        s3 += a * b3;
+        t0 += e * b0;
+        t1 += e * b1;
+        t2 += e * b2;
+        t3 += e * b3;
+      }
+      out[oj + i] = s0;
+      out[oj + i + 1] = s1;
+      out[oj + i + 2] = s2;
+      out[oj + i + 3] = s3;
+      out[ok + i] = t0;
+      out[ok + i + 1] = t1;
+      out[ok + i + 2] = t2;
+      out[ok + i + 3] = t3;
+    }
+    for (let i = n4; i < n; i++) {
+      let s = 0, t = 0;
+      for (let c = 0; c < inner; c++) {
+        s += A[aj + c] * B[c * n + i];
+        t += A[ak + c] * B[c * n + i];
+      }
+      out[oj + i] = s;
+      out[ok + i] = t;
+    }
+  }
+  for (let j = rows2; j < rows; j++) {
     const aj = a0 + j * aStride, oj = j * n;
     for (let i = 0; i < n4; i += 4) {
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;

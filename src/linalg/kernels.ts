@@ -85,25 +85,41 @@ export function productAB(out: Float64Array, A: Float64Array, a0: number, aStrid
  */
 export function productAtB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, cols: number, B: Float64Array, n: number): void {
   const n4 = n - (n % 4);
-  for (let c = 0; c < cols; c++) {
-    const oc = c * n;
+  for (let c = 0; c < cols; c += 2) {
+    // Two columns × four samples per block (one column when cols is odd).
+    const pair = c + 1 < cols, d = pair ? 1 : 0, oc = c * n, od = oc + d * n;
     for (let i = 0; i < n4; i += 4) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
       for (let j = 0; j < rows; j++) {
-        const a = A[a0 + j * aStride + c], b = j * n + i;
-        s0 += B[b] * a;
-        s1 += B[b + 1] * a;
-        s2 += B[b + 2] * a;
-        s3 += B[b + 3] * a;
+        const aj = a0 + j * aStride + c, a = A[aj], e = A[aj + d], b = j * n + i;
+        const b0 = B[b], b1 = B[b + 1], b2 = B[b + 2], b3 = B[b + 3];
+        s0 += b0 * a;
+        s1 += b1 * a;
+        s2 += b2 * a;
+        s3 += b3 * a;
+        t0 += b0 * e;
+        t1 += b1 * e;
+        t2 += b2 * e;
+        t3 += b3 * e;
       }
+      // With one column, od = oc and the copy is written last: the same value.
+      out[od + i] = t0;
+      out[od + i + 1] = t1;
+      out[od + i + 2] = t2;
+      out[od + i + 3] = t3;
       out[oc + i] = s0;
       out[oc + i + 1] = s1;
       out[oc + i + 2] = s2;
       out[oc + i + 3] = s3;
     }
     for (let i = n4; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < rows; j++) s += B[j * n + i] * A[a0 + j * aStride + c];
+      let s = 0, t = 0;
+      for (let j = 0; j < rows; j++) {
+        const aj = a0 + j * aStride + c;
+        s += B[j * n + i] * A[aj];
+        t += B[j * n + i] * A[aj + d];
+      }
+      out[od + i] = t;
       out[oc + i] = s;
     }
   }
@@ -115,28 +131,51 @@ export function productAtB(out: Float64Array, A: Float64Array, a0: number, aStri
  */
 export function addProductABt(out: Float64Array, o0: number, oStride: number, rows: number, cols: number, D: Float64Array, H: Float64Array, n: number): void {
   const c4 = cols - (cols % 4);
-  for (let j = 0; j < rows; j++) {
-    const dj = j * n, oj = o0 + j * oStride;
+  for (let j = 0; j < rows; j += 2) {
+    // Two rows × four columns per block (one row when rows is odd): 8 running sums.
+    const pair = j + 1 < rows, dj = j * n, dk = pair ? dj + n : dj, oj = o0 + j * oStride, ok = oj + oStride;
     for (let c = 0; c < c4; c += 4) {
       let s0 = out[oj + c], s1 = out[oj + c + 1], s2 = out[oj + c + 2], s3 = out[oj + c + 3];
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      if (pair) {
+        t0 = out[ok + c];
+        t1 = out[ok + c + 1];
+        t2 = out[ok + c + 2];
+        t3 = out[ok + c + 3];
+      }
       const h0 = c * n, h1 = h0 + n, h2 = h1 + n, h3 = h2 + n;
       for (let i = 0; i < n; i++) {
-        const d = D[dj + i];
-        s0 += d * H[h0 + i];
-        s1 += d * H[h1 + i];
-        s2 += d * H[h2 + i];
-        s3 += d * H[h3 + i];
+        const d = D[dj + i], e = D[dk + i];
+        const g0 = H[h0 + i], g1 = H[h1 + i], g2 = H[h2 + i], g3 = H[h3 + i];
+        s0 += d * g0;
+        s1 += d * g1;
+        s2 += d * g2;
+        s3 += d * g3;
+        t0 += e * g0;
+        t1 += e * g1;
+        t2 += e * g2;
+        t3 += e * g3;
       }
       out[oj + c] = s0;
       out[oj + c + 1] = s1;
       out[oj + c + 2] = s2;
       out[oj + c + 3] = s3;
+      if (pair) {
+        out[ok + c] = t0;
+        out[ok + c + 1] = t1;
+        out[ok + c + 2] = t2;
+        out[ok + c + 3] = t3;
+      }
     }
     for (let c = c4; c < cols; c++) {
-      let s = out[oj + c];
+      let s = out[oj + c], t = pair ? out[ok + c] : 0;
       const hc = c * n;
-      for (let i = 0; i < n; i++) s += D[dj + i] * H[hc + i];
+      for (let i = 0; i < n; i++) {
+        s += D[dj + i] * H[hc + i];
+        t += D[dk + i] * H[hc + i];
+      }
       out[oj + c] = s;
+      if (pair) out[ok + c] = t;
     }
   }
 }

@@ -6,10 +6,11 @@
  * k_l × k_{l−1}), so gradient descent, norms and snapshots are single loops
  * over one vector. Layers are views into it.
  *
- * One per-sample kernel (`pass`) does forward and backward for every purpose:
+ * One batched kernel (`pass`, on src/linalg/kernels.ts) does forward and backward for every purpose:
  * loss + gradient, NCF correlation + gradient, prediction, and recording the
  * back-propagated residual that Neuron Pursuit needs.
  */
+import { addProductABt, productAB, productAtB, transposeInto } from '../linalg/kernels.js';
 import { type Matrix, zeros } from '../linalg/matrix.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
 
@@ -30,6 +31,14 @@ export interface NetworkJSON {
 export interface BackpropagatedResidual {
   inputs: Matrix[];
   residuals: Matrix[];
+}
+
+const enum Kind {
+  /** p = 1: max(z, αz). */
+  Piecewise,
+  /** p = 2: max(z, αz)². */
+  Square,
+  General,
 }
 
 const enum Mode {
@@ -56,6 +65,9 @@ export class Network {
   /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. */
   private readonly offsets: number[];
   private workspace: Float64Array | null = null;
+  private views: { n: number; zs: Float64Array[]; hs: Float64Array[]; dzs: Float64Array[] } | null = null;
+  /** Buffer layout of the kernel, in rows of n: z_l, dz_l at zOff[l] (l = 1..L), h_l at hOff[l] (l = 0..L−1). */
+  private readonly layout: { zOff: number[]; hOff: number[]; zTotal: number; hTotal: number };
 
   constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {
     if (widths.length < 3) throw new RangeError(`a network needs depth L ≥ 2 (got L = ${widths.length - 1})`);
@@ -74,6 +86,17 @@ export class Network {
       throw new RangeError(`a network of widths [${widths.join(', ')}] has ${total} weights, got ${params.length}`);
     }
     this.params = params === undefined ? new Float64Array(total) : Float64Array.from(params);
+    const zOff: number[] = [0], hOff: number[] = [0];
+    let zTotal = 0, hTotal = widths[0];
+    for (let l = 1; l < widths.length; l++) {
+      zOff.push(zTotal);
+      zTotal += widths[l];
+      if (l < widths.length - 1) {
+        hOff.push(hTotal);
+        hTotal += widths[l];
+      }
+    }
+    this.layout = { zOff, hOff, zTotal, hTotal };
   }
 
   /** One neuron per hidden layer (NP's starting shape). */
@@ -276,96 +299,120 @@ export class Network {
 
   // ------------------------------------------------------------------ kernel
 
+  /**
+   * The whole batch, layer by layer, with activations stored feature-major
+   * (k_l × n): every inner loop runs over the n samples, long and contiguous.
+   * Each sum still adds its terms in the per-sample order (over c for z, over
+   * j for dz, over i for the gradient), so results are the same bits as a
+   * sample-by-sample pass.
+   */
   private pass(X: Matrix, T: Matrix | null, o: PassOptions): number {
-    const L = this.depth, widths = this.widths, W = this.params, act = this.activation;
+    const L = this.depth, widths = this.widths, W = this.params, act = this.activation, offsets = this.offsets;
     const n = X.rows, d = X.cols, m = this.outputDim;
-    // Per-sample buffers: z_l and dz_l for l = 1..L, h_l for l = 0..L−1.
-    const zOff: number[] = [0], hOff: number[] = [0];
-    let zTotal = 0, hTotal = d;
-    for (let l = 1; l <= L; l++) {
-      zOff.push(zTotal);
-      zTotal += widths[l];
-      if (l < L) {
-        hOff.push(hTotal);
-        hTotal += widths[l];
-      }
-    }
-    const need = 2 * zTotal + hTotal;
-    if (!this.workspace || this.workspace.length < need) this.workspace = new Float64Array(need);
-    const z = this.workspace.subarray(0, zTotal);
-    const dz = this.workspace.subarray(zTotal, 2 * zTotal);
-    const h = this.workspace.subarray(2 * zTotal, 2 * zTotal + hTotal);
+    const { zs, hs, dzs } = this.buffers(n);
     const x = X.data, t = T ? T.data : null, grad = o.grad, out = o.out, record = o.record;
     const backward = grad !== undefined || record !== undefined;
     const mode = o.mode, seedScale = o.seedScale;
-    let value = 0;
+    // The common activations inline (same arithmetic as activation.ts, so the same bits).
+    const kind = act.p === 1 ? Kind.Piecewise : act.p === 2 ? Kind.Square : Kind.General;
+    const alpha = act.alpha, twoAlphaSq = 2 * alpha * alpha;
 
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < d; c++) h[c] = x[i * d + c];
-      // forward
-      for (let l = 1; l <= L; l++) {
-        const rows = widths[l], cols = widths[l - 1], w0 = this.offsets[l], hin = hOff[l - 1], zo = zOff[l];
-        for (let j = 0; j < rows; j++) {
-          let s = 0;
-          const wj = w0 + j * cols;
-          for (let c = 0; c < cols; c++) s += W[wj + c] * h[hin + c];
-          z[zo + j] = s;
-        }
-        if (l < L) {
-          const ho = hOff[l];
-          for (let j = 0; j < rows; j++) h[ho + j] = act.value(z[zo + j]);
-        }
-      }
-      const zL = zOff[L];
-      if (mode === Mode.Predict) {
-        for (let c = 0; c < m; c++) out!.data[i * m + c] = z[zL + c];
-        continue;
-      }
-      // output seed of the backward pass
-      for (let c = 0; c < m; c++) {
-        const target = t![i * m + c];
-        if (mode === Mode.Loss) {
-          const e = z[zL + c] - target;
-          value += e * e;
-          dz[zL + c] = e * seedScale;
+    const x0 = hs[0];
+    transposeInto(x0, x, n, d);
+    // forward: Z_l = W_l H_{l−1}, H_l = σ(Z_l)
+    for (let l = 1; l <= L; l++) {
+      const rows = widths[l], cols = widths[l - 1], w0 = offsets[l], Hin = hs[l - 1], Z = zs[l];
+      productAB(Z, W, w0, cols, rows, cols, Hin, n);
+      if (l < L) {
+        const H = hs[l], size = rows * n;
+        if (kind === Kind.Piecewise) {
+          for (let k = 0; k < size; k++) {
+            const v = Z[k];
+            H[k] = v > 0 ? v : alpha * v;
+          }
+        } else if (kind === Kind.Square) {
+          for (let k = 0; k < size; k++) {
+            const v = Z[k];
+            const q = v > 0 ? v : alpha * v;
+            H[k] = q * q;
+          }
         } else {
-          value += target * z[zL + c];
-          dz[zL + c] = target * seedScale;
+          for (let k = 0; k < size; k++) H[k] = act.value(Z[k]);
         }
       }
-      if (!backward) continue;
-      // backward
-      for (let l = L; l >= 1; l--) {
-        const rows = widths[l], cols = widths[l - 1], w0 = this.offsets[l], hin = hOff[l - 1], zo = zOff[l];
-        if (record && l >= 2) {
-          // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l
-          const G = record.residuals[l - 2];
-          for (let j = 0; j < rows; j++) G.data[i * rows + j] = dz[zo + j];
-          const P = record.inputs[l - 2], pc = widths[l - 2], hp = hOff[l - 2];
-          for (let c = 0; c < pc; c++) P.data[i * pc + c] = h[hp + c];
+    }
+    const ZL = zs[L], dZL = dzs[L];
+    if (mode === Mode.Predict) {
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i];
+      return 0;
+    }
+    // output seed of the backward pass, and the value (summed sample by sample)
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      const ti = i * m;
+      if (mode === Mode.Loss) {
+        for (let c = 0; c < m; c++) {
+          const e = ZL[c * n + i] - t![ti + c];
+          value += e * e;
+          dZL[c * n + i] = e * seedScale;
         }
-        if (grad) {
-          for (let j = 0; j < rows; j++) {
-            const g = dz[zo + j];
-            if (g === 0) continue;
-            const wj = w0 + j * cols;
-            for (let c = 0; c < cols; c++) grad[wj + c] += g * h[hin + c];
-          }
+      } else {
+        for (let c = 0; c < m; c++) {
+          const target = t![ti + c];
+          value += target * ZL[c * n + i];
+          dZL[c * n + i] = target * seedScale;
         }
-        if (l > 1) {
-          const zp = zOff[l - 1];
-          for (let c = 0; c < cols; c++) dz[zp + c] = 0;
-          for (let j = 0; j < rows; j++) {
-            const g = dz[zo + j];
-            if (g === 0) continue;
-            const wj = w0 + j * cols;
-            for (let c = 0; c < cols; c++) dz[zp + c] += g * W[wj + c];
+      }
+    }
+    if (!backward) return value;
+    // backward
+    for (let l = L; l >= 1; l--) {
+      const rows = widths[l], cols = widths[l - 1], w0 = offsets[l], Hin = hs[l - 1], dZ = dzs[l];
+      if (record && l >= 2) {
+        // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l (both sample-major)
+        const G = record.residuals[l - 2].data;
+        for (let i = 0; i < n; i++) for (let j = 0; j < rows; j++) G[i * rows + j] = dZ[j * n + i];
+        const P = record.inputs[l - 2].data, pc = widths[l - 2], Hp = hs[l - 2];
+        for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i];
+      }
+      if (grad) addProductABt(grad, w0, cols, rows, cols, dZ, Hin, n);
+      if (l > 1) {
+        // dZ_{l−1} = (W_lᵀ dZ_l) ⊙ σ'(Z_{l−1})
+        const D = dzs[l - 1], Zp = zs[l - 1], size = cols * n;
+        productAtB(D, W, w0, cols, rows, cols, dZ, n);
+        if (kind === Kind.Piecewise) {
+          for (let k = 0; k < size; k++) D[k] *= Zp[k] > 0 ? 1 : alpha;
+        } else if (kind === Kind.Square) {
+          for (let k = 0; k < size; k++) {
+            const v = Zp[k];
+            D[k] *= v > 0 ? 2 * v : twoAlphaSq * v;
           }
-          for (let c = 0; c < cols; c++) dz[zp + c] *= act.derivative(z[zp + c]);
+        } else {
+          for (let k = 0; k < size; k++) D[k] *= act.derivative(Zp[k]);
         }
       }
     }
     return value;
+  }
+
+  /** Feature-major views Z_l, dZ_l (l = 1..L) and H_l (l = 0..L−1) for a batch of n, reused between calls. */
+  private buffers(n: number): { zs: Float64Array[]; hs: Float64Array[]; dzs: Float64Array[] } {
+    const { zTotal, hTotal, zOff, hOff } = this.layout;
+    const need = (2 * zTotal + hTotal) * n;
+    if (!this.workspace || this.workspace.length < need) this.workspace = new Float64Array(need);
+    if (this.views?.n !== n) {
+      const ws = this.workspace, zs: Float64Array[] = [], hs: Float64Array[] = [], dzs: Float64Array[] = [];
+      for (let l = 0; l <= this.depth; l++) {
+        const k = this.widths[l];
+        if (l >= 1) {
+          zs[l] = ws.subarray(zOff[l] * n, (zOff[l] + k) * n);
+          dzs[l] = ws.subarray((zTotal + zOff[l]) * n, (zTotal + zOff[l] + k) * n);
+        }
+        if (l < this.depth) hs[l] = ws.subarray((2 * zTotal + hOff[l]) * n, (2 * zTotal + hOff[l] + k) * n);
+      }
+      this.views = { n, zs, hs, dzs };
+    }
+    return this.views;
   }
 
   private checkLayer(l: number, lo: number, hi: number): void {

@@ -6,6 +6,7 @@
  */
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
+import { addProductABt, productAB, transposeInto } from '../linalg/kernels.js';
 import type { NcfObjective } from './objective.js';
 
 export class CandidateNcf implements NcfObjective {
@@ -13,6 +14,8 @@ export class CandidateNcf implements NcfObjective {
   readonly degree: number;
   readonly inDim: number;
   readonly outDim: number;
+  /** Pᵀ and Gᵀ, built on first use: P and G are treated as fixed once the NCF exists. */
+  private panels: { PT: Float64Array; GT: Float64Array; Z: Float64Array; U: Float64Array } | null = null;
 
   constructor(
     readonly inputs: Matrix,
@@ -28,27 +31,55 @@ export class CandidateNcf implements NcfObjective {
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
     const R = points.rows, dim = this.dim, kin = this.inDim, kout = this.outDim;
-    const n = this.inputs.rows, P = this.inputs.data, G = this.residuals.data, w = points.data, g = grads.data;
+    const n = this.inputs.rows, w = points.data, g = grads.data;
     const act = this.activation, inv = 1 / n;
-    values.fill(0, 0, R);
-    g.fill(0, 0, R * dim);
-    // One sample at a time, all restarts together: p_i and g_i stay in cache.
-    for (let i = 0; i < n; i++) {
-      const pi = i * kin, gi = i * kout;
-      for (let r = 0; r < R; r++) {
-        const wr = r * dim;
-        let z = 0;
-        for (let c = 0; c < kin; c++) z += w[wr + c] * P[pi + c];
-        let u = 0;
-        for (let c = 0; c < kout; c++) u += w[wr + kin + c] * G[gi + c];
-        const s = act.value(z);
-        values[r] += u * s;
-        const ca = u * act.derivative(z) * inv;
-        if (ca !== 0) for (let c = 0; c < kin; c++) g[wr + c] += ca * P[pi + c];
-        const cb = s * inv;
-        if (cb !== 0) for (let c = 0; c < kout; c++) g[wr + kin + c] += cb * G[gi + c];
+    // p = 1 and p = 2 inline, with activation.ts's arithmetic (the same bits, no call).
+    const p = act.p, alpha = act.alpha, twoAlphaSq = 2 * alpha * alpha;
+    const { PT, GT, Z, U } = this.buffers(R);
+    // All restarts at once, as products with the feature-major panels Pᵀ and Gᵀ:
+    // Z = A Pᵀ (z = a · p_i), U = B Gᵀ (u = b · g_i); rows are restarts.
+    productAB(Z, w, 0, dim, R, kin, PT, n);
+    productAB(U, w, kin, dim, R, kout, GT, n);
+    for (let r = 0; r < R; r++) {
+      let value = 0;
+      for (let k = r * n, end = k + n; k < end; k++) {
+        const z = Z[k], u = U[k];
+        let s: number, ds: number;
+        if (p === 1) {
+          s = z > 0 ? z : alpha * z;
+          ds = z > 0 ? 1 : alpha;
+        } else if (p === 2) {
+          const q = z > 0 ? z : alpha * z;
+          s = q * q;
+          ds = z > 0 ? 2 * z : twoAlphaSq * z;
+        } else {
+          s = act.value(z);
+          ds = act.derivative(z);
+        }
+        value += u * s;
+        Z[k] = u * ds * inv; // ∂N/∂z, weighting p_i in ∇_a
+        U[k] = s * inv; // weighting g_i in ∇_b
       }
+      values[r] = value * inv;
     }
-    for (let r = 0; r < R; r++) values[r] *= inv;
+    g.fill(0, 0, R * dim);
+    addProductABt(g, 0, dim, R, kin, Z, PT, n);
+    addProductABt(g, kin, dim, R, kout, U, GT, n);
+  }
+
+  /** Pᵀ, Gᵀ (once) and the R × n work panels (reused while R does not grow). */
+  private buffers(R: number): { PT: Float64Array; GT: Float64Array; Z: Float64Array; U: Float64Array } {
+    const n = this.inputs.rows;
+    if (!this.panels) {
+      const PT = new Float64Array(n * this.inDim), GT = new Float64Array(n * this.outDim);
+      transposeInto(PT, this.inputs.data, n, this.inDim);
+      transposeInto(GT, this.residuals.data, n, this.outDim);
+      this.panels = { PT, GT, Z: new Float64Array(0), U: new Float64Array(0) };
+    }
+    if (this.panels.Z.length < R * n) {
+      this.panels.Z = new Float64Array(R * n);
+      this.panels.U = new Float64Array(R * n);
+    }
+    return this.panels;
   }
 }

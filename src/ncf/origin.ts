@@ -11,12 +11,15 @@
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
 import { networkDegree } from '../model/activation.js';
+import { addProductABt, productAB, transposeInto } from '../linalg/kernels.js';
 import type { NcfObjective } from './objective.js';
 
 export class OriginNcf implements NcfObjective {
   readonly dim: number;
   readonly degree: number;
   private readonly depth: number;
+  /** Xᵀ, built on first use: X is treated as fixed once the NCF exists. */
+  private panels: { XT: Float64Array; Z1: Float64Array; D1: Float64Array } | null = null;
 
   constructor(
     readonly X: Matrix,
@@ -32,41 +35,62 @@ export class OriginNcf implements NcfObjective {
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
     const R = points.rows, dim = this.dim, d = this.X.cols, m = this.Y.cols, L = this.depth;
-    const n = this.X.rows, x = this.X.data, y = this.Y.data, w = points.data, g = grads.data;
+    const n = this.X.rows, y = this.Y.data, w = points.data, g = grads.data;
     const act = this.activation, inv = 1 / n;
+    // p = 1 inline, with activation.ts's arithmetic (the same bits, no call).
+    const piecewise = act.p === 1, alpha = act.alpha;
+    const value = (v: number): number => (piecewise ? (v > 0 ? v : alpha * v) : act.value(v));
+    const derivative = (v: number): number => (piecewise ? (v > 0 ? 1 : alpha) : act.derivative(v));
     const cOff = d + (L - 2); // start of the output weights W_L
     const z = new Float64Array(L); // z_1 … z_{L−1} of one (sample, restart)
     const h = new Float64Array(L); // h_0 … h_{L−1}, h_0 unused (the input is a vector)
-    values.fill(0, 0, R);
+    const { XT, Z1, D1 } = this.buffers(R);
     g.fill(0, 0, R * dim);
-    for (let i = 0; i < n; i++) {
-      const xi = i * d, yi = i * m;
-      for (let r = 0; r < R; r++) {
-        const wr = r * dim;
-        let s = 0;
-        for (let c = 0; c < d; c++) s += w[wr + c] * x[xi + c];
+    // z_1 = W_1 x_i of every restart and sample in one product; the scalar chain per entry.
+    productAB(Z1, w, 0, dim, R, d, XT, n);
+    for (let r = 0; r < R; r++) {
+      const wr = r * dim;
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const yi = i * m, s = Z1[r * n + i];
         z[1] = s;
-        h[1] = act.value(s);
+        h[1] = value(s);
         for (let l = 2; l < L; l++) {
           z[l] = w[wr + d + l - 2] * h[l - 1];
-          h[l] = act.value(z[l]);
+          h[l] = value(z[l]);
         }
         const top = h[L - 1];
         let u = 0; // y_i · W_L
         for (let c = 0; c < m; c++) u += y[yi + c] * w[wr + cOff + c];
-        values[r] += u * top;
+        total += u * top;
         if (top !== 0) for (let c = 0; c < m; c++) g[wr + cOff + c] += top * inv * y[yi + c];
         // back through the scalar chain
         let dh = u * inv;
         for (let l = L - 1; l >= 2; l--) {
-          const dz = dh * act.derivative(z[l]);
+          const dz = dh * derivative(z[l]);
           g[wr + d + l - 2] += dz * h[l - 1];
           dh = dz * w[wr + d + l - 2];
         }
-        const dz1 = dh * act.derivative(z[1]);
-        if (dz1 !== 0) for (let c = 0; c < d; c++) g[wr + c] += dz1 * x[xi + c];
+        D1[r * n + i] = dh * derivative(z[1]);
       }
+      values[r] = total * inv;
     }
-    for (let r = 0; r < R; r++) values[r] *= inv;
+    // ∇W_1 = Σ_i dz_1 x_i, summed over the samples in order.
+    addProductABt(g, 0, dim, R, d, D1, XT, n);
+  }
+
+  /** Xᵀ (once) and the R × n panels of z_1 and ∂N/∂z_1 (reused while R does not grow). */
+  private buffers(R: number): { XT: Float64Array; Z1: Float64Array; D1: Float64Array } {
+    const n = this.X.rows;
+    if (!this.panels) {
+      const XT = new Float64Array(n * this.X.cols);
+      transposeInto(XT, this.X.data, n, this.X.cols);
+      this.panels = { XT, Z1: new Float64Array(0), D1: new Float64Array(0) };
+    }
+    if (this.panels.Z1.length < R * n) {
+      this.panels.Z1 = new Float64Array(R * n);
+      this.panels.D1 = new Float64Array(R * n);
+    }
+    return this.panels;
   }
 }

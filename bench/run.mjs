@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: steps per second of this library's kernels against PyTorch
+ * (float64; one thread and all threads) and TF.js (float32, its cpu and wasm
+ * backends), on the same data, in one run. Every measurement runs in its own
+ * child process; the engines take turns inside each round and each number is
+ * the median over rounds, because the machine may be shared. Writes
+ * bench/results/latest.json and a dated copy beside it.
+ *
+ * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement
+ * (default 0.6), BENCH_SKIP_FIT=1 to skip the whole NP fit.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { GD_CASES, PGA_CASE, BENCH_LR, PGA_LR, gdFlops, pgaFlops, writeBenchData } = await import(join(root, 'dist/bench/cases.js'));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 0.6);
+const python = '/usr/bin/python3';
+const threadsAll = os.cpus().length;
+
+function torchVersion() {
+  const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+let torch = torchVersion();
+if (torch === null && process.getuid?.() === 0) {
+  console.error('PyTorch not found for /usr/bin/python3: apt-get install -y python3-torch …');
+  spawnSync('sh', ['-c', 'apt-get install -y python3-torch python3-numpy || (apt-get update && apt-get install -y python3-torch python3-numpy)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  torch = torchVersion();
+}
+const notices = [];
+if (torch === null) notices.push('PyTorch skipped: python3-torch is not installed and could not be installed with apt-get');
+let tfjs = null;
+try {
+  tfjs = (await import('@tensorflow/tfjs/package.json', { with: { type: 'json' } })).default.version;
+} catch {
+  notices.push('TF.js skipped: @tensorflow/tfjs is not installed (npm ci installs it as a dev-dependency)');
+}
+
+const engines = [
+  { name: 'np', label: 'neuron-pursuit', cmd: (c, dir) => ['node', [join(root, 'dist/bench/engine-np.js'), c, dir, String(seconds)]] },
+  ...(torch ? [
+    { name: 'torch-1', label: 'PyTorch 1 thread', cmd: (c, dir) => [python, [join(root, 'bench/engine_torch.py'), c, dir, String(seconds), '1']] },
+    { name: `torch-${threadsAll}`, label: `PyTorch ${threadsAll} threads`, cmd: (c, dir) => [python, [join(root, 'bench/engine_torch.py'), c, dir, String(seconds), String(threadsAll)]] },
+  ] : []),
+  ...(tfjs ? [
+    { name: 'tfjs-cpu', label: 'TF.js cpu (f32)', cmd: (c, dir) => ['node', [join(root, 'bench/engine-tfjs.mjs'), c, dir, String(seconds), 'cpu']] },
+    { name: 'tfjs-wasm', label: 'TF.js wasm (f32)', cmd: (c, dir) => ['node', [join(root, 'bench/engine-tfjs.mjs'), c, dir, String(seconds), 'wasm']] },
+  ] : []),
+];
+
+const specs = {};
+for (const c of GD_CASES) specs[c.name] = { widths: c.widths, n: c.n, lr: BENCH_LR, activation: c.activation };
+specs[PGA_CASE.name] = { ...PGA_CASE, lr: PGA_LR };
+const caseNames = [...GD_CASES.map((c) => c.name), PGA_CASE.name];
+const flops = Object.fromEntries([...GD_CASES.map((c) => [c.name, gdFlops(c)]), [PGA_CASE.name, pgaFlops()]]);
+
+const dataDir = mkdtempSync(join(os.tmpdir(), 'np-bench-'));
+writeBenchData(dataDir);
+const env = { ...process.env, BENCH_CASES: JSON.stringify(specs) };
+const samples = {}; // case → engine → [{secondsPerStep, maxRssMiB}]
+const failed = {};
+const loadBefore = os.loadavg();
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const c of caseNames) {
+      // Rotate who goes first, so no engine always gets the quietest slot.
+      const order = engines.map((_, i) => engines[(i + round) % engines.length]);
+      for (const e of order) {
+        if (failed[e.name]?.[c]) continue;
+        const [bin, args] = e.cmd(c, dataDir);
+        const r = spawnSync(bin, args, { encoding: 'utf8', env, cwd: root });
+        if (r.status !== 0) {
+          (failed[e.name] ??= {})[c] = (r.stderr || r.error?.message || '').trim().split('\n').at(-1);
+          notices.push(`${e.label} failed on ${c}: ${failed[e.name][c]}`);
+          continue;
+        }
+        ((samples[c] ??= {})[e.name] ??= []).push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
+      }
+      process.stderr.write(`round ${round + 1}/${rounds}: ${c}\n`);
+    }
+  }
+  if (process.env.BENCH_SKIP_FIT !== '1') {
+    process.stderr.write('whole NP fit (hypercube-f1, n = 1,000, seed 0) …\n');
+    const r = spawnSync('node', [join(root, 'dist/bench/engine-np.js'), 'np-fit', dataDir, '0'], { encoding: 'utf8', cwd: root });
+    if (r.status === 0) samples['np-fit'] = { np: [JSON.parse(r.stdout.trim())] };
+    else notices.push(`NP fit failed: ${r.stderr.trim().split('\n').at(-1)}`);
+  }
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const cases = [];
+for (const c of caseNames) {
+  const row = { case: c, flopsPerStep: flops[c], engines: {} };
+  for (const e of engines) {
+    const runs = samples[c]?.[e.name];
+    if (!runs) continue;
+    const t = median(runs.map((r) => r.secondsPerStep));
+    row.engines[e.name] = { secondsPerStep: t, gflops: flops[c] / t / 1e9, maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), samples: runs.map((r) => r.secondsPerStep) };
+  }
+  const np = row.engines.np?.secondsPerStep;
+  const best = (prefix) => {
+    const ts = Object.entries(row.engines).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v.secondsPerStep);
+    return ts.length ? Math.min(...ts) : undefined;
+  };
+  const torchBest = best('torch-'), tfjsBest = best('tfjs-');
+  if (np && torchBest) row.speedupVsTorch = torchBest / np;
+  if (np && tfjsBest) row.speedupVsTfjs = tfjsBest / np;
+  cases.push(row);
+}
+const fit = samples['np-fit']?.np[0];
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpu: os.cpus()[0]?.model, cpus: threadsAll, node: process.version, torch, tfjs, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
+  settings: { rounds, secondsPerMeasurement: seconds, gdLr: BENCH_LR, pgaLr: PGA_LR },
+  cases,
+  npFit: fit ? { task: 'hypercube-f1', samples: 1000, seed: 0, seconds: fit.secondsPerStep, maxRssMiB: fit.maxRssMiB } : null,
+  peakRssMiB: { 'gd-wide': Object.fromEntries(Object.entries(cases.find((c) => c.case === 'gd-wide')?.engines ?? {}).map(([k, v]) => [k, v.maxRssMiB])) },
+  notices,
+};
+
+// The table.
+const us = (t) => (t === undefined ? '—' : t >= 1e-3 ? `${(t * 1e3).toFixed(2)} ms` : `${(t * 1e6).toFixed(0)} µs`);
+const x = (r) => (r === undefined ? '—' : `${r.toFixed(2)}×`);
+const header = ['case', ...engines.map((e) => e.label), 'np GFLOP/s', 'vs PyTorch', 'vs TF.js'];
+const lines = [header];
+for (const row of cases) {
+  lines.push([row.case, ...engines.map((e) => us(row.engines[e.name]?.secondsPerStep)), row.engines.np ? row.engines.np.gflops.toFixed(2) : '—', x(row.speedupVsTorch), x(row.speedupVsTfjs)]);
+}
+const widthsOf = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+const out = lines.map((l) => l.map((s, i) => (i === 0 ? s.padEnd(widthsOf[i]) : s.padStart(widthsOf[i]))).join('  '));
+out.splice(1, 0, widthsOf.map((w) => '-'.repeat(w)).join('  '));
+console.log('time per step (median over rounds); "vs" = reference time / neuron-pursuit time (best thread setting / backend)');
+console.log(out.join('\n'));
+const gflopsLine = engines.map((e) => `${e.label}: ${cases.map((r) => r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—').join(' / ')}`).join('\n  ');
+console.log(`GFLOP/s per case (${caseNames.join(' / ')}):\n  ${gflopsLine}`);
+if (fit) console.log(`whole NP fit, hypercube-f1 (n = 1,000, seed 0): ${fit.secondsPerStep.toFixed(1)} s`);
+console.log(`peak RSS, gd-wide: ${Object.entries(result.peakRssMiB['gd-wide']).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
+console.log(`load average before/after: ${loadBefore.map((v) => v.toFixed(2)).join(' ')} / ${result.machine.loadavgAfter.map((v) => v.toFixed(2)).join(' ')} on ${threadsAll} CPUs`);
+for (const n of notices) console.log(`notice: ${n}`);
+
+const resultsDir = join(root, 'bench/results');
+mkdirSync(resultsDir, { recursive: true });
+const json = JSON.stringify(result, null, 2) + '\n';
+for (const name of ['latest.json', `${result.date.slice(0, 16).replace(':', '-')}.json`]) {
+  const tmp = join(resultsDir, `.${name}.tmp`);
+  writeFileSync(tmp, json);
+  renameSync(tmp, join(resultsDir, name));
+}
+console.log(`wrote bench/results/latest.json and bench/results/${result.date.slice(0, 16).replace(':', '-')}.json`);

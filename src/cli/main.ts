@@ -3,6 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
+import { reportCommand } from './report.js';
+import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
 
 const program = new Command('neuron-pursuit')
   .description('Grow deep homogeneous networks one neuron at a time (Neuron Pursuit).')
@@ -10,7 +12,7 @@ const program = new Command('neuron-pursuit')
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
-for (const cmd of [trainCommand(), predictCommand()]) {
+for (const cmd of [trainCommand(), predictCommand(), sweepCommand(), runsCommand(), mergeCommand(), reportCommand()]) {
   program.addCommand(cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLine(text)) }));
 }
 

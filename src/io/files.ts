@@ -19,7 +19,7 @@ export function writeFileAtomic(path: string, content: string): void {
  * Write several files into `dir` as one unit: they are staged in a temporary
  * folder beside it and renamed in only when all of them are written.
  */
-export function writeFilesAtomic(dir: string, files: Record<string, string>): void {
+export function writeFilesAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   const staging = join(parent, `.${basename(dir)}.tmp-${process.pid}`);

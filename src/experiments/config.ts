@@ -131,7 +131,12 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
       }
     }
   }
-  return points;
+  // The same point listed twice (e.g. a task named twice) runs once.
+  const seen = new Set<string>();
+  return points.filter((p) => {
+    const key = pointKey(p);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** The store's key of a grid point: a hash of its canonical JSON. */

@@ -46,8 +46,6 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   const byTask = new Map<string, SummaryRow[]>();
   for (const r of rows) byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
   for (const [task, taskRows] of byTask) {
-    const sizes = new Set(taskRows.map((r) => r.samples));
-    if (sizes.size < 2) continue; // one sample size: no curve to draw (see the table)
     const points: ErrorPoint[] = taskRows.flatMap((r) => [
       { task, algorithm: ALG(r.algorithm), samples: r.samples, kind: 'test' as const, mean: r.testMean, lo: r.testMin, hi: r.testMax },
       { task, algorithm: ALG(r.algorithm), samples: r.samples, kind: 'train' as const, mean: r.trainMean, lo: r.trainMin, hi: r.trainMax },

@@ -14,3 +14,5 @@ export { NeuronPursuit, FittedNeuronPursuit, DataError, type FitExtras } from '.
 export { resolveOptions, neuronPursuitOptionsSchema, type NeuronPursuitOptions, type ResolvedOptions } from './pursuit/options.js';
 export type { IterationRecord, PursuitEvent, StopReason } from './pursuit/history.js';
 export { TASKS, TASK_NAMES, getTask, demoTarget, modularAddition, pointerValueRetrieval, pvrLabel, type Task, type Dataset } from './tasks/tasks.js';
+export { TEACHERS } from './tasks/teachers.js';
+export { smallInitGd, smallInitRadius, SMALL_INIT_GD_DEFAULTS, type SmallInitGdOptions, type SmallInitGdResult } from './baselines/small-init-gd.js';

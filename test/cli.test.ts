@@ -35,7 +35,7 @@ describe('CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
     for (const key of ['iterations', 'stopReason', 'trainError', 'testError', 'widths', 'seconds']) assert.ok(key in summary, key);
-    assert.deepEqual(readdirSync(join(dir, 'run')).sort(), ['history.json', 'model.json', 'summary.json']);
+    assert.deepEqual(readdirSync(join(dir, 'run')).sort(), ['errors.png', 'errors.svg', 'history.json', 'loss.png', 'loss.svg', 'model.json', 'report.html', 'summary.json', 'widths.png', 'widths.svg']);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run/summary.json'), 'utf8')), summary);
     const history = JSON.parse(readFileSync(join(dir, 'run/history.json'), 'utf8'));
     assert.equal(history.history.length, summary.iterations);

@@ -6,6 +6,8 @@ import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
 import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
+import { reportCommand } from './report.js';
+import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
 
 const program = new Command('neuron-pursuit')
   .description('Grow deep homogeneous networks one neuron at a time (Neuron Pursuit).')
@@ -13,7 +15,17 @@ const program = new Command('neuron-pursuit')
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
-for (const cmd of [trainCommand(), predictCommand(), inspectCommand(), saddleCommand(), diagonalCommand()]) {
+for (const cmd of [
+  trainCommand(),
+  predictCommand(),
+  sweepCommand(),
+  runsCommand(),
+  mergeCommand(),
+  reportCommand(),
+  inspectCommand(),
+  saddleCommand(),
+  diagonalCommand(),
+]) {
   program.addCommand(cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLine(text)) }));
 }
 

@@ -1,6 +1,8 @@
 /** `neuron-pursuit train`: fit NP on a task or on CSV data, print the history, write the run folder. */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { smallInitGd, smallInitRadius, SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
+import { runDirReport, writeReport } from './report.js';
 import { Rng } from '../linalg/rng.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { NeuronPursuit } from '../pursuit/neuron-pursuit.js';
@@ -55,9 +57,14 @@ export function trainCommand(): Command {
     .option('--joint', 'maximize the joint NCF over all layers (the paper\'s form)')
     .option('--out <dir>', 'write history.json, model.json and summary.json here')
     .option('--json', 'print the summary as JSON on stdout, nothing else')
-    .option('--quiet', 'no progress display');
+    .option('--quiet', 'no progress display')
+    .option('--algorithm <name>', 'np (Neuron Pursuit) or gd (the small-initialization GD baseline, spec §7)', 'np')
+    .option('--lrs <list>', 'gd: comma-separated step sizes to try; the lowest test error is reported (default: the task\'s η)', stepSizes)
+    .option('--width <k>', 'gd: neurons per hidden layer (default 50)', positiveInteger)
+    .option('--radius <r>', 'gd: radius of the initial weight sphere (default 0.01; 0.1 for depth ≥ 4)', number)
+    .option('--no-report', 'with --out: skip report.html and the figures');
   for (const [flag, , parse, help] of ALGORITHM_FLAGS) cmd.option(flag, help, parse);
-  return cmd.action((opts: Record<string, unknown>) => train(opts));
+  return cmd.action((opts: Record<string, unknown>) => (opts.algorithm === 'gd' ? trainGd(opts) : train(opts)));
 }
 
 interface Loaded {
@@ -118,7 +125,90 @@ export function readText(path: string): string {
   }
 }
 
-function train(opts: Record<string, unknown>): void {
+function stepSizes(value: string): number[] {
+  const lrs = value.split(',').map((v) => number(v.trim()));
+  if (lrs.some((lr) => !(lr > 0))) throw new InvalidArgumentError(`'${value}': every step size must be > 0.`);
+  return lrs;
+}
+
+/** The run folder, with its report unless --no-report. */
+async function writeRunFolder(opts: Record<string, unknown>, files: Record<string, string>): Promise<void> {
+  const out = opts.out as string;
+  writeFilesAtomic(out, files);
+  if (opts.report !== false) await writeReport(runDirReport(out), out, 'report.html');
+}
+
+/** `train --algorithm gd`: the small-initialization GD baseline, one network per step size. */
+async function trainGd(opts: Record<string, unknown>): Promise<void> {
+  const loaded = loadData(opts);
+  for (const [flag, option] of ALGORITHM_FLAGS) {
+    if (opts[attributeName(flag)] !== undefined && !['depth', 'alpha', 'p', 'targetError', 'lr', 'gdSteps', 'checkEvery'].includes(option)) throw new Error(`${flag.split(' ')[0]} is an NP option; --algorithm gd does not use it`);
+  }
+  if (opts.lr !== undefined && opts.lrs !== undefined) throw new Error('give --lr or --lrs, not both');
+  const d = loaded.defaults;
+  const options = {
+    depth: (opts.depth as number | undefined) ?? d.depth ?? 3,
+    activation: (opts.activation as string | undefined) ?? d.activation ?? 'relu',
+    alpha: (opts.alpha as number | undefined) ?? d.alpha,
+    p: opts.p as number | undefined,
+    lrs: (opts.lrs as number[] | undefined) ?? [(opts.lr as number | undefined) ?? d.lr ?? 0.1],
+    width: (opts.width as number | undefined) ?? SMALL_INIT_GD_DEFAULTS.width,
+    radius: opts.radius as number | undefined,
+    maxSteps: (opts.gdSteps as number | undefined) ?? SMALL_INIT_GD_DEFAULTS.maxSteps,
+    targetError: (opts.targetError as number | undefined) ?? d.targetError ?? 1e-3,
+    checkEvery: (opts.checkEvery as number | undefined) ?? SMALL_INIT_GD_DEFAULTS.checkEvery,
+    classification: d.classification ?? false,
+    seed: opts.seed as number,
+  };
+  if (options.radius !== undefined && !(options.radius > 0)) throw new Error('--radius must be > 0');
+  const start = performance.now();
+  const result = smallInitGd(loaded.train.X, loaded.train.Y, options, loaded.test);
+  const seconds = (performance.now() - start) / 1000;
+  const best = result.best;
+  const summary = {
+    ...loaded.source,
+    algorithm: 'gd',
+    seed: opts.seed,
+    lr: best.lr,
+    stopReason: best.gd.stopReason,
+    gdSteps: best.gd.steps,
+    trainError: best.trainError,
+    ...(best.testError !== undefined ? { testError: best.testError } : {}),
+    ...(best.trainClassError !== undefined ? { trainClassError: best.trainClassError } : {}),
+    ...(best.testClassError !== undefined ? { testClassError: best.testClassError } : {}),
+    widths: result.network.hiddenWidths,
+    attempts: result.attempts.map(({ trace: _t, ...a }) => a),
+    seconds,
+    options: { ...options, radius: options.radius ?? smallInitRadius(options.depth) },
+  };
+  if (typeof opts.out === 'string') {
+    const model = { ...result.network.toJSON(), ...(loaded.features ? { features: loaded.features, targets: loaded.targets } : {}) };
+    await writeRunFolder(opts, {
+      'history.json': JSON.stringify({ stopReason: best.gd.stopReason, history: best.trace }, null, 2) + '\n',
+      'model.json': JSON.stringify(model) + '\n',
+      'summary.json': JSON.stringify(summary, null, 2) + '\n',
+    });
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    return;
+  }
+  const lines = ['     η    steps  stop       train err   test err'];
+  for (const a of result.attempts) {
+    lines.push(`${String(a.lr).padStart(6)}  ${String(a.gd.steps).padStart(7)}  ${a.gd.stopReason.padEnd(9)}  ${sci(a.trainError, 3).padStart(9)}  ${sci(a.testError, 3).padStart(9)}${a === best ? '  ← reported' : ''}`);
+  }
+  lines.push('', `small-init GD, ${summary.widths.join('×')} hidden, radius ${summary.options.radius}: best η = ${best.lr}`);
+  lines.push(`training error: ${sci(best.trainError, 3)}`);
+  if (best.testError !== undefined) lines.push(`test error: ${sci(best.testError, 3)}`);
+  if (best.testClassError !== undefined) lines.push(`test classification error: ${(100 * best.testClassError).toFixed(2)}%`);
+  lines.push(`${seconds.toFixed(1)} s`);
+  if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function train(opts: Record<string, unknown>): Promise<void> {
+  if (opts.algorithm !== 'np') throw new Error(`--algorithm: '${String(opts.algorithm)}' is not np or gd`);
+  for (const flag of ['lrs', 'width', 'radius'] as const) if (opts[flag] !== undefined) throw new Error(`--${flag} goes with --algorithm gd`);
   const loaded = loadData(opts);
   const options: NeuronPursuitOptions = { ...loaded.defaults, seed: opts.seed as number };
   for (const [flag, option] of ALGORITHM_FLAGS) {
@@ -165,7 +255,7 @@ function train(opts: Record<string, unknown>): void {
   };
   if (typeof opts.out === 'string') {
     const model = { ...fitted.network.toJSON(), ...(loaded.features ? { features: loaded.features, targets: loaded.targets } : {}) };
-    writeFilesAtomic(opts.out, {
+    await writeRunFolder(opts, {
       'history.json': JSON.stringify({ stopReason: fitted.stopReason, stopMessage: fitted.stopMessage, history: fitted.history }, null, 2) + '\n',
       'model.json': JSON.stringify(model) + '\n',
       'summary.json': JSON.stringify(summary, null, 2) + '\n',
@@ -180,6 +270,6 @@ function train(opts: Record<string, unknown>): void {
   if (summary.testError !== undefined) lines.push(`test error: ${sci(summary.testError, 3)}`);
   if (summary.testClassError !== undefined) lines.push(`test classification error: ${(100 * summary.testClassError).toFixed(2)}%`);
   lines.push(`widths: ${summary.widths.join('×')}, ${fitted.iterations} iteration(s), ${seconds.toFixed(1)} s`);
-  if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json`);
+  if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

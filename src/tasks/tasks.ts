@@ -144,7 +144,14 @@ export const TASKS: Record<string, Task> = {
 
 export const TASK_NAMES = Object.keys(TASKS);
 
+/** A built-in task by name; `modular-addition-P` picks the modulus P (≥ 2). */
 export function getTask(name: string): Task {
+  const modular = /^modular-addition-(\d+)$/.exec(name);
+  if (modular) {
+    const P = Number(modular[1]);
+    if (P < 2 || P > 1000) throw new RangeError(`modular addition needs a modulus 2 ≤ P ≤ 1000 (got ${P})`);
+    return modularAddition(P);
+  }
   const task = TASKS[name];
   if (!task) throw new RangeError(`unknown task '${name}' (expected one of ${TASK_NAMES.join(', ')})`);
   return task;

@@ -1,0 +1,67 @@
+/** `neuron-pursuit report STORE|RUN_DIR --out DIR`: SVG and PNG figures and one self-contained HTML page. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Command } from 'commander';
+import { RunStore } from '../experiments/store.js';
+import { runFigures, storeReport, type ReportContent } from '../report/experiment-report.js';
+import { htmlPage, renderFigure, type PageSection } from '../report/figure.js';
+import { writeFilesAtomic } from '../io/files.js';
+import type { PointResult } from '../experiments/run-point.js';
+
+/** Render every figure and write DIR/{NAME.svg, NAME.png, index.html} as one unit. */
+export async function writeReport(content: ReportContent, out: string, htmlName = 'index.html'): Promise<string[]> {
+  const files: Record<string, string | Uint8Array> = {};
+  const sections: PageSection[] = content.texts.map((t) => ({ title: t.title, text: t.text }));
+  for (const f of content.figures) {
+    const { svg, png } = await renderFigure(f.spec);
+    files[`${f.name}.svg`] = svg;
+    files[`${f.name}.png`] = png;
+    sections.push({ title: f.title, svg });
+  }
+  files[htmlName] = htmlPage(content.title, sections, content.subtitle);
+  writeFilesAtomic(out, files);
+  return Object.keys(files);
+}
+
+/** The report of one run folder written by `train --out`. */
+export function runDirReport(dir: string): ReportContent {
+  const read = (name: string) => {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new Error(`${dir}: not a run folder (no ${name})`);
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  };
+  const summary = read('summary.json');
+  const history = read('history.json');
+  const model = read('model.json');
+  const task = typeof summary.task === 'string' ? summary.task : undefined;
+  const label = `${task ?? 'CSV data'}, seed ${String(summary.seed)}`;
+  const result = { history: history.history as PointResult['history'], model: model as unknown as PointResult['model'] };
+  return {
+    title: `Neuron Pursuit run: ${basename(dir)}`,
+    subtitle: `${label}: stopped on ${String(summary.stopReason)}; training error ${Number(summary.trainError).toExponential(2)}${summary.testError !== undefined ? `, test error ${Number(summary.testError).toExponential(2)}` : ''}.`,
+    figures: runFigures(result, task, label),
+    texts: [{ title: 'Summary', text: JSON.stringify({ ...summary, options: undefined }, null, 2) }],
+  };
+}
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('write figures (SVG, PNG) and an HTML page for a sweep store or a run folder')
+    .argument('<source>', 'a SQLite store written by sweep, or a folder written by train --out')
+    .requiredOption('--out <dir>', 'folder for the figures and index.html')
+    .action(async (source: string, opts: { out: string }) => {
+      if (!existsSync(source)) throw new Error(`${source}: no such store or folder`);
+      let content: ReportContent;
+      if (statSync(source).isDirectory()) content = runDirReport(source);
+      else {
+        const store = new RunStore(source, { readonly: true });
+        try {
+          content = storeReport(store.all(), basename(source));
+        } finally {
+          store.close();
+        }
+      }
+      const files = await writeReport(content, opts.out);
+      process.stdout.write(`wrote ${opts.out}/index.html and ${files.length - 1} figure file(s)\n`);
+    });
+}

@@ -1,0 +1,110 @@
+/**
+ * From stored runs to the numbers a paper reports: per grid point without its
+ * step size, the run chosen by the reporting rules; then mean and spread over seeds.
+ */
+import type { IterationRecord } from '../pursuit/history.js';
+import type { GridPoint, PointResult } from './run-point.js';
+
+export interface RunLike {
+  task: string;
+  samples: number;
+  seed: number;
+  algorithm: string;
+  lr: number;
+  status: string;
+  config: GridPoint;
+  result: PointResult | null;
+}
+
+/** The error a task is scored by: classification error where the run has one, else relative error. */
+export function scoredErrors(r: PointResult): { train: number; test: number } {
+  return r.testClassError !== undefined ? { train: r.trainClassError!, test: r.testClassError } : { train: r.trainError, test: r.testError };
+}
+
+/** Test error below which a step size counts as solving the task (spec §10, reconstructed). */
+export const SOLVED_TEST_ERROR = 0.01;
+
+/**
+ * NP's reporting rule with several step sizes (spec §10, paper C.1.1): among
+ * step sizes with test error < 0.01 the fewest iterations; else among those
+ * reaching the training target the lowest test error; else the lowest training error.
+ * GD reports the step size with the lowest test error (spec §7).
+ */
+export function chooseStepSize<T extends RunLike>(runs: T[], targetError = 1e-3): T {
+  const ok = runs.filter((r) => r.result !== null);
+  if (ok.length === 0) return runs[0];
+  const err = (r: T) => scoredErrors(r.result!);
+  const by = (key: (r: T) => number) => (a: T, b: T) => key(a) - key(b) || a.lr - b.lr;
+  if (ok[0].algorithm !== 'np') return [...ok].sort(by((r) => nanLast(err(r).test)))[0];
+  const solved = ok.filter((r) => err(r).test < SOLVED_TEST_ERROR);
+  if (solved.length > 0) return [...solved].sort(by((r) => r.result!.iterations))[0];
+  const target = ok.filter((r) => r.result!.trainError < targetError);
+  if (target.length > 0) return [...target].sort(by((r) => nanLast(err(r).test)))[0];
+  return [...ok].sort(by((r) => nanLast(err(r).train)))[0];
+}
+
+const nanLast = (v: number) => (Number.isFinite(v) ? v : Infinity);
+
+/** One chosen run per (task, algorithm, samples, seed). */
+export function chosenRuns<T extends RunLike>(runs: T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const r of runs) {
+    const k = `${r.task}\u0000${r.algorithm}\u0000${r.samples}\u0000${r.seed}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? 1e-3));
+}
+
+export interface SummaryRow {
+  task: string;
+  algorithm: string;
+  samples: number;
+  seeds: number;
+  failed: number;
+  trainMean: number;
+  trainMin: number;
+  trainMax: number;
+  testMean: number;
+  testMin: number;
+  testMax: number;
+  iterationsMean: number;
+  secondsMean: number;
+}
+
+/** Mean, min and max over seeds of the chosen runs. */
+export function summarize(runs: RunLike[]): SummaryRow[] {
+  const groups = new Map<string, RunLike[]>();
+  for (const r of chosenRuns(runs)) {
+    const k = `${r.task}\u0000${r.algorithm}\u0000${r.samples}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const rows: SummaryRow[] = [];
+  for (const g of groups.values()) {
+    const ok = g.filter((r) => r.result !== null).map((r) => r.result!);
+    const train = ok.map((r) => scoredErrors(r).train), test = ok.map((r) => scoredErrors(r).test);
+    rows.push({
+      task: g[0].task,
+      algorithm: g[0].algorithm,
+      samples: g[0].samples,
+      seeds: ok.length,
+      failed: g.length - ok.length,
+      trainMean: mean(train),
+      trainMin: Math.min(...train),
+      trainMax: Math.max(...train),
+      testMean: mean(test),
+      testMin: Math.min(...test),
+      testMax: Math.max(...test),
+      iterationsMean: mean(ok.map((r) => r.iterations)),
+      secondsMean: mean(ok.map((r) => r.seconds)),
+    });
+  }
+  return rows.sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : a.samples - b.samples || (a.algorithm < b.algorithm ? 1 : -1)));
+}
+
+function mean(v: number[]): number {
+  return v.length === 0 ? NaN : v.reduce((s, x) => s + x, 0) / v.length;
+}
+
+export function isNpHistory(h: PointResult['history']): h is IterationRecord[] {
+  return h.length > 0 && 'iteration' in h[0];
+}

@@ -58,6 +58,12 @@ describe('CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /iter\s+layer\s+NCF/);
     assert.match(r.stdout, /test error: \d/);
+    // the demo run's report walks through the iterations (paper Fig 6)
+    const w = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '500', '--out', 'demo', ...FAST], dir);
+    assert.equal(w.code, 0, w.stderr);
+    const files = readdirSync(join(dir, 'demo'));
+    for (const f of ['walkthrough-kkt.svg', 'walkthrough-weights.png', 'walkthrough-function.svg', 'function.svg']) assert.ok(files.includes(f), f);
+    assert.match(readFileSync(join(dir, 'demo/report.html'), 'utf8'), /Walk-through, dominant KKT vectors/);
   });
 
   const bad: [string, (dir: string) => string[], RegExp][] = [

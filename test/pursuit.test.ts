@@ -5,6 +5,8 @@ import { zeros } from '../src/linalg/matrix.js';
 import { NeuronPursuit, DataError } from '../src/pursuit/neuron-pursuit.js';
 import type { IterationRecord } from '../src/pursuit/history.js';
 import { getTask } from '../src/tasks/tasks.js';
+import { Network } from '../src/model/network.js';
+import { relativeError } from '../src/model/metrics.js';
 
 const demo = getTask('demo');
 const demoData = demo.generate(500, 10_000, new Rng(0, 'data/demo'));
@@ -69,6 +71,21 @@ describe('NeuronPursuit', () => {
   it('balances the weights after each stage when asked', () => {
     const fitted = new NeuronPursuit({ ...demo.defaults, balance: true, maxIterations: 2, gdSteps: 2000 }).fit(demoData.train.X, demoData.train.Y);
     for (const layer of fitted.history.at(-1)!.balancedness) for (const b of layer) assert.ok(Math.abs(b - 1) < 1e-8);
+  });
+
+  it('records each iteration\'s unit KKT vector and weights when asked, reproducing the recorded errors', () => {
+    const fitted = new NeuronPursuit({ ...demo.defaults, recordWeights: true, maxIterations: 3, gdSteps: 3000, targetError: 0 }).fit(demoData.train.X, demoData.train.Y);
+    for (const h of fitted.history) {
+      const norm = Math.hypot(...h.kktPoint!);
+      assert.ok(Math.abs(norm - 1) < 1e-12);
+      const net = new Network([20, ...h.widths, 1], fitted.network.activation, h.weights!);
+      const err = relativeError(net.forward(demoData.train.X), demoData.train.Y);
+      assert.ok(Math.abs(err - h.trainError) <= 1e-9 * h.trainError, `${err} vs ${h.trainError}`);
+    }
+    assert.equal(fitted.history[0].kktPoint!.length, 20 + 1 + 1);
+    assert.deepEqual(Array.from(fitted.network.params), fitted.history.at(-1)!.weights);
+    const plain = new NeuronPursuit({ ...demo.defaults, maxIterations: 1 }).fit(demoData.train.X, demoData.train.Y);
+    assert.equal(plain.history[0].weights, undefined);
   });
 
   it('refuses data it cannot learn from, with a clear message', () => {

@@ -211,6 +211,8 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   for (const flag of ['lrs', 'width', 'radius'] as const) if (opts[flag] !== undefined) throw new Error(`--${flag} goes with --algorithm gd`);
   const loaded = loadData(opts);
   const options: NeuronPursuitOptions = { ...loaded.defaults, seed: opts.seed as number };
+  // A run folder gets a report, whose walk-through needs each iteration's KKT vector and weights.
+  if (typeof opts.out === 'string') options.recordWeights = true;
   for (const [flag, option] of ALGORITHM_FLAGS) {
     const value = opts[attributeName(flag)];
     if (value !== undefined) (options as Record<string, unknown>)[option] = value;

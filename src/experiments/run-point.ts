@@ -47,6 +47,8 @@ export function runPoint(point: GridPoint): PointResult {
   const task = getTask(point.task);
   const { train, test } = task.generate(point.samples, point.testSamples, new Rng(point.seed, `data/${task.name}`));
   const options: NeuronPursuitOptions = { ...task.defaults, ...point.options, lr: point.lr, seed: point.seed };
+  // The demo's walk-through figure needs every iteration's KKT vector and weights (small: widths of a few neurons).
+  if (task.name === 'demo' && point.algorithm === 'np') options.recordWeights = true;
   const seconds = () => (performance.now() - start) / 1000;
   if (point.algorithm === 'np') {
     const fitted = new NeuronPursuit(options).fit(train.X, train.Y, { testX: test.X, testY: test.Y });

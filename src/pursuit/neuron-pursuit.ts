@@ -173,6 +173,7 @@ class PursuitRun {
       deltaWarning: lossAfterAdd > lossAtZero,
       lossBefore: lossAtZero,
       lossAfterAdd,
+      ...(o.recordWeights ? { kktPoint: Array.from(result.point) } : {}),
     });
   }
 
@@ -217,6 +218,7 @@ class PursuitRun {
       deltaWarning: !(lossAfterAdd < lossBefore),
       lossBefore,
       lossAfterAdd,
+      ...(o.recordWeights ? { kktPoint: [...chosen[0].a, ...chosen[0].b] } : {}),
     });
   }
 
@@ -281,6 +283,7 @@ class PursuitRun {
     };
     const { testX, testY } = this.extras;
     if (testX && testY) record.testError = relativeError(this.net.forward(testX), testY);
+    if (o.recordWeights) record.weights = Array.from(this.net.params);
     if (o.classification) {
       record.trainClassError = classificationError(this.net.forward(this.X), this.Y);
       if (testX && testY) record.testClassError = classificationError(this.net.forward(testX), testY);

@@ -65,6 +65,8 @@ export const neuronPursuitOptionsSchema = z
     balance: z.boolean().default(false),
     /** Add the top-m distinct candidates per iteration (beyond the paper). */
     candidatesPerIteration: positiveInt.default(1),
+    /** Keep each iteration's dominant KKT vector and the weights after GD in the history (for walk-through figures). */
+    recordWeights: z.boolean().default(false),
     /** Also report classification error (argmax of the outputs). */
     classification: z.boolean().default(false),
     /** Seed of every random draw of the algorithm. */

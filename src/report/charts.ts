@@ -168,3 +168,66 @@ export function rowDftMagnitude(rows: number, n: number, data: ArrayLike<number>
   }
   return out;
 }
+
+/** The demo walk-through: one facet row per NP iteration (spec §10 item 2, paper Fig 6). */
+export function walkthroughKktSpec(values: { iteration: string; component: string; order: number; value: number }[]): FigureSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Dominant KKT vector per iteration (unit norm; a = incoming, b = outgoing)',
+    data: { values },
+    facet: { row: { field: 'iteration', type: 'nominal', title: null, sort: { field: 'order' } } },
+    spec: {
+      width: 520,
+      height: 90,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'component', type: 'nominal', sort: null, title: null },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: { condition: { test: 'datum.value < 0', value: '#1f77b4' }, value: '#d62728' },
+      },
+    },
+    resolve: { scale: { x: 'independent' } },
+  } as unknown as FigureSpec;
+}
+
+/** |weights| after each iteration's GD stage, one facet per (iteration, layer). */
+export function walkthroughWeightsSpec(values: { iteration: string; layer: string; row: number; col: number; value: number }[]): FigureSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: '|weights| after GD, per iteration',
+    data: { values },
+    facet: { row: { field: 'iteration', type: 'nominal', title: null }, column: { field: 'layer', type: 'nominal', title: null } },
+    spec: {
+      width: 200,
+      height: 60,
+      mark: 'rect',
+      encoding: {
+        x: { field: 'col', type: 'ordinal', title: null, axis: { labelFontSize: 7 } },
+        y: { field: 'row', type: 'ordinal', title: 'neuron' },
+        color: { field: 'value', type: 'quantitative', scale: { scheme: 'viridis' }, title: '|w|' },
+      },
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as unknown as FigureSpec;
+}
+
+/** Learned function against the ground truth over the vertices, per iteration. */
+export function walkthroughFunctionSpec(values: { iteration: string; point: string; kind: string; value: number }[]): FigureSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Learned function against the ground truth over the vertices of (x1, x2, x3), per iteration',
+    data: { values },
+    facet: { column: { field: 'iteration', type: 'nominal', title: null } },
+    spec: {
+      width: 150,
+      height: 160,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'point', type: 'nominal', title: 'sign of (x1, x2, x3)' },
+        xOffset: { field: 'kind' },
+        y: { field: 'value', type: 'quantitative', title: 'f' },
+        color: { field: 'kind', type: 'nominal', title: null },
+      },
+    },
+  } as unknown as FigureSpec;
+}

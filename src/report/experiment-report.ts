@@ -18,6 +18,9 @@ import {
   lossTraceSpec,
   rowDftMagnitude,
   sampleComplexitySpec,
+  walkthroughFunctionSpec,
+  walkthroughKktSpec,
+  walkthroughWeightsSpec,
   widthsSpec,
   type ErrorPoint,
 } from './charts.js';
@@ -111,7 +114,54 @@ export function runFigures(result: Pick<PointResult, 'history' | 'model'>, task:
     figures.push({ name: `${prefix}loss`, title: `Loss over GD steps: ${label}`, spec: lossTraceSpec(`loss over GD steps: ${label}`, history, []) });
   }
   figures.push(...weightFigures(result.model, task, label, prefix));
+  if (task === 'demo' && isNpHistory(history) && history.every((h) => h.weights && h.kktPoint)) figures.push(...walkthroughFigures(history, result.model, label, prefix));
   return figures;
+}
+
+/** The eight vertices of (x1, x2, x3), the other inputs at +1, with their labels. */
+function demoVertices(inputDim: number): { names: string[]; X: ReturnType<typeof fromRows> } {
+  const rows: number[][] = [];
+  for (let v = 0; v < 8; v++) {
+    const x = Array<number>(inputDim).fill(1);
+    for (let b = 0; b < 3; b++) x[b] = (v >> (2 - b)) & 1 ? 1 : -1;
+    rows.push(x);
+  }
+  return { names: rows.map((x) => x.slice(0, 3).map((s) => (s > 0 ? '+' : '−')).join('')), X: fromRows(rows) };
+}
+
+/** Paper Fig 6: per iteration, the dominant KKT vector, the weights after GD, the learned function. */
+function walkthroughFigures(history: IterationRecord[], model: NetworkJSON, label: string, prefix: string): ReportFigure[] {
+  const d = model.widths[0], m = model.widths[model.widths.length - 1];
+  const kkt: { iteration: string; component: string; order: number; value: number }[] = [];
+  const weights: { iteration: string; layer: string; row: number; col: number; value: number }[] = [];
+  const fn: { iteration: string; point: string; kind: string; value: number }[] = [];
+  const { names, X } = demoVertices(d);
+  const truth = Array.from({ length: 8 }, (_, i) => demoTarget(X.data.subarray(i * d, (i + 1) * d)));
+  for (const h of history) {
+    const it = `iteration ${h.iteration}${h.layers.length ? ` (layer ${h.layers.join(',')})` : ''}`;
+    const point = h.kktPoint!;
+    // Iteration 1: [W_1 (d), middle scalars, W_L (m)]; later: [a (k_{l−1}), b (k_{l+1})] of the new neuron.
+    const inDim = h.layers.length ? (h.layers[0] === 1 ? d : history[h.iteration - 2].widths[h.layers[0] - 2]) : d;
+    point.forEach((value, c) =>
+      kkt.push({ iteration: it, order: h.iteration, value, component: c < inDim ? `a${c + 1}` : h.layers.length ? `b${c - inDim + 1}` : `w${c - inDim + 1}` }),
+    );
+    const widths = [d, ...h.widths, m];
+    const net = new Network(widths, model.activation, h.weights!);
+    for (let l = 1; l < widths.length; l++) {
+      const W = net.layer(l);
+      for (let k = 0; k < W.data.length; k++) weights.push({ iteration: it, layer: `W${l}`, row: Math.floor(k / W.cols), col: k % W.cols, value: Math.abs(W.data[k]) });
+    }
+    const out = net.forward(X);
+    names.forEach((point, i) => {
+      fn.push({ iteration: it, point, kind: 'learned', value: out.data[i] });
+      fn.push({ iteration: it, point, kind: 'ground truth', value: truth[i] });
+    });
+  }
+  return [
+    { name: `${prefix}walkthrough-kkt`, title: `Walk-through, dominant KKT vectors: ${label}`, spec: walkthroughKktSpec(kkt) },
+    { name: `${prefix}walkthrough-weights`, title: `Walk-through, weights after GD: ${label}`, spec: walkthroughWeightsSpec(weights) },
+    { name: `${prefix}walkthrough-function`, title: `Walk-through, learned function: ${label}`, spec: walkthroughFunctionSpec(fn) },
+  ];
 }
 
 /** Loss at the start and end of each NP iteration's GD stage, on one step axis. */

@@ -202,19 +202,12 @@ function weightFigures(model: NetworkJSON, task: string | undefined, label: stri
   if (task === 'demo') {
     // Learned function against the ground truth over the 8 vertices of (x1, x2, x3); the other inputs +1.
     const net = Network.fromJSON(model);
-    const demo = getTask('demo');
+    const { names, X } = demoVertices(getTask('demo').inputDim);
+    const out = net.forward(X);
     const values: { point: string; kind: string; value: number }[] = [];
-    const inputs: number[][] = [];
-    for (let v = 0; v < 8; v++) {
-      const x = Array<number>(demo.inputDim).fill(1);
-      for (let b = 0; b < 3; b++) x[b] = (v >> (2 - b)) & 1 ? 1 : -1;
-      inputs.push(x);
-    }
-    const out = net.forward(fromRows(inputs));
-    inputs.forEach((x, i) => {
-      const name = x.slice(0, 3).map((s) => (s > 0 ? '+' : '−')).join('');
-      values.push({ point: name, kind: 'learned', value: out.data[i] });
-      values.push({ point: name, kind: 'ground truth', value: demoTarget(x) });
+    names.forEach((point, i) => {
+      values.push({ point, kind: 'learned', value: out.data[i] });
+      values.push({ point, kind: 'ground truth', value: demoTarget(X.data.subarray(i * X.cols, (i + 1) * X.cols)) });
     });
     figures.push({ name: `${prefix}function`, title: `Learned function against the ground truth: ${label}`, spec: fitSpec(`learned function vs ground truth over the vertices of (x1, x2, x3): ${label}`, values) });
   }

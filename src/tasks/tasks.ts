@@ -202,7 +202,9 @@ export function pointerValueRetrieval(): Task {
     inputDim: 21,
     defaultSamples: 4000,
     defaultTestSamples: 4000,
-    defaults: { depth: 3, activation: 'relu', delta1: 0.5, lr: 0.05, balance: true, gdSteps: 20_000, maxIterations: 40 },
+    // Measured (n = 4,000, seed 0, 12 iterations, 20,000-step cap, balancing): η = 0.1 reached 22% training / 29% test error,
+    // η = 0.05 only 35% / 45% in the same budget (9 minutes each); the spec's 0.005 would need the paper's 500,000 steps per stage.
+    defaults: { depth: 3, activation: 'relu', delta1: 0.5, lr: 0.1, balance: true, gdSteps: 20_000, maxIterations: 40 },
     draw: hypercube,
     target: pvrLabel,
   });

@@ -1,4 +1,6 @@
 /** Small shared helpers for the tests. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type Matrix, zeros } from '../src/linalg/matrix.js';
 import { Rng } from '../src/linalg/rng.js';
 
@@ -36,4 +38,13 @@ export function numericGradient(f: () => number, w: Float64Array, h = 1e-6): Flo
     g[i] = (fp - fm) / (2 * h);
   }
   return g;
+}
+
+/** The built command-line entry point. */
+export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** Run the built CLI in `cwd` and collect its exit code and output. */
+export function runCli(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

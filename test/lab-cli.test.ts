@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCli } from './helpers.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const run = (args: string[], cwd: string) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+const run = runCli;
 const tmp = () => mkdtempSync(join(tmpdir(), 'np-lab-'));
 
 describe('theory-lab commands', () => {
   it('saddle writes figures, a page and a verdict; --json prints the verdict alone', () => {
     const dir = tmp();
     const r = run(['saddle', '--activation', 'relu', '--steps', '3000', '--points', '120', '--out', 'lab', '--json'], dir);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const verdict = JSON.parse(r.stdout);
     for (const key of ['alignmentBeforeEscape', 'escapeStep', 'activeNeurons', 'sparsityKept']) assert.ok(key in verdict, key);
     const files = readdirSync(join(dir, 'lab')).sort();
@@ -31,14 +29,14 @@ describe('theory-lab commands', () => {
   it('saddle rejects a bad activation and writes nothing', () => {
     const dir = tmp();
     const r = run(['saddle', '--activation', 'tanh', '--out', 'lab'], dir);
-    assert.notEqual(r.status, 0);
+    assert.notEqual(r.code, 0);
     assert.match(r.stderr, /unknown activation 'tanh'/);
     assert.equal(existsSync(join(dir, 'lab')), false);
   });
 
   it('diagonal --json gives NP = OMP and a different min-ℓ1 solution on its default instance', () => {
     const r = run(['diagonal', '--json'], tmp());
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const { np, omp, gd } = JSON.parse(r.stdout);
     assert.deepEqual(np.support, omp.support);
     np.coefficients.forEach((c: number, j: number) => assert.ok(Math.abs(c - omp.coefficients[j]) < 1e-6));
@@ -55,7 +53,7 @@ describe('theory-lab commands', () => {
     }
     writeFileSync(join(dir, 'dict.csv'), rows.join('\n'));
     const r = run(['diagonal', '--data', 'dict.csv', '--target', 'y', '--json'], dir);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const { omp, np } = JSON.parse(r.stdout);
     assert.deepEqual([...omp.support].sort(), [0, 2]);
     assert.deepEqual(np.support, omp.support);
@@ -65,9 +63,9 @@ describe('theory-lab commands', () => {
   it('inspect prints the KKT diagnostics of a run and rejects a folder without a history', () => {
     const dir = tmp();
     const t = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '0', '--restarts', '5', '--pga-steps', '300', '--gd-steps', '2000', '--out', 'run', '--quiet'], dir);
-    assert.equal(t.status, 0, t.stderr);
+    assert.equal(t.code, 0, t.stderr);
     const r = run(['inspect', 'run', '--json'], dir);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout);
     assert.ok(rows.length >= 1);
     for (const row of rows) {
@@ -79,7 +77,7 @@ describe('theory-lab commands', () => {
     const text = run(['inspect', 'run'], dir);
     assert.match(text.stdout, /KKT res/);
     const bad = run(['inspect', 'nowhere'], dir);
-    assert.notEqual(bad.status, 0);
+    assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /nowhere\/history\.json: no such file/);
   });
 });

@@ -1,14 +1,12 @@
 /** The report page opens in headless Chromium (Debian's package) with no console errors. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { runCli } from './helpers.js';
 import { chromium } from 'playwright-core';
-
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 function chromiumPath(): string {
   for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]) if (existsSync(p)) return p;
@@ -19,8 +17,8 @@ describe('report page in a browser', () => {
   it('opens with no console errors and shows every figure', async () => {
     const executablePath = chromiumPath();
     const dir = mkdtempSync(join(tmpdir(), 'np-browser-'));
-    const r = spawnSync(process.execPath, [CLI, 'train', '--task', 'demo', '--samples', '60', '--test-samples', '60', '--max-iterations', '2', '--restarts', '3', '--pga-steps', '100', '--gd-steps', '500', '--quiet', '--out', 'run'], { cwd: dir, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    const r = runCli(['train', '--task', 'demo', '--samples', '60', '--test-samples', '60', '--max-iterations', '2', '--restarts', '3', '--pga-steps', '100', '--gd-steps', '500', '--quiet', '--out', 'run'], dir);
+    assert.equal(r.code, 0, r.stderr);
     const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
     try {
       const page = await browser.newPage();

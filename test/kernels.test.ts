@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addProductABt, productAB, productAtB, transposeInto } from '../src/linalg/kernels.js';
+import { KernelArena, Seed } from '../src/linalg/kernels.js';
 import { Rng } from '../src/linalg/rng.js';
+import { makeActivation } from '../src/model/activation.js';
 
 function gaussian(count: number, rng: Rng): Float64Array {
   const a = new Float64Array(count);
@@ -9,16 +10,25 @@ function gaussian(count: number, rng: Rng): Float64Array {
   return a;
 }
 
+/** A panel of the arena holding a copy of `values`. */
+function panel(arena: KernelArena, values: Float64Array): Float64Array {
+  const view = arena.alloc(values.length);
+  view.set(values);
+  return view;
+}
+
 // The kernels promise the summation order of the textbook loops, so they must
-// match them bit for bit, including the remainder loops (n, cols not multiples of 4).
-describe('batched kernels', () => {
+// match them bit for bit, including every remainder path of the SIMD blocks
+// (rows, columns and samples that are not multiples of the block sizes).
+describe('WebAssembly kernels', () => {
   const rng = new Rng(7, 'kernels');
-  for (const [rows, inner, n] of [[5, 20, 1001], [3, 7, 6], [1, 1, 1], [23, 40, 264]]) {
+  for (const [rows, inner, n] of [[5, 20, 1001], [3, 7, 6], [1, 1, 1], [23, 40, 264], [9, 13, 5], [2, 3, 3]]) {
     it(`productAB, productAtB, addProductABt equal the plain loops bit for bit (${rows}×${inner}, n = ${n})`, () => {
-      const stride = inner + 3, a0 = 2;
-      const A = gaussian(a0 + rows * stride, rng), B = gaussian(inner * n, rng), D = gaussian(rows * n, rng);
-      const out = new Float64Array(rows * n).fill(NaN);
-      productAB(out, A, a0, stride, rows, inner, B, n);
+      const stride = inner + 3, a0 = 3;
+      const arena = new KernelArena(KernelArena.sizeFor([a0 + rows * stride, inner * n, rows * n, rows * n, inner * n, n * inner, 1 + rows * stride]));
+      const A = panel(arena, gaussian(a0 + rows * stride, rng)), B = panel(arena, gaussian(inner * n, rng)), D = panel(arena, gaussian(rows * n, rng));
+      const out = arena.alloc(rows * n).fill(NaN);
+      arena.productAB(out, A, a0, stride, rows, inner, B, n);
       const expected = new Float64Array(rows * n);
       for (let j = 0; j < rows; j++) {
         for (let i = 0; i < n; i++) {
@@ -27,31 +37,96 @@ describe('batched kernels', () => {
           expected[j * n + i] = s;
         }
       }
-      assert.deepEqual(out, expected);
+      assert.deepEqual(Array.from(out), Array.from(expected));
 
-      const back = new Float64Array(inner * n).fill(NaN);
-      productAtB(back, A, a0, stride, rows, inner, D, n);
+      const back = arena.alloc(inner * n).fill(NaN);
+      arena.productAtB(back, A, a0, stride, rows, inner, D, n);
       const backExpected = new Float64Array(inner * n);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < rows; j++) for (let c = 0; c < inner; c++) backExpected[c * n + i] += D[j * n + i] * A[a0 + j * stride + c];
       }
-      assert.deepEqual(back, backExpected);
+      assert.deepEqual(Array.from(back), Array.from(backExpected));
 
+      // The weight gradient reads its right factor sample-major.
+      const Bs = arena.alloc(n * inner);
+      arena.toSampleMajor(Bs, B, inner, n);
+      for (let i = 0; i < n; i++) for (let c = 0; c < inner; c++) assert.equal(Bs[i * inner + c], B[c * n + i]);
       const start = gaussian(1 + rows * stride, rng);
-      const grad = start.slice();
-      addProductABt(grad, 1, stride, rows, inner, D, B, n);
+      const grad = panel(arena, start);
+      arena.addProductABt(grad, 1, stride, rows, inner, D, Bs, inner, n);
       const gradExpected = start.slice();
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < rows; j++) for (let c = 0; c < inner; c++) gradExpected[1 + j * stride + c] += D[j * n + i] * B[c * n + i];
       }
-      assert.deepEqual(grad, gradExpected);
+      assert.deepEqual(Array.from(grad), Array.from(gradExpected));
     });
   }
 
-  it('transposeInto makes the feature-major panel', () => {
-    const M = Float64Array.from([1, 2, 3, 4, 5, 6]); // 3 × 2
-    const out = new Float64Array(6);
-    transposeInto(out, M, 3, 2);
-    assert.deepEqual(Array.from(out), [1, 3, 5, 2, 4, 6]);
+  it('toFeatureMajor and toSampleMajor are inverse copies', () => {
+    const arena = new KernelArena(KernelArena.sizeFor([6, 6, 6]));
+    const M = panel(arena, Float64Array.from([1, 2, 3, 4, 5, 6])); // 3 samples × 2 features
+    const F = arena.alloc(6), S = arena.alloc(6);
+    arena.toFeatureMajor(F, M, 3, 2);
+    assert.deepEqual(Array.from(F), [1, 3, 5, 2, 4, 6]);
+    arena.toSampleMajor(S, F, 2, 3);
+    assert.deepEqual(Array.from(S), Array.from(M));
+  });
+
+  for (const name of ['relu', 'leaky-relu', 'square', 'squared-relu', 'linear']) {
+    it(`activate, scaleByDerivative and candidatePointwise equal activation.ts bit for bit (${name})`, () => {
+      const act = makeActivation({ name });
+      const p = act.p as 1 | 2, size = 257, R = 3, n = 31;
+      const z = gaussian(size, rng);
+      z[0] = 0;
+      z[1] = -0;
+      const arena = new KernelArena(KernelArena.sizeFor([size, size, size, R * n, R * n, R]));
+      const Z = panel(arena, z), H = arena.alloc(size), D = panel(arena, gaussian(size, rng));
+      const d0 = D.slice();
+      arena.activate(H, Z, size, p, act.alpha);
+      arena.scaleByDerivative(D, Z, size, p, act.alpha);
+      for (let k = 0; k < size; k++) {
+        assert.ok(Object.is(H[k], act.value(z[k])), `σ(${z[k]})`);
+        assert.ok(Object.is(D[k], d0[k] * act.derivative(z[k])), `σ'(${z[k]})`);
+      }
+
+      const zs = gaussian(R * n, rng), us = gaussian(R * n, rng), inv = 1 / n;
+      const Zc = panel(arena, zs), Uc = panel(arena, us), values = arena.alloc(R);
+      arena.candidatePointwise(values, Zc, Uc, R, n, p, act.alpha, inv);
+      for (let r = 0; r < R; r++) {
+        let value = 0;
+        for (let k = r * n; k < (r + 1) * n; k++) {
+          const s = act.value(zs[k]), ds = act.derivative(zs[k]);
+          value += us[k] * s;
+          assert.equal(Zc[k], us[k] * ds * inv);
+          assert.equal(Uc[k], s * inv);
+        }
+        assert.equal(values[r], value * inv);
+      }
+    });
+  }
+
+  it('outputSeed sums sample by sample, output by output', () => {
+    const n = 7, m = 3, scale = 0.25;
+    const arena = new KernelArena(KernelArena.sizeFor([n * m, n * m, n * m]));
+    const Z = panel(arena, gaussian(n * m, rng)), T = panel(arena, gaussian(n * m, rng)), dZ = arena.alloc(n * m);
+    let loss = 0, corr = 0;
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < m; c++) {
+        const e = Z[c * n + i] - T[i * m + c];
+        loss += e * e;
+        corr += T[i * m + c] * Z[c * n + i];
+      }
+    }
+    assert.equal(arena.outputSeed(dZ, Z, T, n, m, Seed.Loss, scale), loss);
+    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], (Z[c * n + i] - T[i * m + c]) * scale);
+    assert.equal(arena.outputSeed(dZ, Z, T, n, m, Seed.Correlation, scale), corr);
+    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], T[i * m + c] * scale);
+  });
+
+  it('rejects arrays from outside the arena and allocation past its size', () => {
+    const arena = new KernelArena(8);
+    const inside = arena.alloc(4);
+    assert.throws(() => arena.activate(new Float64Array(4), inside, 4, 1, 0), /not a panel of this arena/);
+    assert.throws(() => arena.alloc(arena.capacity), /kernel arena full/);
   });
 });

@@ -10,7 +10,7 @@
  * loss + gradient, NCF correlation + gradient, prediction, and recording the
  * back-propagated residual that Neuron Pursuit needs.
  */
-import { addProductABt, productAB, productAtB, transposeInto } from '../linalg/kernels.js';
+import { KernelArena, Seed } from '../linalg/kernels.js';
 import { type Matrix, zeros } from '../linalg/matrix.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
 
@@ -54,6 +54,31 @@ interface PassOptions {
   record?: BackpropagatedResidual;
   /** Factor on the output seed of the backward pass. */
   seedScale: number;
+  /** Identity of a bound batch whose X and T may already sit in the arena. */
+  inputs?: object;
+}
+
+/** The kernel arena of one batch size and its panels (see `Network.buffers`). */
+interface Workspace {
+  n: number;
+  arena: KernelArena;
+  W: Float64Array;
+  G: Float64Array;
+  xs: Float64Array;
+  ts: Float64Array;
+  zs: Float64Array[];
+  dzs: Float64Array[];
+  hs: Float64Array[];
+  hsm: Float64Array[];
+  scratch: Float64Array;
+  /** The bound batch whose X and T the arena holds (null: copied in by an unbound call). */
+  inputs: object | null;
+}
+
+/** A batch fixed for many passes: see `Network.bind`. */
+export interface BoundBatch {
+  /** Loss(W) at the network's current weights; writes ∇Loss into `grad` when given. */
+  loss(grad?: Float64Array): number;
 }
 
 export class Network {
@@ -64,10 +89,8 @@ export class Network {
   params: Float64Array;
   /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. */
   private readonly offsets: number[];
-  private workspace: Float64Array | null = null;
-  private views: { n: number; zs: Float64Array[]; hs: Float64Array[]; dzs: Float64Array[] } | null = null;
-  /** Buffer layout of the kernel, in rows of n: z_l, dz_l at zOff[l] (l = 1..L), h_l at hOff[l] (l = 0..L−1). */
-  private readonly layout: { zOff: number[]; hOff: number[]; zTotal: number; hTotal: number };
+  /** Kernel arenas of the last two batch sizes (training data, and the test set a progress check predicts on). */
+  private workspaces: Workspace[] = [];
 
   constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {
     if (widths.length < 3) throw new RangeError(`a network needs depth L ≥ 2 (got L = ${widths.length - 1})`);
@@ -86,17 +109,6 @@ export class Network {
       throw new RangeError(`a network of widths [${widths.join(', ')}] has ${total} weights, got ${params.length}`);
     }
     this.params = params === undefined ? new Float64Array(total) : Float64Array.from(params);
-    const zOff: number[] = [0], hOff: number[] = [0];
-    let zTotal = 0, hTotal = widths[0];
-    for (let l = 1; l < widths.length; l++) {
-      zOff.push(zTotal);
-      zTotal += widths[l];
-      if (l < widths.length - 1) {
-        hOff.push(hTotal);
-        hTotal += widths[l];
-      }
-    }
-    this.layout = { zOff, hOff, zTotal, hTotal };
   }
 
   /** One neuron per hidden layer (NP's starting shape). */
@@ -147,14 +159,26 @@ export class Network {
   /** Loss(W) = (1/2n) Σ ‖H(x_i) − y_i‖²; adds ∇Loss into `grad` when given (grad is overwritten). */
   loss(X: Matrix, Y: Matrix, grad?: Float64Array): number {
     this.checkPair(X, Y);
-    if (grad) grad.fill(0);
     return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows }) / (2 * X.rows);
+  }
+
+  /**
+   * `loss` for a batch that stays fixed over many calls (gradient descent's
+   * step loop): X and Y are copied into the kernel arena once instead of on
+   * every call. They must not be modified while the batch is in use; the
+   * weights may change freely.
+   */
+  bind(X: Matrix, Y: Matrix): BoundBatch {
+    this.checkPair(X, Y);
+    const token = {};
+    return {
+      loss: (grad?: Float64Array): number => this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows, inputs: token }) / (2 * X.rows),
+    };
   }
 
   /** NCF N_{R,H}(W) = (1/n) Σ r_i · H(x_i; W); writes its gradient into `grad` when given. */
   correlation(X: Matrix, R: Matrix, grad?: Float64Array): number {
     this.checkPair(X, R);
-    if (grad) grad.fill(0);
     return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows }) / X.rows;
   }
 
@@ -300,45 +324,39 @@ export class Network {
   // ------------------------------------------------------------------ kernel
 
   /**
-   * The whole batch, layer by layer, with activations stored feature-major
-   * (k_l × n): every inner loop runs over the n samples, long and contiguous.
-   * Each sum still adds its terms in the per-sample order (over c for z, over
-   * j for dz, over i for the gradient), so results are the same bits as a
-   * sample-by-sample pass.
+   * The whole batch, layer by layer, on the network's kernel arena, with
+   * activations stored feature-major (k_l × n): every inner loop runs over the
+   * n samples, long and contiguous. Each sum still adds its terms in the
+   * per-sample order (over c for z, over j for dz, over i for the gradient),
+   * so results are the same bits as a sample-by-sample pass.
    */
   private pass(X: Matrix, T: Matrix | null, o: PassOptions): number {
-    const L = this.depth, widths = this.widths, W = this.params, act = this.activation, offsets = this.offsets;
+    const L = this.depth, widths = this.widths, act = this.activation, offsets = this.offsets;
     const n = X.rows, d = X.cols, m = this.outputDim;
-    const { zs, hs, dzs } = this.buffers(n);
-    const x = X.data, t = T ? T.data : null, grad = o.grad, out = o.out, record = o.record;
+    const ws = this.buffers(n);
+    const { arena, W, G, xs, ts, zs, hs, hsm, dzs } = ws;
+    const grad = o.grad, out = o.out, record = o.record;
     const backward = grad !== undefined || record !== undefined;
     const mode = o.mode, seedScale = o.seedScale;
-    // The common activations inline (same arithmetic as activation.ts, so the same bits).
-    const kind = act.p === 1 ? Kind.Piecewise : act.p === 2 ? Kind.Square : Kind.General;
-    const alpha = act.alpha, twoAlphaSq = 2 * alpha * alpha;
+    // p = 1 and p = 2 run as kernels; any other degree through activation.ts here.
+    const p = act.p === 1 ? 1 : act.p === 2 ? 2 : 0, alpha = act.alpha;
 
-    const x0 = hs[0];
-    transposeInto(x0, x, n, d);
+    W.set(this.params);
+    if (o.inputs === undefined || ws.inputs !== o.inputs) {
+      xs.set(X.data);
+      arena.toFeatureMajor(hs[0], xs, n, d);
+      if (T) ts.set(T.data);
+      ws.inputs = o.inputs ?? null;
+    }
     // forward: Z_l = W_l H_{l−1}, H_l = σ(Z_l)
     for (let l = 1; l <= L; l++) {
-      const rows = widths[l], cols = widths[l - 1], w0 = offsets[l], Hin = hs[l - 1], Z = zs[l];
-      productAB(Z, W, w0, cols, rows, cols, Hin, n);
+      const rows = widths[l], cols = widths[l - 1], Z = zs[l];
+      arena.productAB(Z, W, offsets[l], cols, rows, cols, hs[l - 1], n);
       if (l < L) {
         const H = hs[l], size = rows * n;
-        if (kind === Kind.Piecewise) {
-          for (let k = 0; k < size; k++) {
-            const v = Z[k];
-            H[k] = v > 0 ? v : alpha * v;
-          }
-        } else if (kind === Kind.Square) {
-          for (let k = 0; k < size; k++) {
-            const v = Z[k];
-            const q = v > 0 ? v : alpha * v;
-            H[k] = q * q;
-          }
-        } else {
-          for (let k = 0; k < size; k++) H[k] = act.value(Z[k]);
-        }
+        if (p !== 0) arena.activate(H, Z, size, p, alpha);
+        else for (let k = 0; k < size; k++) H[k] = act.value(Z[k]);
+        if (grad) arena.toSampleMajor(hsm[l], H, rows, n);
       }
     }
     const ZL = zs[L], dZL = dzs[L];
@@ -347,72 +365,64 @@ export class Network {
       return 0;
     }
     // output seed of the backward pass, and the value (summed sample by sample)
-    let value = 0;
-    for (let i = 0; i < n; i++) {
-      const ti = i * m;
-      if (mode === Mode.Loss) {
-        for (let c = 0; c < m; c++) {
-          const e = ZL[c * n + i] - t![ti + c];
-          value += e * e;
-          dZL[c * n + i] = e * seedScale;
-        }
-      } else {
-        for (let c = 0; c < m; c++) {
-          const target = t![ti + c];
-          value += target * ZL[c * n + i];
-          dZL[c * n + i] = target * seedScale;
-        }
-      }
-    }
+    const value = arena.outputSeed(dZL, ZL, ts, n, m, mode === Mode.Loss ? Seed.Loss : Seed.Correlation, seedScale);
     if (!backward) return value;
     // backward
+    if (grad) G.fill(0);
     for (let l = L; l >= 1; l--) {
-      const rows = widths[l], cols = widths[l - 1], w0 = offsets[l], Hin = hs[l - 1], dZ = dzs[l];
+      const rows = widths[l], cols = widths[l - 1], dZ = dzs[l];
       if (record && l >= 2) {
         // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l (both sample-major)
-        const G = record.residuals[l - 2].data;
-        for (let i = 0; i < n; i++) for (let j = 0; j < rows; j++) G[i * rows + j] = dZ[j * n + i];
+        arena.toSampleMajor(ws.scratch, dZ, rows, n);
+        record.residuals[l - 2].data.set(ws.scratch.subarray(0, n * rows));
         const P = record.inputs[l - 2].data, pc = widths[l - 2], Hp = hs[l - 2];
         for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i];
       }
-      if (grad) addProductABt(grad, w0, cols, rows, cols, dZ, Hin, n);
+      if (grad) arena.addProductABt(G, offsets[l], cols, rows, cols, dZ, hsm[l - 1], cols, n);
       if (l > 1) {
         // dZ_{l−1} = (W_lᵀ dZ_l) ⊙ σ'(Z_{l−1})
         const D = dzs[l - 1], Zp = zs[l - 1], size = cols * n;
-        productAtB(D, W, w0, cols, rows, cols, dZ, n);
-        if (kind === Kind.Piecewise) {
-          for (let k = 0; k < size; k++) D[k] *= Zp[k] > 0 ? 1 : alpha;
-        } else if (kind === Kind.Square) {
-          for (let k = 0; k < size; k++) {
-            const v = Zp[k];
-            D[k] *= v > 0 ? 2 * v : twoAlphaSq * v;
-          }
-        } else {
-          for (let k = 0; k < size; k++) D[k] *= act.derivative(Zp[k]);
-        }
+        arena.productAtB(D, W, offsets[l], cols, rows, cols, dZ, n);
+        if (p !== 0) arena.scaleByDerivative(D, Zp, size, p, alpha);
+        else for (let k = 0; k < size; k++) D[k] *= act.derivative(Zp[k]);
       }
     }
+    if (grad) grad.set(G);
     return value;
   }
 
-  /** Feature-major views Z_l, dZ_l (l = 1..L) and H_l (l = 0..L−1) for a batch of n, reused between calls. */
-  private buffers(n: number): { zs: Float64Array[]; hs: Float64Array[]; dzs: Float64Array[] } {
-    const { zTotal, hTotal, zOff, hOff } = this.layout;
-    const need = (2 * zTotal + hTotal) * n;
-    if (!this.workspace || this.workspace.length < need) this.workspace = new Float64Array(need);
-    if (this.views?.n !== n) {
-      const ws = this.workspace, zs: Float64Array[] = [], hs: Float64Array[] = [], dzs: Float64Array[] = [];
-      for (let l = 0; l <= this.depth; l++) {
-        const k = this.widths[l];
-        if (l >= 1) {
-          zs[l] = ws.subarray(zOff[l] * n, (zOff[l] + k) * n);
-          dzs[l] = ws.subarray((zTotal + zOff[l]) * n, (zTotal + zOff[l] + k) * n);
-        }
-        if (l < this.depth) hs[l] = ws.subarray((2 * zTotal + hOff[l]) * n, (2 * zTotal + hOff[l] + k) * n);
-      }
-      this.views = { n, zs, hs, dzs };
+  /**
+   * The kernel arena for a batch of n, reused between calls: weights W and gradient G,
+   * the batch (X sample-major, T), and per layer Z_l, dZ_l (l = 1..L) and H_l (l = 0..L−1),
+   * feature-major, with a sample-major copy of each H_l for the weight gradients.
+   */
+  private buffers(n: number): Workspace {
+    const cached = this.workspaces.find((w) => w.n === n);
+    if (cached) return cached;
+    const L = this.depth, widths = this.widths;
+    const d = widths[0], m = this.outputDim;
+    const lengths = [this.size, this.size, n * d, n * m];
+    for (let l = 1; l <= L; l++) lengths.push(widths[l] * n, widths[l] * n);
+    for (let l = 1; l < L; l++) lengths.push(widths[l] * n, widths[l] * n);
+    const widest = Math.max(...widths.slice(1));
+    lengths.push(d * n, widest * n); // H_0 feature-major; scratch for the record
+    const arena = new KernelArena(KernelArena.sizeFor(lengths));
+    const W = arena.alloc(this.size), G = arena.alloc(this.size), xs = arena.alloc(n * d), ts = arena.alloc(n * m);
+    const zs: Float64Array[] = [], dzs: Float64Array[] = [], hs: Float64Array[] = [], hsm: Float64Array[] = [];
+    for (let l = 1; l <= L; l++) {
+      zs[l] = arena.alloc(widths[l] * n);
+      dzs[l] = arena.alloc(widths[l] * n);
     }
-    return this.views;
+    hs[0] = arena.alloc(d * n);
+    hsm[0] = xs;
+    for (let l = 1; l < L; l++) {
+      hs[l] = arena.alloc(widths[l] * n);
+      hsm[l] = arena.alloc(widths[l] * n);
+    }
+    const scratch = arena.alloc(widest * n);
+    const workspace: Workspace = { n, arena, W, G, xs, ts, zs, dzs, hs, hsm, scratch, inputs: null };
+    this.workspaces = [workspace, ...this.workspaces.slice(0, 1)];
+    return workspace;
   }
 
   private checkLayer(l: number, lo: number, hi: number): void {

@@ -6,16 +6,33 @@
  */
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
-import { addProductABt, productAB, transposeInto } from '../linalg/kernels.js';
+import { KernelArena } from '../linalg/kernels.js';
 import type { NcfObjective } from './objective.js';
+
+interface Panels {
+  restarts: number;
+  arena: KernelArena;
+  P: Float64Array;
+  G: Float64Array;
+  PT: Float64Array;
+  GT: Float64Array;
+  /** Per restart (rows of n): a·p_i, then ∂N/∂z. */
+  Z: Float64Array;
+  /** Per restart (rows of n): b·g_i, then σ(a·p_i)/n. */
+  U: Float64Array;
+  /** Points, gradients and values of the restarts. */
+  w: Float64Array;
+  g: Float64Array;
+  v: Float64Array;
+}
 
 export class CandidateNcf implements NcfObjective {
   readonly dim: number;
   readonly degree: number;
   readonly inDim: number;
   readonly outDim: number;
-  /** Pᵀ and Gᵀ, built on first use: P and G are treated as fixed once the NCF exists. */
-  private panels: { PT: Float64Array; GT: Float64Array; Z: Float64Array; U: Float64Array } | null = null;
+  /** Built on first use: P and G are treated as fixed once the NCF exists. */
+  private panels: Panels | null = null;
 
   constructor(
     readonly inputs: Matrix,
@@ -31,55 +48,47 @@ export class CandidateNcf implements NcfObjective {
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
     const R = points.rows, dim = this.dim, kin = this.inDim, kout = this.outDim;
-    const n = this.inputs.rows, w = points.data, g = grads.data;
-    const act = this.activation, inv = 1 / n;
-    // p = 1 and p = 2 inline, with activation.ts's arithmetic (the same bits, no call).
-    const p = act.p, alpha = act.alpha, twoAlphaSq = 2 * alpha * alpha;
-    const { PT, GT, Z, U } = this.buffers(R);
+    const n = this.inputs.rows, inv = 1 / n;
+    const act = this.activation, alpha = act.alpha;
+    const { arena, P, G, PT, GT, Z, U, w, g, v } = this.buffers(R);
+    w.set(points.data.subarray(0, R * dim));
     // All restarts at once, as products with the feature-major panels Pᵀ and Gᵀ:
     // Z = A Pᵀ (z = a · p_i), U = B Gᵀ (u = b · g_i); rows are restarts.
-    productAB(Z, w, 0, dim, R, kin, PT, n);
-    productAB(U, w, kin, dim, R, kout, GT, n);
-    for (let r = 0; r < R; r++) {
-      let value = 0;
-      for (let k = r * n, end = k + n; k < end; k++) {
-        const z = Z[k], u = U[k];
-        let s: number, ds: number;
-        if (p === 1) {
-          s = z > 0 ? z : alpha * z;
-          ds = z > 0 ? 1 : alpha;
-        } else if (p === 2) {
-          const q = z > 0 ? z : alpha * z;
-          s = q * q;
-          ds = z > 0 ? 2 * z : twoAlphaSq * z;
-        } else {
-          s = act.value(z);
-          ds = act.derivative(z);
+    arena.productAB(Z, w, 0, dim, R, kin, PT, n);
+    arena.productAB(U, w, kin, dim, R, kout, GT, n);
+    if (act.p === 1 || act.p === 2) arena.candidatePointwise(v, Z, U, R, n, act.p, alpha, inv);
+    else {
+      // any other degree through activation.ts, with the kernel's arithmetic
+      for (let r = 0; r < R; r++) {
+        let value = 0;
+        for (let k = r * n, end = k + n; k < end; k++) {
+          const z = Z[k], u = U[k], s = act.value(z), ds = act.derivative(z);
+          value += u * s;
+          Z[k] = u * ds * inv; // ∂N/∂z, weighting p_i in ∇_a
+          U[k] = s * inv; // weighting g_i in ∇_b
         }
-        value += u * s;
-        Z[k] = u * ds * inv; // ∂N/∂z, weighting p_i in ∇_a
-        U[k] = s * inv; // weighting g_i in ∇_b
+        v[r] = value * inv;
       }
-      values[r] = value * inv;
     }
+    values.set(v.subarray(0, R));
     g.fill(0, 0, R * dim);
-    addProductABt(g, 0, dim, R, kin, Z, PT, n);
-    addProductABt(g, kin, dim, R, kout, U, GT, n);
+    arena.addProductABt(g, 0, dim, R, kin, Z, P, kin, n);
+    arena.addProductABt(g, kin, dim, R, kout, U, G, kout, n);
+    grads.data.set(g.subarray(0, R * dim));
   }
 
-  /** Pᵀ, Gᵀ (once) and the R × n work panels (reused while R does not grow). */
-  private buffers(R: number): { PT: Float64Array; GT: Float64Array; Z: Float64Array; U: Float64Array } {
-    const n = this.inputs.rows;
-    if (!this.panels) {
-      const PT = new Float64Array(n * this.inDim), GT = new Float64Array(n * this.outDim);
-      transposeInto(PT, this.inputs.data, n, this.inDim);
-      transposeInto(GT, this.residuals.data, n, this.outDim);
-      this.panels = { PT, GT, Z: new Float64Array(0), U: new Float64Array(0) };
-    }
-    if (this.panels.Z.length < R * n) {
-      this.panels.Z = new Float64Array(R * n);
-      this.panels.U = new Float64Array(R * n);
-    }
+  /** The kernel arena: P, G (sample-major) and Pᵀ, Gᵀ, copied in once, and the work panels of up to R restarts. */
+  private buffers(R: number): Panels {
+    if (this.panels && this.panels.restarts >= R) return this.panels;
+    const n = this.inputs.rows, kin = this.inDim, kout = this.outDim, dim = this.dim;
+    const arena = new KernelArena(KernelArena.sizeFor([n * kin, n * kout, n * kin, n * kout, R * n, R * n, R * dim, R * dim, R]));
+    const P = arena.alloc(n * kin), G = arena.alloc(n * kout), PT = arena.alloc(n * kin), GT = arena.alloc(n * kout);
+    P.set(this.inputs.data);
+    G.set(this.residuals.data);
+    arena.toFeatureMajor(PT, P, n, kin);
+    arena.toFeatureMajor(GT, G, n, kout);
+    const Z = arena.alloc(R * n), U = arena.alloc(R * n), w = arena.alloc(R * dim), g = arena.alloc(R * dim), v = arena.alloc(R);
+    this.panels = { restarts: R, arena, P, G, PT, GT, Z, U, w, g, v };
     return this.panels;
   }
 }

@@ -11,15 +11,29 @@
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
 import { networkDegree } from '../model/activation.js';
-import { addProductABt, productAB, transposeInto } from '../linalg/kernels.js';
+import { KernelArena } from '../linalg/kernels.js';
 import type { NcfObjective } from './objective.js';
+
+/** The kernel arena: X (sample-major) and Xᵀ, copied in once, and the panels of up to R restarts. */
+interface Panels {
+  restarts: number;
+  arena: KernelArena;
+  X: Float64Array;
+  XT: Float64Array;
+  /** z_1 and ∂N/∂z_1 of every restart (rows of n). */
+  Z1: Float64Array;
+  D1: Float64Array;
+  /** Points and gradients of the restarts. */
+  w: Float64Array;
+  g: Float64Array;
+}
 
 export class OriginNcf implements NcfObjective {
   readonly dim: number;
   readonly degree: number;
   private readonly depth: number;
-  /** Xᵀ, built on first use: X is treated as fixed once the NCF exists. */
-  private panels: { XT: Float64Array; Z1: Float64Array; D1: Float64Array } | null = null;
+  /** Built on first use: X is treated as fixed once the NCF exists. */
+  private panels: Panels | null = null;
 
   constructor(
     readonly X: Matrix,
@@ -44,10 +58,11 @@ export class OriginNcf implements NcfObjective {
     const cOff = d + (L - 2); // start of the output weights W_L
     const z = new Float64Array(L); // z_1 … z_{L−1} of one (sample, restart)
     const h = new Float64Array(L); // h_0 … h_{L−1}, h_0 unused (the input is a vector)
-    const { XT, Z1, D1 } = this.buffers(R);
+    const { arena, X, XT, Z1, D1, w: wa, g: ga } = this.buffers(R);
     g.fill(0, 0, R * dim);
     // z_1 = W_1 x_i of every restart and sample in one product; the scalar chain per entry.
-    productAB(Z1, w, 0, dim, R, d, XT, n);
+    wa.set(w.subarray(0, R * dim));
+    arena.productAB(Z1, wa, 0, dim, R, d, XT, n);
     for (let r = 0; r < R; r++) {
       const wr = r * dim;
       let total = 0;
@@ -76,21 +91,20 @@ export class OriginNcf implements NcfObjective {
       values[r] = total * inv;
     }
     // ∇W_1 = Σ_i dz_1 x_i, summed over the samples in order.
-    addProductABt(g, 0, dim, R, d, D1, XT, n);
+    ga.set(g.subarray(0, R * dim));
+    arena.addProductABt(ga, 0, dim, R, d, D1, X, d, n);
+    g.set(ga.subarray(0, R * dim));
   }
 
-  /** Xᵀ (once) and the R × n panels of z_1 and ∂N/∂z_1 (reused while R does not grow). */
-  private buffers(R: number): { XT: Float64Array; Z1: Float64Array; D1: Float64Array } {
-    const n = this.X.rows;
-    if (!this.panels) {
-      const XT = new Float64Array(n * this.X.cols);
-      transposeInto(XT, this.X.data, n, this.X.cols);
-      this.panels = { XT, Z1: new Float64Array(0), D1: new Float64Array(0) };
-    }
-    if (this.panels.Z1.length < R * n) {
-      this.panels.Z1 = new Float64Array(R * n);
-      this.panels.D1 = new Float64Array(R * n);
-    }
+  private buffers(R: number): Panels {
+    if (this.panels && this.panels.restarts >= R) return this.panels;
+    const n = this.X.rows, d = this.X.cols, dim = this.dim;
+    const arena = new KernelArena(KernelArena.sizeFor([n * d, n * d, R * n, R * n, R * dim, R * dim]));
+    const X = arena.alloc(n * d), XT = arena.alloc(n * d);
+    X.set(this.X.data);
+    arena.toFeatureMajor(XT, X, n, d);
+    const Z1 = arena.alloc(R * n), D1 = arena.alloc(R * n), w = arena.alloc(R * dim), g = arena.alloc(R * dim);
+    this.panels = { restarts: R, arena, X, XT, Z1, D1, w, g };
     return this.panels;
   }
 }

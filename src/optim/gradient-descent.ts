@@ -66,6 +66,7 @@ export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Par
   const n = X.rows;
   const yNormSq = sumOfSquares(Y.data);
   const errorOf = (loss: number): number => (yNormSq > 0 ? (2 * n * loss) / yNormSq : loss === 0 ? 0 : Infinity);
+  const batch = net.bind(X, Y);
   const params = net.params;
   const grad = new Float64Array(net.size);
   const snapshot = params.slice();
@@ -79,7 +80,7 @@ export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Par
 
   let step = 0;
   for (;;) {
-    const loss = net.loss(X, Y, grad);
+    const loss = batch.loss(grad);
     if (sinceCheck === 0 || step >= o.maxSteps) {
       // Rounding can raise a converged loss by a few ulps (of the loss, or of
       // the starting loss once it has fallen to that floor): not divergence.

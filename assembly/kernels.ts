@@ -7,14 +7,79 @@
 // addProductABt). SIMD lanes hold *different* sums, never parts of one, so results are bit for bit those
 // of the textbook per-sample loops. WebAssembly never fuses a multiply and an add.
 
+// ------------------------------------------------------------------ activations
+
+// The arena's activation σ(z) = max(z, αz)^p: p = 1 and p = 2 run here, any other degree (P = 0)
+// through activation.ts's value and derivative, imported.
+let P: i32 = 1;
+let ALPHA: f64 = 0;
+@external("env", "sigmaOf") declare function sigmaOf(z: f64): f64;
+@external("env", "sigmaPrimeOf") declare function sigmaPrimeOf(z: f64): f64;
+
+export function setActivation(p: i32, alpha: f64): void {
+  P = p;
+  ALPHA = alpha;
+}
+
+// σ(z): activation.ts's `z > 0 ? z : α·z` (squared for p = 2), lane by lane.
+@inline function sigma(v: f64, p: i32, alpha: f64): f64 {
+  if (p == 0) return sigmaOf(v);
+  const q = v > 0 ? v : alpha * v;
+  return p == 2 ? q * q : q;
+}
+@inline function sigma2(v: v128, p: i32, a: v128): v128 {
+  if (p == 0) return f64x2.replace_lane(f64x2.splat(sigmaOf(f64x2.extract_lane(v, 0))), 1, sigmaOf(f64x2.extract_lane(v, 1)));
+  const q = v128.bitselect(v, f64x2.mul(a, v), f64x2.gt(v, f64x2.splat(0)));
+  return p == 2 ? f64x2.mul(q, q) : q;
+}
+// σ'(z): p = 1 → (z > 0 ? 1 : α); p = 2 → (z > 0 ? 2z : 2α²z), with twoAlphaSq = 2α² precomputed.
+@inline function sigmaPrime(v: f64, p: i32, alpha: f64, twoAlphaSq: f64): f64 {
+  if (p == 0) return sigmaPrimeOf(v);
+  return p == 1 ? (v > 0 ? 1 : alpha) : v > 0 ? 2 * v : twoAlphaSq * v;
+}
+@inline function sigmaPrime2(v: v128, p: i32, a: v128, twoAlphaSq: v128): v128 {
+  if (p == 0) return f64x2.replace_lane(f64x2.splat(sigmaPrimeOf(f64x2.extract_lane(v, 0))), 1, sigmaPrimeOf(f64x2.extract_lane(v, 1)));
+  const positive = f64x2.gt(v, f64x2.splat(0));
+  return p == 1 ? v128.bitselect(f64x2.splat(1), a, positive) : v128.bitselect(f64x2.mul(f64x2.splat(2), v), f64x2.mul(twoAlphaSq, v), positive);
+}
+
+// The forward epilogue: stores z of samples i, i + 1 of row j, and when H ≠ 0 also h = σ(z)
+// feature-major, and when Hs ≠ 0 sample-major (Hs[i·rows + j]).
+@inline function emit2(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: v128, p: i32, a: v128): void {
+  const o = (<usize>j * <usize>n + <usize>i) << 3;
+  v128.store(out + o, v);
+  if (H) {
+    const h = sigma2(v, p, a);
+    v128.store(H + o, h);
+    if (Hs) {
+      const s = Hs + ((<usize>i * <usize>rows + <usize>j) << 3);
+      store<f64>(s, f64x2.extract_lane(h, 0));
+      store<f64>(s + (<usize>rows << 3), f64x2.extract_lane(h, 1));
+    }
+  }
+}
+@inline function emit(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: f64, p: i32, alpha: f64): void {
+  const o = (<usize>j * <usize>n + <usize>i) << 3;
+  store<f64>(out + o, v);
+  if (H) {
+    const h = sigma(v, p, alpha);
+    store<f64>(H + o, h);
+    if (Hs) store<f64>(Hs + ((<usize>i * <usize>rows + <usize>j) << 3), h);
+  }
+}
+
+// ------------------------------------------------------------------ products
+
 // out[j·n + i] = Σ_c A[j·aStride + c] · B[c·n + i]; lanes over samples i.
-export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32): void {
+// With H ≠ 0 (a layer's forward pass) also H = σ(out), and with Hs ≠ 0 its sample-major copy (rows stride).
+export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize): void {
+  const p = P, alpha = ALPHA;
   const n4 = n & ~3;
   const rowBytes = <usize>n << 3, aRow = <usize>aStride << 3;
+  const al = f64x2.splat(alpha);
   let j = 0;
   for (; j + 4 <= rows; j += 4) {
     const a0 = A + <usize>j * aRow, a1 = a0 + aRow, a2 = a1 + aRow, a3 = a2 + aRow;
-    const o0 = out + <usize>j * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
     for (let i = 0; i < n4; i += 4) {
       let s00 = f64x2.splat(0), s01 = f64x2.splat(0), s10 = f64x2.splat(0), s11 = f64x2.splat(0);
       let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s30 = f64x2.splat(0), s31 = f64x2.splat(0);
@@ -34,11 +99,14 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
         s31 = f64x2.add(s31, f64x2.mul(x3, b1));
         b += rowBytes;
       }
-      const io = <usize>i << 3;
-      v128.store(o0 + io, s00); v128.store(o0 + io, s01, 16);
-      v128.store(o1 + io, s10); v128.store(o1 + io, s11, 16);
-      v128.store(o2 + io, s20); v128.store(o2 + io, s21, 16);
-      v128.store(o3 + io, s30); v128.store(o3 + io, s31, 16);
+      emit2(out, H, Hs, j, i, n, rows, s00, p, al);
+      emit2(out, H, Hs, j, i + 2, n, rows, s01, p, al);
+      emit2(out, H, Hs, j + 1, i, n, rows, s10, p, al);
+      emit2(out, H, Hs, j + 1, i + 2, n, rows, s11, p, al);
+      emit2(out, H, Hs, j + 2, i, n, rows, s20, p, al);
+      emit2(out, H, Hs, j + 2, i + 2, n, rows, s21, p, al);
+      emit2(out, H, Hs, j + 3, i, n, rows, s30, p, al);
+      emit2(out, H, Hs, j + 3, i + 2, n, rows, s31, p, al);
     }
     for (let i = n4; i < n; i++) {
       let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -49,12 +117,14 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
         s2 += load<f64>(a2 + off) * v;
         s3 += load<f64>(a3 + off) * v;
       }
-      const io = <usize>i << 3;
-      store<f64>(o0 + io, s0); store<f64>(o1 + io, s1); store<f64>(o2 + io, s2); store<f64>(o3 + io, s3);
+      emit(out, H, Hs, j, i, n, rows, s0, p, alpha);
+      emit(out, H, Hs, j + 1, i, n, rows, s1, p, alpha);
+      emit(out, H, Hs, j + 2, i, n, rows, s2, p, alpha);
+      emit(out, H, Hs, j + 3, i, n, rows, s3, p, alpha);
     }
   }
   for (; j < rows; j++) {
-    const a0 = A + <usize>j * aRow, o0 = out + <usize>j * rowBytes;
+    const a0 = A + <usize>j * aRow;
     for (let i = 0; i < n4; i += 4) {
       let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
       let b = B + (<usize>i << 3);
@@ -64,25 +134,36 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
         s1 = f64x2.add(s1, f64x2.mul(x, v128.load(b, 16)));
         b += rowBytes;
       }
-      const io = <usize>i << 3;
-      v128.store(o0 + io, s0); v128.store(o0 + io, s1, 16);
+      emit2(out, H, Hs, j, i, n, rows, s0, p, al);
+      emit2(out, H, Hs, j, i + 2, n, rows, s1, p, al);
     }
     for (let i = n4; i < n; i++) {
       let s = 0.0;
       for (let c = 0; c < inner; c++) s += load<f64>(a0 + (<usize>c << 3)) * load<f64>(B + ((<usize>c * <usize>n + <usize>i) << 3));
-      store<f64>(o0 + (<usize>i << 3), s);
+      emit(out, H, Hs, j, i, n, rows, s, p, alpha);
     }
   }
 }
 
+// The backward epilogue: stores d of samples i, i + 1 of row c, times σ'(Zp) when Zp ≠ 0.
+@inline function emitBack2(out: usize, Zp: usize, o: usize, v: v128, p: i32, a: v128, b: v128): void {
+  v128.store(out + o, Zp ? f64x2.mul(v, sigmaPrime2(v128.load(Zp + o), p, a, b)) : v);
+}
+@inline function emitBack(out: usize, Zp: usize, o: usize, v: f64, p: i32, alpha: f64, twoAlphaSq: f64): void {
+  store<f64>(out + o, Zp ? v * sigmaPrime(load<f64>(Zp + o), p, alpha, twoAlphaSq) : v);
+}
+
 // out[c·n + i] = Σ_j A[j·aStride + c] · B[j·n + i]   (c < cols): Aᵀ B, lanes over samples i.
-export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32): void {
+// With Zp ≠ 0 (a layer's backward pass) each entry is then multiplied by σ'(Zp[c·n + i]).
+export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize): void {
+  const p = P, alpha = ALPHA;
   const n4 = n & ~3;
   const rowBytes = <usize>n << 3, aRow = <usize>aStride << 3;
+  const twoAlphaSq = 2 * alpha * alpha, al = f64x2.splat(alpha), tw = f64x2.splat(twoAlphaSq);
   let c = 0;
   for (; c + 4 <= cols; c += 4) {
     const ac = A + (<usize>c << 3);
-    const o0 = out + <usize>c * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+    const o0 = <usize>c * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
     for (let i = 0; i < n4; i += 4) {
       let s00 = f64x2.splat(0), s01 = f64x2.splat(0), s10 = f64x2.splat(0), s11 = f64x2.splat(0);
       let s20 = f64x2.splat(0), s21 = f64x2.splat(0), s30 = f64x2.splat(0), s31 = f64x2.splat(0);
@@ -103,10 +184,14 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         a += aRow;
       }
       const io = <usize>i << 3;
-      v128.store(o0 + io, s00); v128.store(o0 + io, s01, 16);
-      v128.store(o1 + io, s10); v128.store(o1 + io, s11, 16);
-      v128.store(o2 + io, s20); v128.store(o2 + io, s21, 16);
-      v128.store(o3 + io, s30); v128.store(o3 + io, s31, 16);
+      emitBack2(out, Zp, o0 + io, s00, p, al, tw);
+      emitBack2(out, Zp, o0 + io + 16, s01, p, al, tw);
+      emitBack2(out, Zp, o1 + io, s10, p, al, tw);
+      emitBack2(out, Zp, o1 + io + 16, s11, p, al, tw);
+      emitBack2(out, Zp, o2 + io, s20, p, al, tw);
+      emitBack2(out, Zp, o2 + io + 16, s21, p, al, tw);
+      emitBack2(out, Zp, o3 + io, s30, p, al, tw);
+      emitBack2(out, Zp, o3 + io + 16, s31, p, al, tw);
     }
     for (let i = n4; i < n; i++) {
       let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -120,11 +205,14 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         a += aRow;
       }
       const io = <usize>i << 3;
-      store<f64>(o0 + io, s0); store<f64>(o1 + io, s1); store<f64>(o2 + io, s2); store<f64>(o3 + io, s3);
+      emitBack(out, Zp, o0 + io, s0, p, alpha, twoAlphaSq);
+      emitBack(out, Zp, o1 + io, s1, p, alpha, twoAlphaSq);
+      emitBack(out, Zp, o2 + io, s2, p, alpha, twoAlphaSq);
+      emitBack(out, Zp, o3 + io, s3, p, alpha, twoAlphaSq);
     }
   }
   for (; c < cols; c++) {
-    const ac = A + (<usize>c << 3), o0 = out + <usize>c * rowBytes;
+    const ac = A + (<usize>c << 3), o0 = <usize>c * rowBytes;
     for (let i = 0; i < n4; i += 4) {
       let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
       let b = B + (<usize>i << 3), a = ac;
@@ -136,7 +224,8 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         a += aRow;
       }
       const io = <usize>i << 3;
-      v128.store(o0 + io, s0); v128.store(o0 + io, s1, 16);
+      emitBack2(out, Zp, o0 + io, s0, p, al, tw);
+      emitBack2(out, Zp, o0 + io + 16, s1, p, al, tw);
     }
     for (let i = n4; i < n; i++) {
       let s = 0.0, a = ac;
@@ -144,7 +233,7 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         s += load<f64>(B + ((<usize>j * <usize>n + <usize>i) << 3)) * load<f64>(a);
         a += aRow;
       }
-      store<f64>(o0 + (<usize>i << 3), s);
+      emitBack(out, Zp, o0 + (<usize>i << 3), s, p, alpha, twoAlphaSq);
     }
   }
 }
@@ -272,42 +361,6 @@ export function toFeatureMajor(out: usize, M: usize, n: i32, k: i32): void {
   }
 }
 
-// H = max(Z, αZ)^p for p = 1 (piecewise linear) or p = 2 (its square): activation.ts's
-// `v > 0 ? v : α·v`, two lanes at a time.
-export function activate(H: usize, Z: usize, size: i32, p: i32, alpha: f64): void {
-  const zero = f64x2.splat(0), a = f64x2.splat(alpha);
-  const pairs = <usize>(size & ~1) << 3;
-  for (let k: usize = 0; k < pairs; k += 16) {
-    const v = v128.load(Z + k);
-    let q = v128.bitselect(v, f64x2.mul(a, v), f64x2.gt(v, zero));
-    if (p == 2) q = f64x2.mul(q, q);
-    v128.store(H + k, q);
-  }
-  if (size & 1) {
-    const v = load<f64>(Z + pairs);
-    let q = v > 0 ? v : alpha * v;
-    if (p == 2) q = q * q;
-    store<f64>(H + pairs, q);
-  }
-}
-
-// D ⊙= σ'(Z): p = 1 → (z > 0 ? 1 : α); p = 2 → (z > 0 ? 2z : 2α²z).
-export function scaleByDerivative(D: usize, Z: usize, size: i32, p: i32, alpha: f64): void {
-  const twoAlphaSq = 2 * alpha * alpha;
-  const zero = f64x2.splat(0), one = f64x2.splat(1), a = f64x2.splat(alpha), two = f64x2.splat(2), b = f64x2.splat(twoAlphaSq);
-  const pairs = <usize>(size & ~1) << 3;
-  for (let k: usize = 0; k < pairs; k += 16) {
-    const v = v128.load(Z + k), positive = f64x2.gt(v, zero);
-    const s = p == 1 ? v128.bitselect(one, a, positive) : v128.bitselect(f64x2.mul(two, v), f64x2.mul(b, v), positive);
-    v128.store(D + k, f64x2.mul(v128.load(D + k), s));
-  }
-  if (size & 1) {
-    const v = load<f64>(Z + pairs);
-    const s = p == 1 ? (v > 0 ? 1 : alpha) : v > 0 ? 2 * v : twoAlphaSq * v;
-    store<f64>(D + pairs, load<f64>(D + pairs) * s);
-  }
-}
-
 // The output seed of the backward pass, returning the summed value (sample by sample, then output by output):
 //   mode 0 (loss):        value = Σ_i Σ_c (z − t)²,  dZ = (z − t)·scale
 //   mode 1 (correlation): value = Σ_i Σ_c t·z,        dZ = t·scale
@@ -337,27 +390,91 @@ export function outputSeed(dZ: usize, Z: usize, T: usize, n: i32, m: i32, mode: 
 
 // The candidate NCF's pointwise step for R restarts (rows of n): with z = a·p_i in Z and u = b·g_i in U,
 //   values[r] = (Σ_i u σ(z)) · inv,   Z ← u σ'(z) inv,   U ← σ(z) inv.
-export function candidatePointwise(values: usize, Z: usize, U: usize, R: i32, n: i32, p: i32, alpha: f64, inv: f64): void {
-  const twoAlphaSq = 2 * alpha * alpha;
-  let k = <usize>0;
+export function candidatePointwise(values: usize, Z: usize, U: usize, R: i32, n: i32, inv: f64): void {
+  const p = P, alpha = ALPHA, twoAlphaSq = 2 * alpha * alpha;
+  const al = f64x2.splat(alpha), tw = f64x2.splat(twoAlphaSq), iv = f64x2.splat(inv);
   for (let r = 0; r < R; r++) {
     let value = 0.0;
-    for (let i = 0; i < n; i++) {
+    let k = (<usize>r * <usize>n) << 3;
+    const end = k + (<usize>n << 3);
+    // two samples per step; the value still adds sample i before sample i + 1
+    for (; k + 16 <= end; k += 16) {
+      const z = v128.load(Z + k), u = v128.load(U + k);
+      const s = sigma2(z, p, al), ds = sigmaPrime2(z, p, al, tw);
+      const us = f64x2.mul(u, s);
+      value += f64x2.extract_lane(us, 0);
+      value += f64x2.extract_lane(us, 1);
+      v128.store(Z + k, f64x2.mul(f64x2.mul(u, ds), iv));
+      v128.store(U + k, f64x2.mul(s, iv));
+    }
+    if (k < end) {
       const z = load<f64>(Z + k), u = load<f64>(U + k);
-      let s: f64, ds: f64;
-      if (p == 1) {
-        s = z > 0 ? z : alpha * z;
-        ds = z > 0 ? 1 : alpha;
-      } else {
-        const q = z > 0 ? z : alpha * z;
-        s = q * q;
-        ds = z > 0 ? 2 * z : twoAlphaSq * z;
-      }
+      const s = sigma(z, p, alpha), ds = sigmaPrime(z, p, alpha, twoAlphaSq);
       value += u * s;
       store<f64>(Z + k, u * ds * inv);
       store<f64>(U + k, s * inv);
-      k += 8;
     }
     store<f64>(values + (<usize>r << 3), value * inv);
+  }
+}
+
+// The origin NCF's scalar chain (one neuron per layer, depth L) for R restarts. Points W and gradients G
+// are rows of dim = d + (L − 2) + m: [w_1 (d), w_2 … w_{L−1}, w_L (m)]; Z1 holds z_1 = w_1·x_i (rows of n),
+// Y the labels sample-major (n × m). Writes values[r] = (Σ_i (y_i·w_L) h_{L−1})·inv, the gradient of the
+// middle and output weights into G (added sample by sample), and ∂N/∂z_1 into D1. Two samples run in the
+// lanes of one vector; every sum still adds sample i before sample i + 1. Scratch: 4L doubles.
+export function originChain(values: usize, Z1: usize, D1: usize, W: usize, G: usize, Y: usize, scratch: usize, R: i32, n: i32, d: i32, L: i32, m: i32, inv: f64): void {
+  const p = P, alpha = ALPHA, twoAlphaSq = 2 * alpha * alpha;
+  const al = f64x2.splat(alpha), tw = f64x2.splat(twoAlphaSq), iv = f64x2.splat(inv);
+  const dim = d + (L - 2) + m;
+  const z = scratch, h = scratch + (<usize>L << 4); // z_l, h_l of two samples at index l
+  const mid = <usize>d << 3, out = <usize>(d + L - 2) << 3; // byte offsets of w_2 and w_L in a row
+  for (let r = 0; r < R; r++) {
+    const w = W + ((<usize>r * <usize>dim) << 3), g = G + ((<usize>r * <usize>dim) << 3);
+    let total = 0.0;
+    for (let i = 0; i < n; i += 2) {
+      const pair = i + 1 < n; // the last sample of an odd n runs alone, in lane 0
+      const k = (<usize>r * <usize>n + <usize>i) << 3, y0 = Y + ((<usize>i * <usize>m) << 3), y1 = y0 + (<usize>m << 3);
+      const s = pair ? v128.load(Z1 + k) : f64x2.splat(load<f64>(Z1 + k));
+      v128.store(z + 16, s);
+      v128.store(h + 16, sigma2(s, p, al));
+      for (let l = 2; l < L; l++) {
+        const zl = f64x2.mul(f64x2.splat(load<f64>(w + mid + (<usize>(l - 2) << 3))), v128.load(h + (<usize>(l - 1) << 4)));
+        v128.store(z + (<usize>l << 4), zl);
+        v128.store(h + (<usize>l << 4), sigma2(zl, p, al));
+      }
+      const top = v128.load(h + (<usize>(L - 1) << 4));
+      let u = f64x2.splat(0); // y_i · w_L
+      for (let c = 0; c < m; c++) {
+        const yc = f64x2.replace_lane(f64x2.splat(load<f64>(y0 + (<usize>c << 3))), 1, pair ? load<f64>(y1 + (<usize>c << 3)) : 0);
+        u = f64x2.add(u, f64x2.mul(yc, f64x2.splat(load<f64>(w + out + (<usize>c << 3)))));
+      }
+      const ut = f64x2.mul(u, top), ti = f64x2.mul(top, iv);
+      const top0 = f64x2.extract_lane(top, 0), top1 = f64x2.extract_lane(top, 1);
+      total += f64x2.extract_lane(ut, 0);
+      if (pair) total += f64x2.extract_lane(ut, 1);
+      for (let c = 0; c < m; c++) {
+        const o = g + out + (<usize>c << 3);
+        let acc = load<f64>(o);
+        if (top0 != 0) acc += f64x2.extract_lane(ti, 0) * load<f64>(y0 + (<usize>c << 3));
+        if (pair && top1 != 0) acc += f64x2.extract_lane(ti, 1) * load<f64>(y1 + (<usize>c << 3));
+        store<f64>(o, acc);
+      }
+      // back through the scalar chain
+      let dh = f64x2.mul(u, iv);
+      for (let l = L - 1; l >= 2; l--) {
+        const dz = f64x2.mul(dh, sigmaPrime2(v128.load(z + (<usize>l << 4)), p, al, tw));
+        const step = f64x2.mul(dz, v128.load(h + (<usize>(l - 1) << 4)));
+        const o = g + mid + (<usize>(l - 2) << 3);
+        let acc = load<f64>(o) + f64x2.extract_lane(step, 0);
+        if (pair) acc += f64x2.extract_lane(step, 1);
+        store<f64>(o, acc);
+        dh = f64x2.mul(dz, f64x2.splat(load<f64>(w + mid + (<usize>(l - 2) << 3))));
+      }
+      const d1 = f64x2.mul(dh, sigmaPrime2(s, p, al, tw));
+      if (pair) v128.store(D1 + k, d1);
+      else store<f64>(D1 + k, f64x2.extract_lane(d1, 0));
+    }
+    store<f64>(values + (<usize>r << 3), total * inv);
   }
 }

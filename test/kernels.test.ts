@@ -72,26 +72,44 @@ describe('WebAssembly kernels', () => {
     assert.deepEqual(Array.from(S), Array.from(M));
   });
 
-  for (const name of ['relu', 'leaky-relu', 'square', 'squared-relu', 'linear']) {
-    it(`activate, scaleByDerivative and candidatePointwise equal activation.ts bit for bit (${name})`, () => {
-      const act = makeActivation({ name });
-      const p = act.p as 1 | 2, size = 257, R = 3, n = 31;
-      const z = gaussian(size, rng);
-      z[0] = 0;
-      z[1] = -0;
-      const arena = new KernelArena(KernelArena.sizeFor([size, size, size, R * n, R * n, R]));
-      const Z = panel(arena, z), H = arena.alloc(size), D = panel(arena, gaussian(size, rng));
-      const d0 = D.slice();
-      arena.activate(H, Z, size, p, act.alpha);
-      arena.scaleByDerivative(D, Z, size, p, act.alpha);
-      for (let k = 0; k < size; k++) {
-        assert.ok(Object.is(H[k], act.value(z[k])), `σ(${z[k]})`);
-        assert.ok(Object.is(D[k], d0[k] * act.derivative(z[k])), `σ'(${z[k]})`);
+  const activations = [
+    ...['relu', 'leaky-relu', 'square', 'squared-relu', 'linear'].map((name) => ({ name })),
+    { name: 'custom', p: 3, alpha: 0.2 }, // through the imported value/derivative
+    { name: 'custom', p: 1.5, alpha: -0.5 },
+  ];
+  for (const spec of activations) {
+    const act = makeActivation(spec);
+    it(`forwardLayer, backwardLayer and candidatePointwise equal productAB/productAtB and activation.ts bit for bit (${act.name} p = ${act.p}, α = ${act.alpha})`, () => {
+      for (const [rows, inner, n] of [[6, 5, 11], [4, 3, 8], [1, 2, 3]]) {
+        const arena = new KernelArena(KernelArena.sizeFor([rows * inner, inner * n, rows * n, rows * n, rows * n, rows * n, rows * n, inner * n, inner * n, inner * n, inner * n]), act);
+        const A = panel(arena, gaussian(rows * inner, rng)), B = panel(arena, gaussian(inner * n, rng));
+        for (let c = 0; c < inner; c++) B[c * n] = 0; // sample 0 gets z = 0 exactly: the kink
+        const Z = arena.alloc(rows * n), H = arena.alloc(rows * n), Hs = arena.alloc(rows * n), plain = arena.alloc(rows * n);
+        arena.forwardLayer(Z, H, Hs, A, 0, inner, rows, inner, B, n);
+        arena.productAB(plain, A, 0, inner, rows, inner, B, n);
+        assert.deepEqual(Array.from(Z), Array.from(plain));
+        for (let j = 0; j < rows; j++) {
+          for (let i = 0; i < n; i++) {
+            assert.ok(Object.is(H[j * n + i], act.value(Z[j * n + i])), `σ(${Z[j * n + i]})`);
+            assert.ok(Object.is(Hs[i * rows + j], H[j * n + i]));
+          }
+        }
+        // backward through A to `inner` features, times σ' of pre-activations that include 0 and −0
+        const dZ = panel(arena, gaussian(rows * n, rng)), Zp = panel(arena, gaussian(inner * n, rng));
+        Zp[0] = 0;
+        Zp[1] = -0;
+        const D = arena.alloc(inner * n), back = arena.alloc(inner * n);
+        arena.backwardLayer(D, A, 0, inner, rows, inner, dZ, n, Zp);
+        arena.productAtB(back, A, 0, inner, rows, inner, dZ, n);
+        for (let k = 0; k < inner * n; k++) assert.ok(Object.is(D[k], back[k] * act.derivative(Zp[k])), `σ'(${Zp[k]})`);
       }
 
-      const zs = gaussian(R * n, rng), us = gaussian(R * n, rng), inv = 1 / n;
+      const R = 3, n = 31, inv = 1 / n;
+      const arena = new KernelArena(KernelArena.sizeFor([R * n, R * n, R]), act);
+      const zs = gaussian(R * n, rng), us = gaussian(R * n, rng);
+      zs[0] = 0;
       const Zc = panel(arena, zs), Uc = panel(arena, us), values = arena.alloc(R);
-      arena.candidatePointwise(values, Zc, Uc, R, n, p, act.alpha, inv);
+      arena.candidatePointwise(values, Zc, Uc, R, n, inv);
       for (let r = 0; r < R; r++) {
         let value = 0;
         for (let k = r * n; k < (r + 1) * n; k++) {
@@ -126,7 +144,7 @@ describe('WebAssembly kernels', () => {
   it('rejects arrays from outside the arena and allocation past its size', () => {
     const arena = new KernelArena(8);
     const inside = arena.alloc(4);
-    assert.throws(() => arena.activate(new Float64Array(4), inside, 4, 1, 0), /not a panel of this arena/);
+    assert.throws(() => arena.toSampleMajor(new Float64Array(4), inside, 2, 2), /not a panel of this arena/);
     assert.throws(() => arena.alloc(arena.capacity), /kernel arena full/);
   });
 });

@@ -17,16 +17,27 @@
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.generated.js';
 
 interface KernelExports {
-  productAB(out: number, A: number, aStride: number, rows: number, inner: number, B: number, n: number): void;
-  productAtB(out: number, A: number, aStride: number, rows: number, cols: number, B: number, n: number): void;
+  setActivation(p: number, alpha: number): void;
+  productAB(out: number, A: number, aStride: number, rows: number, inner: number, B: number, n: number, H: number, Hs: number): void;
+  productAtB(out: number, A: number, aStride: number, rows: number, cols: number, B: number, n: number, Zp: number): void;
   addProductABt(out: number, oStride: number, rows: number, cols: number, D: number, H: number, hStride: number, n: number): void;
   toSampleMajor(out: number, M: number, k: number, n: number): void;
   toFeatureMajor(out: number, M: number, n: number, k: number): void;
-  activate(H: number, Z: number, size: number, p: number, alpha: number): void;
-  scaleByDerivative(D: number, Z: number, size: number, p: number, alpha: number): void;
   outputSeed(dZ: number, Z: number, T: number, n: number, m: number, mode: number, scale: number): number;
-  candidatePointwise(values: number, Z: number, U: number, R: number, n: number, p: number, alpha: number, inv: number): void;
+  candidatePointwise(values: number, Z: number, U: number, R: number, n: number, inv: number): void;
+  originChain(values: number, Z1: number, D1: number, W: number, G: number, Y: number, scratch: number, R: number, n: number, d: number, L: number, m: number, inv: number): void;
 }
+
+/** The activation σ(z) = max(z, αz)^p the kernels apply (src/model/activation.ts's `Activation` is one). */
+export interface KernelActivation {
+  readonly p: number;
+  readonly alpha: number;
+  value(z: number): number;
+  derivative(z: number): number;
+}
+
+/** Any activation, for arenas whose kernels never apply one. */
+const IDENTITY: KernelActivation = { p: 1, alpha: 1, value: (z) => z, derivative: () => 1 };
 
 const PAGE_BYTES = 65_536;
 let compiled: WebAssembly.Module | null = null;
@@ -49,22 +60,28 @@ export const enum Seed {
 
 /**
  * A fixed-size block of WebAssembly memory, carved into float64 panels by
- * `alloc`, with the kernels bound to it. It never grows, so the views it
- * hands out stay valid, and it is freed with its owner by the garbage
- * collector. Every kernel argument must be a view from the same arena.
+ * `alloc`, with the kernels bound to it and to one activation. It never
+ * grows, so the views it hands out stay valid, and it is freed with its owner
+ * by the garbage collector. Every kernel argument must be a view from the
+ * same arena. Degrees p = 1 and 2 run inside the kernels; any other degree
+ * calls the activation's own `value` and `derivative`, so results are always
+ * those of src/model/activation.ts.
  */
 export class KernelArena {
   private readonly memory: WebAssembly.Memory;
   private readonly k: KernelExports;
-  private used = 0;
+  /** Doubles handed out; the first two stay unused, so that address 0 means "no panel" to the kernels. */
+  private used = 2;
   readonly capacity: number;
 
-  /** Room for `doubles` float64 values (plus alignment padding of one per panel). */
-  constructor(doubles: number) {
-    const pages = Math.max(1, Math.ceil((doubles * 8) / PAGE_BYTES));
+  /** Room for `doubles` float64 values (`sizeFor` adds the alignment padding). */
+  constructor(doubles: number, activation: KernelActivation = IDENTITY) {
+    const pages = Math.max(1, Math.ceil(((doubles + 2) * 8) / PAGE_BYTES));
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.capacity = (pages * PAGE_BYTES) / 8;
-    this.k = new WebAssembly.Instance(kernelModule(), { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    const env = { memory: this.memory, sigmaOf: (z: number) => activation.value(z), sigmaPrimeOf: (z: number) => activation.derivative(z) };
+    this.k = new WebAssembly.Instance(kernelModule(), { env }).exports as unknown as KernelExports;
+    this.k.setActivation(activation.p === 1 ? 1 : activation.p === 2 ? 2 : 0, activation.alpha);
   }
 
   /** Doubles needed for panels of these lengths (each rounded up to 16-byte alignment). */
@@ -90,7 +107,15 @@ export class KernelArena {
    * A is row-major with row stride aStride; B and out are feature-major panels.
    */
   productAB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, inner: number, B: Float64Array, n: number): void {
-    this.k.productAB(this.ptr(out), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n);
+    this.k.productAB(this.ptr(out), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n, 0, 0);
+  }
+
+  /**
+   * A layer's forward pass: Z = W H_in as `productAB` (W = A from a0, H_in = B), then H = σ(Z),
+   * and, when Hs is given, H's sample-major copy Hs[i·rows + j] for the weight gradient.
+   */
+  forwardLayer(Z: Float64Array, H: Float64Array, Hs: Float64Array | null, A: Float64Array, a0: number, aStride: number, rows: number, inner: number, B: Float64Array, n: number): void {
+    this.k.productAB(this.ptr(Z), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n, this.ptr(H), Hs ? this.ptr(Hs) : 0);
   }
 
   /**
@@ -98,7 +123,15 @@ export class KernelArena {
    * the transposed product, back-propagating B through A.
    */
   productAtB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, cols: number, B: Float64Array, n: number): void {
-    this.k.productAtB(this.ptr(out), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n);
+    this.k.productAtB(this.ptr(out), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n, 0);
+  }
+
+  /**
+   * A layer's backward pass: D = (Aᵀ B) ⊙ σ'(Zp) with `productAtB`'s sums, Zp the pre-activations
+   * of the layer below (cols × n).
+   */
+  backwardLayer(D: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, cols: number, B: Float64Array, n: number, Zp: Float64Array): void {
+    this.k.productAtB(this.ptr(D), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n, this.ptr(Zp));
   }
 
   /**
@@ -119,16 +152,6 @@ export class KernelArena {
     this.k.toFeatureMajor(this.ptr(out), this.ptr(M), n, k);
   }
 
-  /** H = max(Z, αZ)^p on the first `size` entries, for p = 1 or 2 (activation.ts's arithmetic). */
-  activate(H: Float64Array, Z: Float64Array, size: number, p: 1 | 2, alpha: number): void {
-    this.k.activate(this.ptr(H), this.ptr(Z), size, p, alpha);
-  }
-
-  /** D ⊙= σ'(Z) on the first `size` entries, for p = 1 or 2 (activation.ts's derivative). */
-  scaleByDerivative(D: Float64Array, Z: Float64Array, size: number, p: 1 | 2, alpha: number): void {
-    this.k.scaleByDerivative(this.ptr(D), this.ptr(Z), size, p, alpha);
-  }
-
   /**
    * The backward pass's output seed from Z (feature-major m × n) and targets T (sample-major n × m):
    * Loss: dZ = (z − t)·scale, returns Σ (z − t)²;  Correlation: dZ = t·scale, returns Σ t·z.
@@ -140,9 +163,19 @@ export class KernelArena {
 
   /**
    * The candidate NCF's pointwise step for R restarts (rows of n): with z = a·p_i in Z and u = b·g_i in U,
-   * values[r] = (Σ_i u σ(z))·inv, then Z ← u σ'(z)·inv and U ← σ(z)·inv. For p = 1 or 2.
+   * values[r] = (Σ_i u σ(z))·inv, then Z ← u σ'(z)·inv and U ← σ(z)·inv.
    */
-  candidatePointwise(values: Float64Array, Z: Float64Array, U: Float64Array, R: number, n: number, p: 1 | 2, alpha: number, inv: number): void {
-    this.k.candidatePointwise(this.ptr(values), this.ptr(Z), this.ptr(U), R, n, p, alpha, inv);
+  candidatePointwise(values: Float64Array, Z: Float64Array, U: Float64Array, R: number, n: number, inv: number): void {
+    this.k.candidatePointwise(this.ptr(values), this.ptr(Z), this.ptr(U), R, n, inv);
+  }
+
+  /**
+   * The origin NCF's scalar chain (one neuron per layer, depth L) for R restarts: points W and gradients
+   * G are rows of d + (L − 2) + m weights, Z1 holds z_1 = w_1·x_i (rows of n), Y the labels (n × m).
+   * Writes values[r] = (Σ_i (y_i·w_L) h_{L−1})·inv, adds the gradient of the middle and output weights
+   * into G, and writes ∂N/∂z_1 into D1. `scratch` holds 4L doubles.
+   */
+  originChain(values: Float64Array, Z1: Float64Array, D1: Float64Array, W: Float64Array, G: Float64Array, Y: Float64Array, scratch: Float64Array, R: number, n: number, d: number, L: number, m: number, inv: number): void {
+    this.k.originChain(this.ptr(values), this.ptr(Z1), this.ptr(D1), this.ptr(W), this.ptr(G), this.ptr(Y), this.ptr(scratch), R, n, d, L, m, inv);
   }
 }

@@ -331,15 +331,13 @@ export class Network {
    * so results are the same bits as a sample-by-sample pass.
    */
   private pass(X: Matrix, T: Matrix | null, o: PassOptions): number {
-    const L = this.depth, widths = this.widths, act = this.activation, offsets = this.offsets;
+    const L = this.depth, widths = this.widths, offsets = this.offsets;
     const n = X.rows, d = X.cols, m = this.outputDim;
     const ws = this.buffers(n);
     const { arena, W, G, xs, ts, zs, hs, hsm, dzs } = ws;
     const grad = o.grad, out = o.out, record = o.record;
     const backward = grad !== undefined || record !== undefined;
     const mode = o.mode, seedScale = o.seedScale;
-    // p = 1 and p = 2 run as kernels; any other degree through activation.ts here.
-    const p = act.p === 1 ? 1 : act.p === 2 ? 2 : 0, alpha = act.alpha;
 
     W.set(this.params);
     if (o.inputs === undefined || ws.inputs !== o.inputs) {
@@ -350,14 +348,9 @@ export class Network {
     }
     // forward: Z_l = W_l H_{l−1}, H_l = σ(Z_l)
     for (let l = 1; l <= L; l++) {
-      const rows = widths[l], cols = widths[l - 1], Z = zs[l];
-      arena.productAB(Z, W, offsets[l], cols, rows, cols, hs[l - 1], n);
-      if (l < L) {
-        const H = hs[l], size = rows * n;
-        if (p !== 0) arena.activate(H, Z, size, p, alpha);
-        else for (let k = 0; k < size; k++) H[k] = act.value(Z[k]);
-        if (grad) arena.toSampleMajor(hsm[l], H, rows, n);
-      }
+      const rows = widths[l], cols = widths[l - 1];
+      if (l < L) arena.forwardLayer(zs[l], hs[l], grad ? hsm[l] : null, W, offsets[l], cols, rows, cols, hs[l - 1], n);
+      else arena.productAB(zs[l], W, offsets[l], cols, rows, cols, hs[l - 1], n);
     }
     const ZL = zs[L], dZL = dzs[L];
     if (mode === Mode.Predict) {
@@ -381,10 +374,7 @@ export class Network {
       if (grad) arena.addProductABt(G, offsets[l], cols, rows, cols, dZ, hsm[l - 1], cols, n);
       if (l > 1) {
         // dZ_{l−1} = (W_lᵀ dZ_l) ⊙ σ'(Z_{l−1})
-        const D = dzs[l - 1], Zp = zs[l - 1], size = cols * n;
-        arena.productAtB(D, W, offsets[l], cols, rows, cols, dZ, n);
-        if (p !== 0) arena.scaleByDerivative(D, Zp, size, p, alpha);
-        else for (let k = 0; k < size; k++) D[k] *= act.derivative(Zp[k]);
+        arena.backwardLayer(dzs[l - 1], W, offsets[l], cols, rows, cols, dZ, n, zs[l - 1]);
       }
     }
     if (grad) grad.set(G);
@@ -406,7 +396,7 @@ export class Network {
     for (let l = 1; l < L; l++) lengths.push(widths[l] * n, widths[l] * n);
     const widest = Math.max(...widths.slice(1));
     lengths.push(d * n, widest * n); // H_0 feature-major; scratch for the record
-    const arena = new KernelArena(KernelArena.sizeFor(lengths));
+    const arena = new KernelArena(KernelArena.sizeFor(lengths), this.activation);
     const W = arena.alloc(this.size), G = arena.alloc(this.size), xs = arena.alloc(n * d), ts = arena.alloc(n * m);
     const zs: Float64Array[] = [], dzs: Float64Array[] = [], hs: Float64Array[] = [], hsm: Float64Array[] = [];
     for (let l = 1; l <= L; l++) {

@@ -49,27 +49,14 @@ export class CandidateNcf implements NcfObjective {
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
     const R = points.rows, dim = this.dim, kin = this.inDim, kout = this.outDim;
     const n = this.inputs.rows, inv = 1 / n;
-    const act = this.activation, alpha = act.alpha;
     const { arena, P, G, PT, GT, Z, U, w, g, v } = this.buffers(R);
     w.set(points.data.subarray(0, R * dim));
     // All restarts at once, as products with the feature-major panels Pᵀ and Gᵀ:
     // Z = A Pᵀ (z = a · p_i), U = B Gᵀ (u = b · g_i); rows are restarts.
     arena.productAB(Z, w, 0, dim, R, kin, PT, n);
     arena.productAB(U, w, kin, dim, R, kout, GT, n);
-    if (act.p === 1 || act.p === 2) arena.candidatePointwise(v, Z, U, R, n, act.p, alpha, inv);
-    else {
-      // any other degree through activation.ts, with the kernel's arithmetic
-      for (let r = 0; r < R; r++) {
-        let value = 0;
-        for (let k = r * n, end = k + n; k < end; k++) {
-          const z = Z[k], u = U[k], s = act.value(z), ds = act.derivative(z);
-          value += u * s;
-          Z[k] = u * ds * inv; // ∂N/∂z, weighting p_i in ∇_a
-          U[k] = s * inv; // weighting g_i in ∇_b
-        }
-        v[r] = value * inv;
-      }
-    }
+    // values, then Z ← ∂N/∂z (weighting p_i in ∇_a) and U ← σ(z)/n (weighting g_i in ∇_b)
+    arena.candidatePointwise(v, Z, U, R, n, inv);
     values.set(v.subarray(0, R));
     g.fill(0, 0, R * dim);
     arena.addProductABt(g, 0, dim, R, kin, Z, P, kin, n);
@@ -81,7 +68,7 @@ export class CandidateNcf implements NcfObjective {
   private buffers(R: number): Panels {
     if (this.panels && this.panels.restarts >= R) return this.panels;
     const n = this.inputs.rows, kin = this.inDim, kout = this.outDim, dim = this.dim;
-    const arena = new KernelArena(KernelArena.sizeFor([n * kin, n * kout, n * kin, n * kout, R * n, R * n, R * dim, R * dim, R]));
+    const arena = new KernelArena(KernelArena.sizeFor([n * kin, n * kout, n * kin, n * kout, R * n, R * n, R * dim, R * dim, R]), this.activation);
     const P = arena.alloc(n * kin), G = arena.alloc(n * kout), PT = arena.alloc(n * kin), GT = arena.alloc(n * kout);
     P.set(this.inputs.data);
     G.set(this.residuals.data);

@@ -170,9 +170,13 @@ export class Network {
    */
   bind(X: Matrix, Y: Matrix): BoundBatch {
     this.checkPair(X, Y);
-    const token = {};
+    // One options object for every call: the step loop allocates nothing.
+    const options: PassOptions = { mode: Mode.Loss, grad: undefined, seedScale: 1 / X.rows, inputs: {} };
     return {
-      loss: (grad?: Float64Array): number => this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows, inputs: token }) / (2 * X.rows),
+      loss: (grad?: Float64Array): number => {
+        options.grad = grad;
+        return this.pass(X, Y, options) / (2 * X.rows);
+      },
     };
   }
 
@@ -387,8 +391,7 @@ export class Network {
    * feature-major, with a sample-major copy of each H_l for the weight gradients.
    */
   private buffers(n: number): Workspace {
-    const cached = this.workspaces.find((w) => w.n === n);
-    if (cached) return cached;
+    for (const cached of this.workspaces) if (cached.n === n) return cached;
     const L = this.depth, widths = this.widths;
     const d = widths[0], m = this.outputDim;
     const lengths = [this.size, this.size, n * d, n * m];

@@ -33,14 +33,6 @@ export interface BackpropagatedResidual {
   residuals: Matrix[];
 }
 
-const enum Kind {
-  /** p = 1: max(z, αz). */
-  Piecewise,
-  /** p = 2: max(z, αz)². */
-  Square,
-  General,
-}
-
 const enum Mode {
   Loss,
   Correlation,

@@ -1,13 +1,14 @@
 """PyTorch's side of the benchmark (float64), one case per process:
     /usr/bin/python3 bench/engine_torch.py CASE DATA_DIR SECONDS THREADS
 prints one JSON line {secondsPerStep (median over blocks), maxRssMiB}.
-The same step as the library's: loss, gradient (autograd), update."""
+The same step as the library's: loss, gradient (autograd), update. CASE np-fit
+replays the work log of the library's whole NP fit once and reports its seconds."""
 import json, os, resource, sys, time
 import numpy as np
 import torch
 
 case, data_dir, budget, threads = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-spec = json.loads(os.environ['BENCH_CASES'])[case]
+spec = json.loads(os.environ['BENCH_CASES']).get(case)
 torch.set_num_threads(threads)
 torch.set_grad_enabled(True)
 d = os.path.join(data_dir, case)
@@ -23,33 +24,92 @@ def act_fn(a):
         return lambda z: z * z
     return lambda z: torch.maximum(z, alpha * z) ** p
 
-sigma = act_fn(spec['activation'])
+sigma = act_fn(spec['activation']) if spec else None
+
+def gd_step(widths, n, lr, backward=True, update=True, seed=0):
+    """A step on random data and weights of these widths: loss, and unless told otherwise gradient and update."""
+    g = torch.Generator().manual_seed(seed)
+    X, Y = torch.randn(n, widths[0], generator=g, dtype=torch.float64), torch.randn(n, widths[-1], generator=g, dtype=torch.float64)
+    Ws = [(torch.randn(widths[l], widths[l - 1], generator=g, dtype=torch.float64) / widths[l - 1] ** 0.5).requires_grad_(True) for l in range(1, len(widths))]
+    return make_gd_step(X, Y, Ws, n, lr, backward, update)
+
+def make_gd_step(X, Y, Ws, n, lr, backward=True, update=True):
+    def step():
+        with torch.set_grad_enabled(backward):
+            h = X
+            for W in Ws[:-1]:
+                h = sigma(h @ W.T)
+            loss = ((h @ Ws[-1].T - Y) ** 2).sum() / (2 * n)
+            if not backward:
+                return
+            grads = torch.autograd.grad(loss, Ws)
+        if update:
+            with torch.no_grad():
+                for W, g in zip(Ws, grads):
+                    W.sub_(lr * g)
+    return step
+
+def make_pga_step(values_of, w, lr):
+    """One PGA step for all rows of w: values, gradient, w <- (w + lr grad) / norm."""
+    state = {'w': w}
+    def step():
+        w = state['w'].requires_grad_(True)
+        g, = torch.autograd.grad(values_of(w).sum(), w)
+        with torch.no_grad():
+            v = w + lr * g
+            state['w'] = v / v.norm(dim=1, keepdim=True)
+    return step
+
+def candidate_values(P, G, kin):
+    return lambda w: ((G @ w[:, kin:].T) * sigma(P @ w[:, :kin].T)).mean(0)
+
+def origin_values(X, Y, d, depth):
+    # the one-wide network of depth L for every row w = [w_1 (d), w_2 … w_{L−1}, w_L (m)]
+    def values(w):
+        h = sigma(X @ w[:, :d].T)
+        for l in range(depth - 2):
+            h = sigma(h * w[:, d + l])
+        return ((Y @ w[:, d + depth - 2:].T) * h).mean(0)
+    return values
+
+def sphere(rows, dim, g):
+    w = torch.randn(rows, dim, generator=g, dtype=torch.float64)
+    return w / w.norm(dim=1, keepdim=True)
+
+if case == 'np-fit':
+    # Replays the work log of the library's whole NP fit (bench/work-log.ts): the same passes and PGA
+    # steps, at the same shapes and restart counts, in the same order, on random data of those shapes.
+    work = json.load(open(os.path.join(data_dir, 'np-fit-work.json')))
+    spec = {'activation': {'name': 'replay', **work['activation']}}
+    sigma = act_fn(spec['activation']) if spec else None
+    g = torch.Generator().manual_seed(0)
+    steps = []
+    for e in work['entries']:
+        if e['op'] == 'pass':
+            step = gd_step(e['widths'], e['n'], 1e-3, e['backward'], e['update'])
+        elif e['op'] == 'candidate':
+            P, G = torch.randn(e['n'], e['kin'], generator=g, dtype=torch.float64), torch.randn(e['n'], e['kout'], generator=g, dtype=torch.float64)
+            step = make_pga_step(candidate_values(P, G, e['kin']), sphere(e['restarts'], e['kin'] + e['kout'], g), 0.2)
+        else:
+            X, Y = torch.randn(e['n'], e['d'], generator=g, dtype=torch.float64), torch.randn(e['n'], e['m'], generator=g, dtype=torch.float64)
+            step = make_pga_step(origin_values(X, Y, e['d'], e['depth']), sphere(e['restarts'], e['d'] + e['depth'] - 2 + e['m'], g), 0.2)
+        steps.append((step, e['count']))
+    t = time.perf_counter()
+    for step, count in steps:
+        for _ in range(count):
+            step()
+    print(json.dumps({'secondsPerStep': time.perf_counter() - t, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    sys.exit(0)
 
 if case == 'pga-candidate':
     n, kin, kout, R, lr = spec['n'], spec['kin'], spec['kout'], spec['restarts'], spec['lr']
     P, G = load('P.f64', (n, kin)), load('G.f64', (n, kout))
-    w = load('W0.f64', (R, kin + kout)).clone()
-    def step():
-        global w
-        w.requires_grad_(True)
-        values = ((G @ w[:, kin:].T) * sigma(P @ w[:, :kin].T)).mean(0)
-        g, = torch.autograd.grad(values.sum(), w)
-        with torch.no_grad():
-            v = w + lr * g
-            w = v / v.norm(dim=1, keepdim=True)
+    step = make_pga_step(candidate_values(P, G, kin), load('W0.f64', (R, kin + kout)).clone(), lr)
 else:
     widths, n, lr = spec['widths'], spec['n'], spec['lr']
     X, Y = load('X.f64', (n, widths[0])), load('Y.f64', (n, widths[-1]))
     Ws = [load(f'W{l}.f64', (widths[l], widths[l - 1])).clone().requires_grad_(True) for l in range(1, len(widths))]
-    def step():
-        h = X
-        for W in Ws[:-1]:
-            h = sigma(h @ W.T)
-        loss = ((h @ Ws[-1].T - Y) ** 2).sum() / (2 * n)
-        grads = torch.autograd.grad(loss, Ws)
-        with torch.no_grad():
-            for W, g in zip(Ws, grads):
-                W.sub_(lr * g)
+    step = make_gd_step(X, Y, Ws, n, lr)
 
 def block(steps):
     for _ in range(steps):

@@ -4,7 +4,8 @@
  * (float64; one thread and all threads) and TF.js (float32, its cpu and wasm
  * backends), on the same data, in one run. Every measurement runs in its own
  * child process; the engines take turns inside each round and each number is
- * the median over rounds, because the machine may be shared. Writes
+ * the median over rounds, because the machine may be shared. Then one whole
+ * NP fit, against PyTorch replaying the same work (bench/work-log.ts). Writes
  * bench/results/latest.json and a dated copy beside it.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement
@@ -86,10 +87,25 @@ try {
     }
   }
   if (process.env.BENCH_SKIP_FIT !== '1') {
+    // Ours timed once; then the same fit untimed with its work logged, which PyTorch replays
+    // (the same passes and PGA steps at the same shapes; bench/work-log.ts).
     process.stderr.write('whole NP fit (hypercube-f1, n = 1,000, seed 0) …\n');
-    const r = spawnSync('node', [join(root, 'dist/bench/engine-np.js'), 'np-fit', dataDir, '0'], { encoding: 'utf8', cwd: root });
-    if (r.status === 0) samples['np-fit'] = { np: [JSON.parse(r.stdout.trim())] };
-    else notices.push(`NP fit failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    const fitRun = (bin, args) => {
+      const r = spawnSync(bin, args, { encoding: 'utf8', cwd: root, env });
+      if (r.status !== 0) notices.push(`NP fit (${args[0]} ${args.at(-1)}) failed: ${(r.stderr || '').trim().split('\n').at(-1)}`);
+      return r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)) : null;
+    };
+    const ours = fitRun('node', [join(root, 'dist/bench/engine-np.js'), 'np-fit', dataDir, '0']);
+    if (ours) samples['np-fit'] = { np: [ours] };
+    const logged = ours && torch && spawnSync('node', [join(root, 'dist/bench/work-log.js'), dataDir], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+    if (logged) {
+      for (const e of engines.filter((x) => x.name.startsWith('torch-'))) {
+        process.stderr.write(`  ${e.label} replaying its work …\n`);
+        const [bin, args] = e.cmd('np-fit', dataDir);
+        const replay = fitRun(bin, args);
+        if (replay) samples['np-fit'][e.name] = [replay];
+      }
+    }
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
@@ -100,13 +116,14 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const cases = [];
-for (const c of caseNames) {
+if (samples['np-fit']) flops['np-fit'] = null; // a whole fit: no flop count
+for (const c of [...caseNames, ...(samples['np-fit'] ? ['np-fit'] : [])]) {
   const row = { case: c, flopsPerStep: flops[c], engines: {} };
   for (const e of engines) {
     const runs = samples[c]?.[e.name];
     if (!runs) continue;
     const t = median(runs.map((r) => r.secondsPerStep));
-    row.engines[e.name] = { secondsPerStep: t, gflops: flops[c] / t / 1e9, maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), samples: runs.map((r) => r.secondsPerStep) };
+    row.engines[e.name] = { secondsPerStep: t, gflops: flops[c] ? flops[c] / t / 1e9 : null, maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), samples: runs.map((r) => r.secondsPerStep) };
   }
   const np = row.engines.np?.secondsPerStep;
   const best = (prefix) => {
@@ -118,33 +135,33 @@ for (const c of caseNames) {
   if (np && tfjsBest) row.speedupVsTfjs = tfjsBest / np;
   cases.push(row);
 }
-const fit = samples['np-fit']?.np[0];
+const fit = samples['np-fit']?.np?.[0];
 const result = {
   date: new Date().toISOString(),
   machine: { cpu: os.cpus()[0]?.model, cpus: threadsAll, node: process.version, torch, tfjs, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
   settings: { rounds, secondsPerMeasurement: seconds, gdLr: BENCH_LR, pgaLr: PGA_LR },
   cases,
-  npFit: fit ? { task: 'hypercube-f1', samples: 1000, seed: 0, seconds: fit.secondsPerStep, maxRssMiB: fit.maxRssMiB } : null,
+  npFit: fit ? { task: 'hypercube-f1', samples: 1000, seed: 0, seconds: fit.secondsPerStep, maxRssMiB: fit.maxRssMiB, torchReplaySeconds: Object.fromEntries(Object.entries(samples['np-fit']).filter(([k]) => k !== 'np').map(([k, v]) => [k, v[0].secondsPerStep])) } : null,
   peakRssMiB: { 'gd-wide': Object.fromEntries(Object.entries(cases.find((c) => c.case === 'gd-wide')?.engines ?? {}).map(([k, v]) => [k, v.maxRssMiB])) },
   notices,
 };
 
 // The table.
-const us = (t) => (t === undefined ? '—' : t >= 1e-3 ? `${(t * 1e3).toFixed(2)} ms` : `${(t * 1e6).toFixed(0)} µs`);
+const us = (t) => (t === undefined ? '—' : t >= 1 ? `${t.toFixed(2)} s` : t >= 1e-3 ? `${(t * 1e3).toFixed(2)} ms` : `${(t * 1e6).toFixed(0)} µs`);
 const x = (r) => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 const header = ['case', ...engines.map((e) => e.label), 'np GFLOP/s', 'vs PyTorch', 'vs TF.js'];
 const lines = [header];
 for (const row of cases) {
-  lines.push([row.case, ...engines.map((e) => us(row.engines[e.name]?.secondsPerStep)), row.engines.np ? row.engines.np.gflops.toFixed(2) : '—', x(row.speedupVsTorch), x(row.speedupVsTfjs)]);
+  lines.push([row.case, ...engines.map((e) => us(row.engines[e.name]?.secondsPerStep)), row.engines.np?.gflops ? row.engines.np.gflops.toFixed(2) : '—', x(row.speedupVsTorch), x(row.speedupVsTfjs)]);
 }
 const widthsOf = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
 const out = lines.map((l) => l.map((s, i) => (i === 0 ? s.padEnd(widthsOf[i]) : s.padStart(widthsOf[i]))).join('  '));
 out.splice(1, 0, widthsOf.map((w) => '-'.repeat(w)).join('  '));
 console.log('time per step (median over rounds); "vs" = reference time / neuron-pursuit time (best thread setting / backend)');
 console.log(out.join('\n'));
-const gflopsLine = engines.map((e) => `${e.label}: ${cases.map((r) => r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—').join(' / ')}`).join('\n  ');
+const gflopsLine = engines.map((e) => `${e.label}: ${cases.filter((r) => r.flopsPerStep).map((r) => r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—').join(' / ')}`).join('\n  ');
 console.log(`GFLOP/s per case (${caseNames.join(' / ')}):\n  ${gflopsLine}`);
-if (fit) console.log(`whole NP fit, hypercube-f1 (n = 1,000, seed 0): ${fit.secondsPerStep.toFixed(1)} s`);
+if (fit) console.log('np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; PyTorch replays the same passes and PGA steps (bench/work-log.ts)');
 console.log(`peak RSS, gd-wide: ${Object.entries(result.peakRssMiB['gd-wide']).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
 console.log(`load average before/after: ${loadBefore.map((v) => v.toFixed(2)).join(' ')} / ${result.machine.loadavgAfter.map((v) => v.toFixed(2)).join(' ')} on ${threadsAll} CPUs`);
 for (const n of notices) console.log(`notice: ${n}`);

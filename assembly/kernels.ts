@@ -45,10 +45,10 @@ export function setActivation(p: i32, alpha: f64): void {
 
 // The forward epilogue: stores z of samples i, i + 1 of row j, and when H ≠ 0 also h = σ(z)
 // feature-major, and when Hs ≠ 0 sample-major (Hs[i·rows + j]).
-@inline function emit2(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: v128, p: i32, a: v128): void {
+@inline function emit2(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: v128, p: i32, a: v128, fused: bool): void {
   const o = (<usize>j * <usize>n + <usize>i) << 3;
   v128.store(out + o, v);
-  if (H) {
+  if (fused) {
     const h = sigma2(v, p, a);
     v128.store(H + o, h);
     if (Hs) {
@@ -58,10 +58,10 @@ export function setActivation(p: i32, alpha: f64): void {
     }
   }
 }
-@inline function emit(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: f64, p: i32, alpha: f64): void {
+@inline function emit(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: f64, p: i32, alpha: f64, fused: bool): void {
   const o = (<usize>j * <usize>n + <usize>i) << 3;
   store<f64>(out + o, v);
-  if (H) {
+  if (fused) {
     const h = sigma(v, p, alpha);
     store<f64>(H + o, h);
     if (Hs) store<f64>(Hs + ((<usize>i * <usize>rows + <usize>j) << 3), h);
@@ -71,8 +71,17 @@ export function setActivation(p: i32, alpha: f64): void {
 // ------------------------------------------------------------------ products
 
 // out[j·n + i] = Σ_c A[j·aStride + c] · B[c·n + i]; lanes over samples i.
-// With H ≠ 0 (a layer's forward pass) also H = σ(out), and with Hs ≠ 0 its sample-major copy (rows stride).
-export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize): void {
+export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32): void {
+  productABBody(out, A, aStride, rows, inner, B, n, 0, 0, false);
+}
+
+// A layer's forward pass: productAB, then H = σ(out), and with Hs ≠ 0 its sample-major copy (rows stride).
+export function forwardLayer(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize): void {
+  productABBody(out, A, aStride, rows, inner, B, n, H, Hs, true);
+}
+
+// (Inlined into both: `fused` is a constant there, so the plain product carries no epilogue code.)
+@inline function productABBody(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize, fused: bool): void {
   const p = P, alpha = ALPHA;
   const n4 = n & ~3;
   const rowBytes = <usize>n << 3, aRow = <usize>aStride << 3;
@@ -99,14 +108,14 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
         s31 = f64x2.add(s31, f64x2.mul(x3, b1));
         b += rowBytes;
       }
-      emit2(out, H, Hs, j, i, n, rows, s00, p, al);
-      emit2(out, H, Hs, j, i + 2, n, rows, s01, p, al);
-      emit2(out, H, Hs, j + 1, i, n, rows, s10, p, al);
-      emit2(out, H, Hs, j + 1, i + 2, n, rows, s11, p, al);
-      emit2(out, H, Hs, j + 2, i, n, rows, s20, p, al);
-      emit2(out, H, Hs, j + 2, i + 2, n, rows, s21, p, al);
-      emit2(out, H, Hs, j + 3, i, n, rows, s30, p, al);
-      emit2(out, H, Hs, j + 3, i + 2, n, rows, s31, p, al);
+      emit2(out, H, Hs, j, i, n, rows, s00, p, al, fused);
+      emit2(out, H, Hs, j, i + 2, n, rows, s01, p, al, fused);
+      emit2(out, H, Hs, j + 1, i, n, rows, s10, p, al, fused);
+      emit2(out, H, Hs, j + 1, i + 2, n, rows, s11, p, al, fused);
+      emit2(out, H, Hs, j + 2, i, n, rows, s20, p, al, fused);
+      emit2(out, H, Hs, j + 2, i + 2, n, rows, s21, p, al, fused);
+      emit2(out, H, Hs, j + 3, i, n, rows, s30, p, al, fused);
+      emit2(out, H, Hs, j + 3, i + 2, n, rows, s31, p, al, fused);
     }
     for (let i = n4; i < n; i++) {
       let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -117,10 +126,10 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
         s2 += load<f64>(a2 + off) * v;
         s3 += load<f64>(a3 + off) * v;
       }
-      emit(out, H, Hs, j, i, n, rows, s0, p, alpha);
-      emit(out, H, Hs, j + 1, i, n, rows, s1, p, alpha);
-      emit(out, H, Hs, j + 2, i, n, rows, s2, p, alpha);
-      emit(out, H, Hs, j + 3, i, n, rows, s3, p, alpha);
+      emit(out, H, Hs, j, i, n, rows, s0, p, alpha, fused);
+      emit(out, H, Hs, j + 1, i, n, rows, s1, p, alpha, fused);
+      emit(out, H, Hs, j + 2, i, n, rows, s2, p, alpha, fused);
+      emit(out, H, Hs, j + 3, i, n, rows, s3, p, alpha, fused);
     }
   }
   for (; j < rows; j++) {
@@ -134,28 +143,36 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
         s1 = f64x2.add(s1, f64x2.mul(x, v128.load(b, 16)));
         b += rowBytes;
       }
-      emit2(out, H, Hs, j, i, n, rows, s0, p, al);
-      emit2(out, H, Hs, j, i + 2, n, rows, s1, p, al);
+      emit2(out, H, Hs, j, i, n, rows, s0, p, al, fused);
+      emit2(out, H, Hs, j, i + 2, n, rows, s1, p, al, fused);
     }
     for (let i = n4; i < n; i++) {
       let s = 0.0;
       for (let c = 0; c < inner; c++) s += load<f64>(a0 + (<usize>c << 3)) * load<f64>(B + ((<usize>c * <usize>n + <usize>i) << 3));
-      emit(out, H, Hs, j, i, n, rows, s, p, alpha);
+      emit(out, H, Hs, j, i, n, rows, s, p, alpha, fused);
     }
   }
 }
 
 // The backward epilogue: stores d of samples i, i + 1 of row c, times σ'(Zp) when Zp ≠ 0.
-@inline function emitBack2(out: usize, Zp: usize, o: usize, v: v128, p: i32, a: v128, b: v128): void {
-  v128.store(out + o, Zp ? f64x2.mul(v, sigmaPrime2(v128.load(Zp + o), p, a, b)) : v);
+@inline function emitBack2(out: usize, Zp: usize, o: usize, v: v128, p: i32, a: v128, b: v128, fused: bool): void {
+  v128.store(out + o, fused ? f64x2.mul(v, sigmaPrime2(v128.load(Zp + o), p, a, b)) : v);
 }
-@inline function emitBack(out: usize, Zp: usize, o: usize, v: f64, p: i32, alpha: f64, twoAlphaSq: f64): void {
-  store<f64>(out + o, Zp ? v * sigmaPrime(load<f64>(Zp + o), p, alpha, twoAlphaSq) : v);
+@inline function emitBack(out: usize, Zp: usize, o: usize, v: f64, p: i32, alpha: f64, twoAlphaSq: f64, fused: bool): void {
+  store<f64>(out + o, fused ? v * sigmaPrime(load<f64>(Zp + o), p, alpha, twoAlphaSq) : v);
 }
 
 // out[c·n + i] = Σ_j A[j·aStride + c] · B[j·n + i]   (c < cols): Aᵀ B, lanes over samples i.
-// With Zp ≠ 0 (a layer's backward pass) each entry is then multiplied by σ'(Zp[c·n + i]).
-export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize): void {
+export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32): void {
+  productAtBBody(out, A, aStride, rows, cols, B, n, 0, false);
+}
+
+// A layer's backward pass: productAtB, each entry then multiplied by σ'(Zp[c·n + i]).
+export function backwardLayer(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize): void {
+  productAtBBody(out, A, aStride, rows, cols, B, n, Zp, true);
+}
+
+@inline function productAtBBody(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize, fused: bool): void {
   const p = P, alpha = ALPHA;
   const n4 = n & ~3;
   const rowBytes = <usize>n << 3, aRow = <usize>aStride << 3;
@@ -184,14 +201,14 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         a += aRow;
       }
       const io = <usize>i << 3;
-      emitBack2(out, Zp, o0 + io, s00, p, al, tw);
-      emitBack2(out, Zp, o0 + io + 16, s01, p, al, tw);
-      emitBack2(out, Zp, o1 + io, s10, p, al, tw);
-      emitBack2(out, Zp, o1 + io + 16, s11, p, al, tw);
-      emitBack2(out, Zp, o2 + io, s20, p, al, tw);
-      emitBack2(out, Zp, o2 + io + 16, s21, p, al, tw);
-      emitBack2(out, Zp, o3 + io, s30, p, al, tw);
-      emitBack2(out, Zp, o3 + io + 16, s31, p, al, tw);
+      emitBack2(out, Zp, o0 + io, s00, p, al, tw, fused);
+      emitBack2(out, Zp, o0 + io + 16, s01, p, al, tw, fused);
+      emitBack2(out, Zp, o1 + io, s10, p, al, tw, fused);
+      emitBack2(out, Zp, o1 + io + 16, s11, p, al, tw, fused);
+      emitBack2(out, Zp, o2 + io, s20, p, al, tw, fused);
+      emitBack2(out, Zp, o2 + io + 16, s21, p, al, tw, fused);
+      emitBack2(out, Zp, o3 + io, s30, p, al, tw, fused);
+      emitBack2(out, Zp, o3 + io + 16, s31, p, al, tw, fused);
     }
     for (let i = n4; i < n; i++) {
       let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -205,10 +222,10 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         a += aRow;
       }
       const io = <usize>i << 3;
-      emitBack(out, Zp, o0 + io, s0, p, alpha, twoAlphaSq);
-      emitBack(out, Zp, o1 + io, s1, p, alpha, twoAlphaSq);
-      emitBack(out, Zp, o2 + io, s2, p, alpha, twoAlphaSq);
-      emitBack(out, Zp, o3 + io, s3, p, alpha, twoAlphaSq);
+      emitBack(out, Zp, o0 + io, s0, p, alpha, twoAlphaSq, fused);
+      emitBack(out, Zp, o1 + io, s1, p, alpha, twoAlphaSq, fused);
+      emitBack(out, Zp, o2 + io, s2, p, alpha, twoAlphaSq, fused);
+      emitBack(out, Zp, o3 + io, s3, p, alpha, twoAlphaSq, fused);
     }
   }
   for (; c < cols; c++) {
@@ -224,8 +241,8 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         a += aRow;
       }
       const io = <usize>i << 3;
-      emitBack2(out, Zp, o0 + io, s0, p, al, tw);
-      emitBack2(out, Zp, o0 + io + 16, s1, p, al, tw);
+      emitBack2(out, Zp, o0 + io, s0, p, al, tw, fused);
+      emitBack2(out, Zp, o0 + io + 16, s1, p, al, tw, fused);
     }
     for (let i = n4; i < n; i++) {
       let s = 0.0, a = ac;
@@ -233,7 +250,7 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
         s += load<f64>(B + ((<usize>j * <usize>n + <usize>i) << 3)) * load<f64>(a);
         a += aRow;
       }
-      emitBack(out, Zp, o0 + (<usize>i << 3), s, p, alpha, twoAlphaSq);
+      emitBack(out, Zp, o0 + (<usize>i << 3), s, p, alpha, twoAlphaSq, fused);
     }
   }
 }

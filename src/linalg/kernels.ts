@@ -18,8 +18,10 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.generated.js';
 
 interface KernelExports {
   setActivation(p: number, alpha: number): void;
-  productAB(out: number, A: number, aStride: number, rows: number, inner: number, B: number, n: number, H: number, Hs: number): void;
-  productAtB(out: number, A: number, aStride: number, rows: number, cols: number, B: number, n: number, Zp: number): void;
+  productAB(out: number, A: number, aStride: number, rows: number, inner: number, B: number, n: number): void;
+  forwardLayer(out: number, A: number, aStride: number, rows: number, inner: number, B: number, n: number, H: number, Hs: number): void;
+  productAtB(out: number, A: number, aStride: number, rows: number, cols: number, B: number, n: number): void;
+  backwardLayer(out: number, A: number, aStride: number, rows: number, cols: number, B: number, n: number, Zp: number): void;
   addProductABt(out: number, oStride: number, rows: number, cols: number, D: number, H: number, hStride: number, n: number): void;
   toSampleMajor(out: number, M: number, k: number, n: number): void;
   toFeatureMajor(out: number, M: number, n: number, k: number): void;
@@ -107,7 +109,7 @@ export class KernelArena {
    * A is row-major with row stride aStride; B and out are feature-major panels.
    */
   productAB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, inner: number, B: Float64Array, n: number): void {
-    this.k.productAB(this.ptr(out), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n, 0, 0);
+    this.k.productAB(this.ptr(out), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n);
   }
 
   /**
@@ -115,7 +117,7 @@ export class KernelArena {
    * and, when Hs is given, H's sample-major copy Hs[i·rows + j] for the weight gradient.
    */
   forwardLayer(Z: Float64Array, H: Float64Array, Hs: Float64Array | null, A: Float64Array, a0: number, aStride: number, rows: number, inner: number, B: Float64Array, n: number): void {
-    this.k.productAB(this.ptr(Z), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n, this.ptr(H), Hs ? this.ptr(Hs) : 0);
+    this.k.forwardLayer(this.ptr(Z), this.ptr(A, a0), aStride, rows, inner, this.ptr(B), n, this.ptr(H), Hs ? this.ptr(Hs) : 0);
   }
 
   /**
@@ -123,7 +125,7 @@ export class KernelArena {
    * the transposed product, back-propagating B through A.
    */
   productAtB(out: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, cols: number, B: Float64Array, n: number): void {
-    this.k.productAtB(this.ptr(out), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n, 0);
+    this.k.productAtB(this.ptr(out), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n);
   }
 
   /**
@@ -131,7 +133,7 @@ export class KernelArena {
    * of the layer below (cols × n).
    */
   backwardLayer(D: Float64Array, A: Float64Array, a0: number, aStride: number, rows: number, cols: number, B: Float64Array, n: number, Zp: Float64Array): void {
-    this.k.productAtB(this.ptr(D), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n, this.ptr(Zp));
+    this.k.backwardLayer(this.ptr(D), this.ptr(A, a0), aStride, rows, cols, this.ptr(B), n, this.ptr(Zp));
   }
 
   /**

@@ -378,11 +378,11 @@ export function toFeatureMajor(out: usize, M: usize, n: i32, k: i32): void {
   }
 }
 
-// The output seed of the backward pass, returning the summed value (sample by sample, then output by output):
+// The output seed of the backward pass, storing the summed value (sample by sample, then output by output) at `out`:
 //   mode 0 (loss):        value = Σ_i Σ_c (z − t)²,  dZ = (z − t)·scale
 //   mode 1 (correlation): value = Σ_i Σ_c t·z,        dZ = t·scale
 // Z, dZ feature-major m × n; T sample-major n × m.
-export function outputSeed(dZ: usize, Z: usize, T: usize, n: i32, m: i32, mode: i32, scale: f64): f64 {
+export function outputSeed(dZ: usize, Z: usize, T: usize, n: i32, m: i32, mode: i32, scale: f64, out: usize): void {
   let value = 0.0;
   const rowBytes = <usize>n << 3;
   let t = T;
@@ -402,7 +402,7 @@ export function outputSeed(dZ: usize, Z: usize, T: usize, n: i32, m: i32, mode: 
       k += rowBytes;
     }
   }
-  return value;
+  store<f64>(out, value);
 }
 
 // The candidate NCF's pointwise step for R restarts (rows of n): with z = a·p_i in Z and u = b·g_i in U,

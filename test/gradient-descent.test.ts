@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Rng } from '../src/linalg/rng.js';
 import { makeActivation } from '../src/model/activation.js';
 import { Network } from '../src/model/network.js';
@@ -15,7 +16,38 @@ function problem(seed: number) {
   return { X, Y, student };
 }
 
+/** Bytes in V8's young generation: what short-lived allocations fill. */
+function youngBytes(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
+}
+
+let sink: unknown;
+/** Allocates garbage until a scavenge empties the young generation, so what follows is counted whole. */
+function emptyYoungGeneration(): void {
+  for (let last = youngBytes(); ; ) {
+    for (let i = 0; i < 64; i++) sink = new Array(16);
+    const now = youngBytes();
+    if (now < last) return;
+    last = now;
+  }
+}
+
 describe('gradientDescent', () => {
+  it('allocates nothing in the step loop (buffers are reused)', () => {
+    const { X, Y, student } = problem(3);
+    const run = (steps: number): number => {
+      emptyYoungGeneration();
+      const before = youngBytes();
+      gradientDescent(student, X, Y, { lr: 1e-3, maxSteps: steps, targetError: 0, tol: 0, checkEvery: 1e9 });
+      return youngBytes() - before;
+    };
+    for (let i = 0; i < 5; i++) run(2000); // optimized code first
+    // What 2,000 more steps add (far less than a fresh young generation holds, so no collection intervenes).
+    const perStep = Math.min(...[0, 1, 2].map(() => (run(2200) - run(200)) / 2000));
+    // Nothing at all: no buffer, no options object, not even a boxed number (a one-field object would be 32).
+    assert.ok(perStep < 4, `${perStep} bytes per step`);
+  });
+
   it('descends: the loss never rises between checks at a stable step', () => {
     const { X, Y, student } = problem(1);
     const start = student.loss(X, Y);

@@ -125,8 +125,8 @@ describe('WebAssembly kernels', () => {
 
   it('outputSeed sums sample by sample, output by output', () => {
     const n = 7, m = 3, scale = 0.25;
-    const arena = new KernelArena(KernelArena.sizeFor([n * m, n * m, n * m]));
-    const Z = panel(arena, gaussian(n * m, rng)), T = panel(arena, gaussian(n * m, rng)), dZ = arena.alloc(n * m);
+    const arena = new KernelArena(KernelArena.sizeFor([n * m, n * m, n * m, 1]));
+    const Z = panel(arena, gaussian(n * m, rng)), T = panel(arena, gaussian(n * m, rng)), dZ = arena.alloc(n * m), value = arena.alloc(1);
     let loss = 0, corr = 0;
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < m; c++) {
@@ -135,9 +135,11 @@ describe('WebAssembly kernels', () => {
         corr += T[i * m + c] * Z[c * n + i];
       }
     }
-    assert.equal(arena.outputSeed(dZ, Z, T, n, m, Seed.Loss, scale), loss);
+    arena.outputSeed(dZ, Z, T, n, m, Seed.Loss, scale, value);
+    assert.equal(value[0], loss);
     for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], (Z[c * n + i] - T[i * m + c]) * scale);
-    assert.equal(arena.outputSeed(dZ, Z, T, n, m, Seed.Correlation, scale), corr);
+    arena.outputSeed(dZ, Z, T, n, m, Seed.Correlation, scale, value);
+    assert.equal(value[0], corr);
     for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], T[i * m + c] * scale);
   });
 

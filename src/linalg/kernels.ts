@@ -25,7 +25,7 @@ interface KernelExports {
   addProductABt(out: number, oStride: number, rows: number, cols: number, D: number, H: number, hStride: number, n: number): void;
   toSampleMajor(out: number, M: number, k: number, n: number): void;
   toFeatureMajor(out: number, M: number, n: number, k: number): void;
-  outputSeed(dZ: number, Z: number, T: number, n: number, m: number, mode: number, scale: number): number;
+  outputSeed(dZ: number, Z: number, T: number, n: number, m: number, mode: number, scale: number, out: number): void;
   candidatePointwise(values: number, Z: number, U: number, R: number, n: number, inv: number): void;
   originChain(values: number, Z1: number, D1: number, W: number, G: number, Y: number, scratch: number, R: number, n: number, d: number, L: number, m: number, inv: number): void;
 }
@@ -156,11 +156,12 @@ export class KernelArena {
 
   /**
    * The backward pass's output seed from Z (feature-major m × n) and targets T (sample-major n × m):
-   * Loss: dZ = (z − t)·scale, returns Σ (z − t)²;  Correlation: dZ = t·scale, returns Σ t·z.
-   * Summed sample by sample, output by output.
+   * Loss: dZ = (z − t)·scale, out[0] = Σ (z − t)²;  Correlation: dZ = t·scale, out[0] = Σ t·z.
+   * Summed sample by sample, output by output. (The value goes to memory, not back as a JavaScript
+   * number, which V8 would box: the GD step loop allocates nothing.)
    */
-  outputSeed(dZ: Float64Array, Z: Float64Array, T: Float64Array, n: number, m: number, seed: Seed, scale: number): number {
-    return this.k.outputSeed(this.ptr(dZ), this.ptr(Z), this.ptr(T), n, m, seed, scale);
+  outputSeed(dZ: Float64Array, Z: Float64Array, T: Float64Array, n: number, m: number, seed: Seed, scale: number, out: Float64Array): void {
+    this.k.outputSeed(this.ptr(dZ), this.ptr(Z), this.ptr(T), n, m, seed, scale, this.ptr(out));
   }
 
   /**

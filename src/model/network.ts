@@ -63,6 +63,8 @@ interface Workspace {
   hs: Float64Array[];
   hsm: Float64Array[];
   scratch: Float64Array;
+  /** The summed loss or correlation of the last pass. */
+  value: Float64Array;
   /** The bound batch whose X and T the arena holds (null: copied in by an unbound call). */
   inputs: object | null;
 }
@@ -151,7 +153,7 @@ export class Network {
   /** Loss(W) = (1/2n) Σ ‖H(x_i) − y_i‖²; adds ∇Loss into `grad` when given (grad is overwritten). */
   loss(X: Matrix, Y: Matrix, grad?: Float64Array): number {
     this.checkPair(X, Y);
-    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows }) / (2 * X.rows);
+    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows })[0] / (2 * X.rows);
   }
 
   /**
@@ -167,7 +169,7 @@ export class Network {
     return {
       loss: (grad?: Float64Array): number => {
         options.grad = grad;
-        return this.pass(X, Y, options) / (2 * X.rows);
+        return this.pass(X, Y, options)[0] / (2 * X.rows);
       },
     };
   }
@@ -175,7 +177,7 @@ export class Network {
   /** NCF N_{R,H}(W) = (1/n) Σ r_i · H(x_i; W); writes its gradient into `grad` when given. */
   correlation(X: Matrix, R: Matrix, grad?: Float64Array): number {
     this.checkPair(X, R);
-    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows }) / X.rows;
+    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows })[0] / X.rows;
   }
 
   /**
@@ -324,9 +326,11 @@ export class Network {
    * activations stored feature-major (k_l × n): every inner loop runs over the
    * n samples, long and contiguous. Each sum still adds its terms in the
    * per-sample order (over c for z, over j for dz, over i for the gradient),
-   * so results are the same bits as a sample-by-sample pass.
+   * so results are the same bits as a sample-by-sample pass. Returns a
+   * one-entry array holding the summed loss or correlation (an array, not a
+   * number, which V8 would box on every call).
    */
-  private pass(X: Matrix, T: Matrix | null, o: PassOptions): number {
+  private pass(X: Matrix, T: Matrix | null, o: PassOptions): Float64Array {
     const L = this.depth, widths = this.widths, offsets = this.offsets;
     const n = X.rows, d = X.cols, m = this.outputDim;
     const ws = this.buffers(n);
@@ -351,11 +355,11 @@ export class Network {
     const ZL = zs[L], dZL = dzs[L];
     if (mode === Mode.Predict) {
       for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i];
-      return 0;
+      return ws.value;
     }
     // output seed of the backward pass, and the value (summed sample by sample)
-    const value = arena.outputSeed(dZL, ZL, ts, n, m, mode === Mode.Loss ? Seed.Loss : Seed.Correlation, seedScale);
-    if (!backward) return value;
+    arena.outputSeed(dZL, ZL, ts, n, m, mode === Mode.Loss ? Seed.Loss : Seed.Correlation, seedScale, ws.value);
+    if (!backward) return ws.value;
     // backward
     if (grad) G.fill(0);
     for (let l = L; l >= 1; l--) {
@@ -374,7 +378,7 @@ export class Network {
       }
     }
     if (grad) grad.set(G);
-    return value;
+    return ws.value;
   }
 
   /**
@@ -390,7 +394,7 @@ export class Network {
     for (let l = 1; l <= L; l++) lengths.push(widths[l] * n, widths[l] * n);
     for (let l = 1; l < L; l++) lengths.push(widths[l] * n, widths[l] * n);
     const widest = Math.max(...widths.slice(1));
-    lengths.push(d * n, widest * n); // H_0 feature-major; scratch for the record
+    lengths.push(d * n, widest * n, 1); // H_0 feature-major; scratch for the record; the pass's value
     const arena = new KernelArena(KernelArena.sizeFor(lengths), this.activation);
     const W = arena.alloc(this.size), G = arena.alloc(this.size), xs = arena.alloc(n * d), ts = arena.alloc(n * m);
     const zs: Float64Array[] = [], dzs: Float64Array[] = [], hs: Float64Array[] = [], hsm: Float64Array[] = [];
@@ -404,8 +408,8 @@ export class Network {
       hs[l] = arena.alloc(widths[l] * n);
       hsm[l] = arena.alloc(widths[l] * n);
     }
-    const scratch = arena.alloc(widest * n);
-    const workspace: Workspace = { n, arena, W, G, xs, ts, zs, dzs, hs, hsm, scratch, inputs: null };
+    const scratch = arena.alloc(widest * n), value = arena.alloc(1);
+    const workspace: Workspace = { n, arena, W, G, xs, ts, zs, dzs, hs, hsm, scratch, value, inputs: null };
     this.workspaces = [workspace, ...this.workspaces.slice(0, 1)];
     return workspace;
   }

@@ -5,7 +5,7 @@
  * backends), on the same data, in one run. Every measurement runs in its own
  * child process; the engines take turns inside each round and each number is
  * the median over rounds, because the machine may be shared. Then one whole
- * NP fit, against PyTorch replaying the same work (bench/work-log.ts). Writes
+ * NP fit, against PyTorch and TF.js replaying the same work (bench/work-log.ts). Writes
  * bench/results/latest.json and a dated copy beside it.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement
@@ -87,8 +87,8 @@ try {
     }
   }
   if (process.env.BENCH_SKIP_FIT !== '1') {
-    // Ours timed once; then the same fit untimed with its work logged, which PyTorch replays
-    // (the same passes and PGA steps at the same shapes; bench/work-log.ts).
+    // Ours timed once; then the same fit untimed with its work logged, which PyTorch and TF.js
+    // replay (the same passes and PGA steps at the same shapes; bench/work-log.ts).
     process.stderr.write('whole NP fit (hypercube-f1, n = 1,000, seed 0) …\n');
     const fitRun = (bin, args) => {
       const r = spawnSync(bin, args, { encoding: 'utf8', cwd: root, env });
@@ -97,9 +97,11 @@ try {
     };
     const ours = fitRun('node', [join(root, 'dist/bench/engine-np.js'), 'np-fit', dataDir, '0']);
     if (ours) samples['np-fit'] = { np: [ours] };
-    const logged = ours && torch && spawnSync('node', [join(root, 'dist/bench/work-log.js'), dataDir], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+    // TF.js only on its fastest backend (wasm): cpu is slower on every single step and would take minutes.
+    const replaying = engines.filter((x) => x.name.startsWith('torch-') || x.name === 'tfjs-wasm');
+    const logged = ours && replaying.length > 0 && spawnSync('node', [join(root, 'dist/bench/work-log.js'), dataDir], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
     if (logged) {
-      for (const e of engines.filter((x) => x.name.startsWith('torch-'))) {
+      for (const e of replaying) {
         process.stderr.write(`  ${e.label} replaying its work …\n`);
         const [bin, args] = e.cmd('np-fit', dataDir);
         const replay = fitRun(bin, args);
@@ -141,7 +143,7 @@ const result = {
   machine: { cpu: os.cpus()[0]?.model, cpus: threadsAll, node: process.version, torch, tfjs, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
   settings: { rounds, secondsPerMeasurement: seconds, gdLr: BENCH_LR, pgaLr: PGA_LR },
   cases,
-  npFit: fit ? { task: 'hypercube-f1', samples: 1000, seed: 0, seconds: fit.secondsPerStep, maxRssMiB: fit.maxRssMiB, torchReplaySeconds: Object.fromEntries(Object.entries(samples['np-fit']).filter(([k]) => k !== 'np').map(([k, v]) => [k, v[0].secondsPerStep])) } : null,
+  npFit: fit ? { task: 'hypercube-f1', samples: 1000, seed: 0, seconds: fit.secondsPerStep, maxRssMiB: fit.maxRssMiB, replaySeconds: Object.fromEntries(Object.entries(samples['np-fit']).filter(([k]) => k !== 'np').map(([k, v]) => [k, v[0].secondsPerStep])) } : null,
   peakRssMiB: { 'gd-wide': Object.fromEntries(Object.entries(cases.find((c) => c.case === 'gd-wide')?.engines ?? {}).map(([k, v]) => [k, v.maxRssMiB])) },
   notices,
 };
@@ -161,7 +163,7 @@ console.log('time per step (median over rounds); "vs" = reference time / neuron-
 console.log(out.join('\n'));
 const gflopsLine = engines.map((e) => `${e.label}: ${cases.filter((r) => r.flopsPerStep).map((r) => r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—').join(' / ')}`).join('\n  ');
 console.log(`GFLOP/s per case (${caseNames.join(' / ')}):\n  ${gflopsLine}`);
-if (fit) console.log('np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; PyTorch replays the same passes and PGA steps (bench/work-log.ts)');
+if (fit) console.log('np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; PyTorch and TF.js (wasm) replay the same passes and PGA steps (bench/work-log.ts)');
 console.log(`peak RSS, gd-wide: ${Object.entries(result.peakRssMiB['gd-wide']).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
 console.log(`load average before/after: ${loadBefore.map((v) => v.toFixed(2)).join(' ')} / ${result.machine.loadavgAfter.map((v) => v.toFixed(2)).join(' ')} on ${threadsAll} CPUs`);
 for (const n of notices) console.log(`notice: ${n}`);

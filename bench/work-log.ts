@@ -2,8 +2,8 @@
  * The arithmetic work of a whole NP fit, as a replayable log: every network
  * pass (with its widths, batch size and whether it back-propagates) and every
  * NCF evaluation of a PGA step (with its shape and number of active restarts),
- * run-length encoded in call order. PyTorch replays the log
- * (bench/engine_torch.py) to time the same work the fit did; the NP logic
+ * run-length encoded in call order. PyTorch and TF.js replay the log
+ * (bench/engine_torch.py, bench/engine-tfjs.mjs) to time the same work the fit did; the NP logic
  * around it (choosing candidates, δ back-tracking, balancing, bookkeeping)
  * is not replayed, which only favours the reference.
  *

@@ -43,7 +43,7 @@ export function setActivation(p: i32, alpha: f64): void {
   return p == 1 ? v128.bitselect(f64x2.splat(1), a, positive) : v128.bitselect(f64x2.mul(f64x2.splat(2), v), f64x2.mul(twoAlphaSq, v), positive);
 }
 
-// The forward epilogue: stores z of samples i, i + 1 of row j, and when H ≠ 0 also h = σ(z)
+// The forward epilogue: stores z of samples i, i + 1 of row j, and when fused also h = σ(z)
 // feature-major, and when Hs ≠ 0 sample-major (Hs[i·rows + j]).
 @inline function emit2(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: v128, p: i32, a: v128, fused: bool): void {
   const o = (<usize>j * <usize>n + <usize>i) << 3;
@@ -154,7 +154,7 @@ export function forwardLayer(out: usize, A: usize, aStride: i32, rows: i32, inne
   }
 }
 
-// The backward epilogue: stores d of samples i, i + 1 of row c, times σ'(Zp) when Zp ≠ 0.
+// The backward epilogue: stores d of samples i, i + 1 of row c, times σ'(Zp) when fused.
 @inline function emitBack2(out: usize, Zp: usize, o: usize, v: v128, p: i32, a: v128, b: v128, fused: bool): void {
   v128.store(out + o, fused ? f64x2.mul(v, sigmaPrime2(v128.load(Zp + o), p, a, b)) : v);
 }

@@ -1,8 +1,9 @@
 /** neuron-pursuit: the library. Nothing here touches the file system or the terminal. */
 export { Rng } from './linalg/rng.js';
 export * from './linalg/matrix.js';
+export { KernelArena, type KernelActivation } from './linalg/kernels.js';
 export * from './model/activation.js';
-export { Network, MODEL_FORMAT, MODEL_FORMAT_VERSION, type NetworkJSON, type BackpropagatedResidual } from './model/network.js';
+export { Network, MODEL_FORMAT, MODEL_FORMAT_VERSION, type NetworkJSON, type BackpropagatedResidual, type BoundBatch } from './model/network.js';
 export { relativeError, classificationError } from './model/metrics.js';
 export type { NcfObjective } from './ncf/objective.js';
 export { CandidateNcf } from './ncf/candidate.js';

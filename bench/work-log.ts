@@ -35,8 +35,10 @@ export interface WorkLog {
   entries: WorkEntry[];
 }
 
-/** A work entry before counting (Omit of each member of the union). */
-type Entry = WorkEntry extends unknown ? (WorkEntry extends infer E ? (E extends WorkEntry ? Omit<E, 'count'> : never) : never) : never;
+/** `Omit` applied to each member of a union (plain `Omit` would merge the members). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A work entry before counting. */
+type Entry = OmitEach<WorkEntry, 'count'>;
 
 /** Runs `fit` with the library's passes and NCF evaluations recorded. */
 export function recordWork(fit: () => { network: Network }): WorkLog {

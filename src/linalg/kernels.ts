@@ -158,7 +158,7 @@ export class KernelArena {
    * The backward pass's output seed from Z (feature-major m × n) and targets T (sample-major n × m):
    * Loss: dZ = (z − t)·scale, out[0] = Σ (z − t)²;  Correlation: dZ = t·scale, out[0] = Σ t·z.
    * Summed sample by sample, output by output. (The value goes to memory, not back as a JavaScript
-   * number, which V8 would box: the GD step loop allocates nothing.)
+   * number, which V8 would box on every call.)
    */
   outputSeed(dZ: Float64Array, Z: Float64Array, T: Float64Array, n: number, m: number, seed: Seed, scale: number, out: Float64Array): void {
     this.k.outputSeed(this.ptr(dZ), this.ptr(Z), this.ptr(T), n, m, seed, scale, this.ptr(out));

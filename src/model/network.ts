@@ -164,7 +164,7 @@ export class Network {
    */
   bind(X: Matrix, Y: Matrix): BoundBatch {
     this.checkPair(X, Y);
-    // One options object for every call: the step loop allocates nothing.
+    // One options object for every call: the step loop allocates no objects.
     const options: PassOptions = { mode: Mode.Loss, grad: undefined, seedScale: 1 / X.rows, inputs: {} };
     return {
       loss: (grad?: Float64Array): number => {

@@ -8,7 +8,7 @@
  *  - GD from a tiny initialization (u = α, v = 0) on all neurons, which tends to
  *    the minimum-ℓ1 interpolant instead.
  */
-import { type Matrix, zeros } from '../linalg/matrix.js';
+import { type Matrix, norm, sumOfSquares, zeros } from '../linalg/matrix.js';
 import type { Rng } from '../linalg/rng.js';
 import { type SparseSolution, correlations, solution } from './omp.js';
 
@@ -40,7 +40,7 @@ export function trainDiagonal(
 ): { steps: number; converged: boolean } {
   const o = { ...GD_DEFAULTS, ...options };
   const n = X.rows, d = X.cols, k = active.length;
-  const yNormSq = Array.from(y).reduce((s, t) => s + t * t, 0);
+  const yNormSq = sumOfSquares(y);
   const lambda = largestEigenvalue(X, active) / n;
   const beta = new Float64Array(d);
   const g = new Float64Array(k);
@@ -97,10 +97,10 @@ export function diagonalNeuronPursuit(X: Matrix, y: ArrayLike<number>, options: 
   const u = new Float64Array(d), v = new Float64Array(d);
   const active: number[] = [];
   const ncfValues: number[] = [];
-  const yNorm = Math.sqrt(Array.from(y).reduce((s, t) => s + t * t, 0));
+  const yNorm = norm(y);
   for (;;) {
     const r = Float64Array.from(y, (t, i) => t - predictRow(X, u, v, active, i));
-    if (Math.sqrt(r.reduce((s, t) => s + t * t, 0)) <= tol * yNorm || active.length >= maxAtoms) break;
+    if (norm(r) <= tol * yNorm || active.length >= maxAtoms) break;
     const c = correlations(X, r);
     let best = -1;
     for (let j = 0; j < d; j++) if (!active.includes(j) && (best < 0 || Math.abs(c[j]) > Math.abs(c[best]))) best = j;
@@ -155,11 +155,11 @@ function largestEigenvalue(X: Matrix, active: number[]): number {
     for (let i = 0; i < n; i++) for (let q = 0; q < k; q++) xw[i] += X.data[i * d + active[q]] * w[q];
     const next = new Float64Array(k);
     for (let q = 0; q < k; q++) for (let i = 0; i < n; i++) next[q] += X.data[i * d + active[q]] * xw[i];
-    const norm = Math.sqrt(next.reduce((s, t) => s + t * t, 0));
-    if (norm === 0) return 0;
-    const done = Math.abs(norm - lambda) <= 1e-6 * norm;
-    lambda = norm;
-    w = next.map((t) => t / norm);
+    const size = norm(next);
+    if (size === 0) return 0;
+    const done = Math.abs(size - lambda) <= 1e-6 * size;
+    lambda = size;
+    w = next.map((t) => t / size);
     if (done) break;
   }
   return lambda;

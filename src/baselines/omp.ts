@@ -5,7 +5,7 @@
  * through ml-matrix's QR solver.
  */
 import { Matrix as MlMatrix, solve } from 'ml-matrix';
-import type { Matrix } from '../linalg/matrix.js';
+import { type Matrix, norm } from '../linalg/matrix.js';
 
 export interface SparseSolution {
   /** Chosen columns, in the order they were selected. */
@@ -89,10 +89,4 @@ export function solution(X: Matrix, y: ArrayLike<number>, support: number[], coe
     l1: coefficients.reduce((s, v) => s + Math.abs(v), 0),
     residual: yNorm > 0 ? norm(r) / yNorm : norm(r),
   };
-}
-
-function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
 }

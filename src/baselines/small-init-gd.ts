@@ -73,8 +73,8 @@ export function smallInitGd(
   const attempts: SmallInitGdAttempt[] = [];
   for (const lr of o.lrs) {
     // Same initial weights for every step size: only η differs.
-    const init = new Rng(o.seed, 'small-init-gd').onSphere(widths.slice(1).reduce((s, k, i) => s + k * widths[i], 0), radius);
-    const net = new Network(widths, activation, init);
+    const net = new Network(widths, activation);
+    net.params.set(new Rng(o.seed, 'small-init-gd').onSphere(net.size, radius));
     const { trace, ...gd } = gradientDescent(net, X, Y, { lr, maxSteps: o.maxSteps, targetError: o.targetError, checkEvery: o.checkEvery, tol: 0 });
     const train = score(net, X, Y);
     const t = test ? score(net, test.X, test.Y) : undefined;

@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS runs (
 )`;
 
 const COLUMNS = 'key, sweep, task, samples, seed, algorithm, lr, status, config, result, error, train_error, test_error, iterations, seconds, code_version, finished_at';
+/** The upsert's SET clause: every column but the key, from the incoming row. */
+const UPDATE_ALL = COLUMNS.split(', ').slice(1).map((c) => `${c} = excluded.${c}`).join(', ');
 
 export class RunStore {
   private readonly db: Database.Database;
@@ -78,7 +80,7 @@ export class RunStore {
     this.db
       .prepare(
         `INSERT INTO runs (${COLUMNS}) VALUES (@key, @sweep, @task, @samples, @seed, @algorithm, @lr, @status, @config, @result, @error, @trainError, @testError, @iterations, @seconds, @codeVersion, @finishedAt)
-         ON CONFLICT(key) DO UPDATE SET ${COLUMNS.split(', ').slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}
+         ON CONFLICT(key) DO UPDATE SET ${UPDATE_ALL}
          WHERE runs.status <> 'ok'`,
       )
       .run({ ...row, config: JSON.stringify(row.config), result: row.result === null ? null : JSON.stringify(row.result) });
@@ -96,7 +98,7 @@ export class RunStore {
     try {
       this.db.exec(
         `INSERT INTO runs (${COLUMNS}) SELECT ${COLUMNS} FROM other.runs WHERE true
-         ON CONFLICT(key) DO UPDATE SET ${COLUMNS.split(', ').slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}
+         ON CONFLICT(key) DO UPDATE SET ${UPDATE_ALL}
          WHERE runs.status <> 'ok' AND excluded.status = 'ok'`,
       );
     } finally {

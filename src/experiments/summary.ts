@@ -47,12 +47,8 @@ const nanLast = (v: number) => (Number.isFinite(v) ? v : Infinity);
 
 /** One chosen run per (task, algorithm, samples, seed). */
 export function chosenRuns<T extends RunLike>(runs: T[]): T[] {
-  const groups = new Map<string, T[]>();
-  for (const r of runs) {
-    const k = `${r.task}\u0000${r.algorithm}\u0000${r.samples}\u0000${r.seed}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
-  return [...groups.values()].map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? 1e-3));
+  const groups = groupBy(runs, (r) => [r.task, r.algorithm, r.samples, r.seed]);
+  return groups.map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? 1e-3));
 }
 
 export interface SummaryRow {
@@ -73,13 +69,8 @@ export interface SummaryRow {
 
 /** Mean, min and max over seeds of the chosen runs. */
 export function summarize(runs: RunLike[]): SummaryRow[] {
-  const groups = new Map<string, RunLike[]>();
-  for (const r of chosenRuns(runs)) {
-    const k = `${r.task}\u0000${r.algorithm}\u0000${r.samples}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
   const rows: SummaryRow[] = [];
-  for (const g of groups.values()) {
+  for (const g of groupBy(chosenRuns(runs), (r) => [r.task, r.algorithm, r.samples])) {
     const ok = g.filter((r) => r.result !== null).map((r) => r.result!);
     const train = ok.map((r) => scoredErrors(r).train), test = ok.map((r) => scoredErrors(r).test);
     rows.push({
@@ -99,6 +90,18 @@ export function summarize(runs: RunLike[]): SummaryRow[] {
     });
   }
   return rows.sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : a.samples - b.samples || (a.algorithm < b.algorithm ? 1 : -1)));
+}
+
+/** The runs grouped by key, groups in order of first appearance. */
+function groupBy<T>(runs: T[], key: (r: T) => (string | number)[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const r of runs) {
+    const k = key(r).join('\u0000');
+    const group = groups.get(k);
+    if (group) group.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.values()];
 }
 
 function mean(v: number[]): number {

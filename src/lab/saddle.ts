@@ -8,7 +8,7 @@
  * KKT point of the NCF of the residual (the alignment → 1), escapes along it
  * with only a few neurons growing, and settles on the next plateau.
  */
-import { type Matrix, matrix, zeros } from '../linalg/matrix.js';
+import { type Matrix, clone, matrix, zeros } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { makeActivation } from '../model/activation.js';
 import { Network } from '../model/network.js';
@@ -132,7 +132,7 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const at = (label: string, s: number | null) => {
     const k = s === null ? snapshots.length - 1 : snapshots.findIndex((x) => x.step === s);
     const copy = new Network(widths, act, snapshots[k].params.map((v, i) => (inZ[i] ? Math.abs(v) : 0)));
-    return { label, step: snapshots[k].step, layers: Array.from({ length: o.depth }, (_, l) => copyMatrix(copy.layer(l + 1))) };
+    return { label, step: snapshots[k].step, layers: Array.from({ length: o.depth }, (_, l) => clone(copy.layer(l + 1))) };
   };
   const escapeIndex = verdict.escapeStep === null ? trace.length - 1 : Math.max(0, trace.findIndex((r) => r.step === verdict.escapeStep) - 1);
   return {
@@ -280,8 +280,4 @@ function judge(trace: SaddleRecord[], eps: number, p: number): SaddleVerdict {
   const end = trace[trace.length - 1];
   const inOutRatios = activeNeurons.map(({ layer, index }) => end.inSq[layer - 1][index - 1] / end.outSq[layer - 1][index - 1]);
   return { saddleLoss, alignmentBeforeEscape, escapeStep, nextPlateauStep, activeNeurons, patternAtEscape, sparsityKept, inOutRatios, p };
-}
-
-function copyMatrix(m: Matrix): Matrix {
-  return { rows: m.rows, cols: m.cols, data: m.data.slice() };
 }

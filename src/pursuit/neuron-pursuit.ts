@@ -282,11 +282,12 @@ class PursuitRun {
       seconds: (performance.now() - start) / 1000,
     };
     const { testX, testY } = this.extras;
-    if (testX && testY) record.testError = relativeError(this.net.forward(testX), testY);
+    const testPrediction = testX && testY ? this.net.forward(testX) : null;
+    if (testPrediction) record.testError = relativeError(testPrediction, testY!);
     if (o.recordWeights) record.weights = Array.from(this.net.params);
     if (o.classification) {
       record.trainClassError = classificationError(this.net.forward(this.X), this.Y);
-      if (testX && testY) record.testClassError = classificationError(this.net.forward(testX), testY);
+      if (testPrediction) record.testClassError = classificationError(testPrediction, testY!);
     }
     return record;
   }

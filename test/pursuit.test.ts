@@ -88,6 +88,35 @@ describe('NeuronPursuit', () => {
     assert.equal(plain.history[0].weights, undefined);
   });
 
+  it('grows a deep target through its dead samples: x1 + x2 at depth 4 (ReLU) with paths, with no spare neuron; the paper\'s candidates stall', () => {
+    const task = getTask('deep-linear');
+    const { train, test } = task.generate(300, 2000, new Rng(0, 'data/deep-linear'));
+    const grown = new NeuronPursuit({ ...task.defaults, seed: 0 }).fit(train.X, train.Y, { testX: test.X, testY: test.Y });
+    assert.equal(grown.options.growth, 'paths');
+    assert.ok(grown.iterations <= 3, `${grown.iterations} iterations`);
+    assert.ok(grown.history.at(-1)!.testError! < 1e-3, `test error ${grown.history.at(-1)!.testError}`);
+    // the teacher has 2 + 2 + 2 neurons; a path grows layers 1–3 at once
+    assert.deepEqual(grown.network.hiddenWidths, [2, 2, 2]);
+    assert.ok(grown.history.some((r) => r.layers.length === 3), 'a three-neuron path was added');
+    const paper = new NeuronPursuit({ ...task.defaults, seed: 0, growth: 'neurons', maxIterations: 6 }).fit(train.X, train.Y);
+    assert.ok(paper.history.at(-1)!.trainError > 0.1, `the paper's candidates reached ${paper.history.at(-1)!.trainError}`);
+    assert.deepEqual(paper.network.hiddenWidths.slice(1), [1, 1], 'single neurons never grow layers 2 and 3 here');
+  });
+
+  it('stops where the training classification error reaches 0 when asked (the paper\'s rule for modular addition)', () => {
+    const task = getTask('modular-addition-7');
+    const { train } = task.generate(0, 0, new Rng(0, 'data/modular-addition-7'));
+    const options = { ...task.defaults, gdSteps: 20_000, maxIterations: 20 };
+    const byClass = new NeuronPursuit({ ...options, stopOn: 'classification' }).fit(train.X, train.Y);
+    assert.equal(byClass.stopReason, 'target');
+    assert.equal(byClass.history.at(-1)!.trainClassError, 0);
+    assert.ok(byClass.history.slice(0, -1).every((r) => r.trainClassError! > 0), 'it stops at the first iteration with no training mistakes');
+    assert.ok(byClass.history.at(-1)!.trainError > byClass.options.targetError, 'before the regression target');
+    const byRegression = new NeuronPursuit({ ...options, stopOn: 'regression' }).fit(train.X, train.Y);
+    assert.ok(byRegression.iterations > byClass.iterations);
+    assert.equal(new NeuronPursuit({ stopOn: 'classification' }).options.classification, true);
+  });
+
   it('refuses data it cannot learn from, with a clear message', () => {
     const np = new NeuronPursuit();
     assert.throws(() => np.fit(demoData.train.X, zeros(500, 1)), (e: Error) => e instanceof DataError && /nothing to learn/.test(e.message));

@@ -7,7 +7,7 @@ import { sci, table } from './format.js';
 
 export function inspectCommand(): Command {
   return new Command('inspect')
-    .description('KKT diagnostics of a run written by train --out')
+    .description('KKT diagnostics of a run written by train --out: per iteration the chosen NCF value and its share of the bound, the KKT residual, the restarts, the best single neuron per layer and path per family, balancedness')
     .argument('<run-dir>', 'a folder with history.json')
     .option('--json', 'print the diagnostics as JSON')
     .action((dir: string, opts: { json?: boolean }) => {
@@ -16,10 +16,12 @@ export function inspectCommand(): Command {
         iteration: r.iteration,
         layers: r.layers,
         ncfValue: r.ncfValue,
+        ncfRelative: r.ncfRelative,
         kktResidual: r.kktResidual,
         restartsAtBest: r.restartsAtBest,
         restartValues: r.restartValues,
         layerValues: r.layerValues,
+        pathValues: r.pathValues ?? [],
         balancedness: r.balancedness.map((layer) => ({ min: Math.min(...layer), max: Math.max(...layer) })),
       }));
       if (opts.json) {
@@ -27,15 +29,17 @@ export function inspectCommand(): Command {
         return;
       }
       const out = table(
-        ['iter', 'layer', 'NCF', 'KKT res', 'at best', 'restart values min / median / max', 'best per layer', 'balancedness per layer (min–max)'],
+        ['iter', 'layer', 'NCF', 'of bound', 'KKT res', 'at best', 'restart values min / median / max', 'best per layer', 'best per path', 'balancedness per layer (min–max)'],
         rows.map((r) => [
           String(r.iteration),
           r.layers.join(',') || '—',
           sci(r.ncfValue),
+          r.ncfRelative === undefined ? '' : sci(r.ncfRelative, 1),
           sci(r.kktResidual, 1),
           String(r.restartsAtBest),
           r.restartValues ? `${sci(r.restartValues.min)} / ${sci(r.restartValues.median)} / ${sci(r.restartValues.max)}` : '',
           r.layerValues.map((v) => sci(v)).join(' ') || '—',
+          r.pathValues.map((v) => sci(v)).join(' ') || '—',
           r.balancedness.map((b) => `${b.min.toPrecision(3)}–${b.max.toPrecision(3)}`).join('  '),
         ]),
       );

@@ -7,7 +7,8 @@ import { getTask } from '../tasks/tasks.js';
 import { htmlPage, renderFigure } from '../report/figure.js';
 import { saddleAlignmentFigure, saddleDistancesFigure, saddleHeatmapFigure } from '../report/saddle-figures.js';
 import { writeFilesAtomic } from '../io/files.js';
-import { integer, number, positiveInteger } from './options.js';
+import { choice, integer, number, positiveInteger } from './options.js';
+import { TIE_RULES, type TieRule } from '../ncf/candidates.js';
 
 export function saddleCommand(): Command {
   return new Command('saddle')
@@ -22,6 +23,7 @@ export function saddleCommand(): Command {
     .option('--lr <eta>', 'GD step', number)
     .option('--perturbation <eps>', 'initial ‖w_z‖', number)
     .option('--points <k>', 'log-spaced records', positiveInteger)
+    .option('--zero-slope <rule>', `σ′ at ties for the NCF the alignment is measured against: ${TIE_RULES.join(', ')}`, choice(TIE_RULES), 'low')
     .option('--seed <s>', 'seed of the data, the saddle and the perturbation', integer, 0)
     .option('--out <dir>', 'write figures (SVG, PNG), saddle.html, trace.json and verdict.json here')
     .option('--json', 'print the verdict as JSON, nothing else')
@@ -30,7 +32,7 @@ export function saddleCommand(): Command {
       const activation = opts.activation as string;
       makeActivation({ name: activation, alpha: opts.alpha as number | undefined }); // reject a bad name before any work
       const base = SADDLE_DEFAULTS[activation === 'square' || activation === 'squared-relu' ? 'square' : 'relu'];
-      const options: SaddleOptions = { ...base, activation, seed: opts.seed as number };
+      const options: SaddleOptions = { ...base, activation, tieRule: opts.zeroSlope as TieRule, seed: opts.seed as number };
       if (opts.alpha !== undefined) options.alpha = opts.alpha as number;
       for (const key of ['depth', 'width', 'steps', 'lr', 'perturbation', 'points'] as const) {
         if (opts[key] !== undefined) options[key] = opts[key] as number;

@@ -6,16 +6,17 @@ import { runDirReport, writeReport } from './report.js';
 import { Rng } from '../linalg/rng.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { NeuronPursuit } from '../pursuit/neuron-pursuit.js';
-import type { NeuronPursuitOptions } from '../pursuit/options.js';
+import { GROWTH_MODES, type NeuronPursuitOptions } from '../pursuit/options.js';
 import { getTask } from '../tasks/tasks.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { flagName, historyTable, sci } from './format.js';
 import { progressReporter } from './progress.js';
-import { collect, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
+import { choice, collect, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
+import { TIE_RULES } from '../ncf/candidates.js';
 
 /** CLI flag → NeuronPursuit option, with its parser. */
-const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse: (v: string) => number, help: string][] = [
+const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse: (v: string) => unknown, help: string][] = [
   ['--depth <L>', 'depth', integer, 'number of layers L ≥ 2'],
   ['--alpha <a>', 'alpha', number, 'negative slope α of leaky-relu / custom activations, in [-1, 1]'],
   ['--p <p>', 'p', number, 'degree p ≥ 1 of a custom activation'],
@@ -30,10 +31,18 @@ const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse:
   ['--pga-steps <s>', 'pgaSteps', nonNegativeInteger, 'PGA step cap (default 2500)'],
   ['--pga-lr <eta>', 'pgaLr', number, 'PGA step size (default 0.2)'],
   ['--pga-tol <t>', 'pgaTol', number, 'PGA convergence tolerance on the step (default 1e-10)'],
+  ['--first-pga-lr <eta>', 'firstPgaLr', number, 'PGA step size at iteration 1 (default: --pga-lr)'],
+  ['--first-pga-steps <s>', 'firstPgaSteps', nonNegativeInteger, 'PGA step cap at iteration 1 (default: --pga-steps)'],
+  ['--max-halvings <h>', 'maxLrHalvings', nonNegativeInteger, 'divergence guard: halvings of η per GD stage (default 4)'],
+  ['--ncf-threshold <r>', 'ncfThreshold', number, 'a direction whose NCF is at most this fraction of its bound cannot escape (default 1e-6)'],
+  ['--stop-on <what>', 'stopOn', choice(['regression', 'classification'] as const), 'stop on the training error target, or at 0 training classification errors'],
   ['--delta1 <d>', 'delta1', number, 'first-iteration scale δ₁ (default 0.25)'],
   ['--delta-scale <c>', 'deltaScale', number, 'δ = c·‖W̄‖ for later iterations (default 0.1)'],
   ['--shrink <beta>', 'shrink', number, 'δ back-tracking factor β (default 0.5)'],
   ['--top-m <m>', 'candidatesPerIteration', positiveInteger, 'add the m best distinct candidates per iteration (default 1)'],
+  ['--zero-slope <rule>', 'tieRule', choice(TIE_RULES), `σ′ at ties when the residual reaches the candidates: ${TIE_RULES.join(', ')} (α, (1+α)/2, 1)`],
+  ['--growth <how>', 'growth', choice(GROWTH_MODES), 'neurons (the paper: single neurons by NCF) or paths (also chains of new neurons, by the loss they reach); default paths for α = 0 activations'],
+  ['--max-path <k>', 'maxPath', positiveInteger, 'with --growth paths: longest chain of new neurons (default depth − 1)'],
 ];
 
 /** Commander's attribute for a flag: '--gd-steps <T>' → 'gdSteps'. */
@@ -62,6 +71,7 @@ export function trainCommand(): Command {
     .option('--lrs <list>', 'gd: comma-separated step sizes to try; the lowest test error is reported (default: the task\'s η)', stepSizes)
     .option('--width <k>', 'gd: neurons per hidden layer (default 50)', positiveInteger)
     .option('--radius <r>', 'gd: radius of the initial weight sphere (default 0.01; 0.1 for depth ≥ 4)', number)
+    .option('--schedule <which>', 'task: its tuned defaults, or the paper\'s own fixed GD schedule and PGA settings (slower)', choice(['default', 'paper'] as const), 'default')
     .option('--no-report', 'with --out: skip report.html and the figures');
   for (const [flag, , parse, help] of ALGORITHM_FLAGS) cmd.option(flag, help, parse);
   return cmd.action((opts: Record<string, unknown>) => (opts.algorithm === 'gd' ? trainGd(opts) : train(opts)));
@@ -91,11 +101,12 @@ function loadData(opts: Record<string, unknown>): Loaded {
       source: { task: task.name, samples: train.X.rows, testSamples: test.X.rows },
       train,
       test: test.X.rows > 0 ? test : undefined,
-      defaults: task.defaults,
+      defaults: opts.schedule === 'paper' ? { ...task.defaults, ...task.paperSchedule } : task.defaults,
     };
   }
   if (typeof opts.data === 'string') {
     if (opts.samples !== undefined || opts.testSamples !== undefined) throw new Error('--samples and --test-samples go with --task, not --data');
+    if (opts.schedule === 'paper') throw new Error('--schedule paper goes with --task, not --data');
     const targets = opts.target as string[];
     if (targets.length === 0) throw new Error('--data needs at least one --target column');
     const trainSet = splitColumns(parseCsv(readText(opts.data), opts.data), targets, opts.data);

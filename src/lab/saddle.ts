@@ -12,7 +12,7 @@ import { type Matrix, clone, matrix, zeros } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { makeActivation } from '../model/activation.js';
 import { Network } from '../model/network.js';
-import { CandidateNcf } from '../ncf/candidate.js';
+import { type TieRule, candidateFamilies } from '../ncf/candidates.js';
 import { gradientDescent } from '../optim/gradient-descent.js';
 import { NeuronPursuit } from '../pursuit/neuron-pursuit.js';
 
@@ -30,6 +30,8 @@ export interface SaddleOptions {
   points: number;
   /** GD steps that train the one-wide network to its stationary point. */
   saddleSteps: number;
+  /** σ′ at ties when the residual is back-propagated to the candidates (as NP's `tieRule`). */
+  tieRule?: TieRule;
   seed: number;
 }
 
@@ -114,7 +116,7 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const direction = rng.onSphere(zIdx.length, o.perturbation);
   zIdx.forEach((i, k) => (net.params[i] = direction[k]));
 
-  const ncfGrad = saddleNcfGradient(saddle, X, Y, net);
+  const ncfGrad = saddleNcfGradient(saddle, X, Y, net, o.tieRule ?? 'low');
   const schedule = recordSchedule(o.steps, o.points);
   const trace: SaddleRecord[] = [];
   const snapshots: { step: number; params: Float64Array }[] = [];
@@ -173,11 +175,10 @@ function embed(saddle: Network, net: Network): void {
  * layer (its weights from/to the saddle's active neurons). Weights between two
  * zero neurons enter H at higher order and get 0.
  */
-function saddleNcfGradient(saddle: Network, X: Matrix, Y: Matrix, wide: Network): (net: Network) => Float64Array {
+function saddleNcfGradient(saddle: Network, X: Matrix, Y: Matrix, wide: Network, tieRule: TieRule): (net: Network) => Float64Array {
   const H = saddle.forward(X);
   const R = matrix(Y.rows, Y.cols, Y.data.map((y, i) => y - H.data[i]));
-  const { inputs, residuals } = saddle.backpropagateResidual(X, R);
-  const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i], saddle.activation));
+  const parts = candidateFamilies(saddle, X, R, { tieRule, maxPath: 1 }).map((f) => f.ncf);
   const L = wide.depth, width = wide.widths[1];
   // offset of W_l in params
   const offsets: number[] = [0, 0];

@@ -48,6 +48,8 @@ interface PassOptions {
   seedScale: number;
   /** Identity of a bound batch whose X and T may already sit in the arena. */
   inputs?: object;
+  /** With `record`: σ′ used where a pre-activation is exactly 0 (see `backpropagateResidual`). */
+  tieSlope?: number;
 }
 
 /** The kernel arena of one batch size and its panels (see `Network.buffers`). */
@@ -184,15 +186,21 @@ export class Network {
    * For every hidden layer l: P_l (n × k_{l−1}, rows h_{l−1}(x_i)) and G_l
    * (n × k_{l+1}, rows J_{l+1}(x_i)ᵀ r_i, the residual back-propagated to the
    * pre-activations of layer l + 1). Index l − 1 holds layer l.
+   *
+   * `tieSlope` is the σ′ used where a hidden pre-activation is exactly 0 (a
+   * tie: the neuron's inputs are all inactive on that sample), for p = 1
+   * activations; by default the activation's own Clarke choice (α). For p > 1
+   * σ′(0) = 0 from both sides and ties change nothing.
    */
-  backpropagateResidual(X: Matrix, R: Matrix): BackpropagatedResidual {
+  backpropagateResidual(X: Matrix, R: Matrix, tieSlope?: number): BackpropagatedResidual {
     this.checkPair(X, R);
     const record: BackpropagatedResidual = { inputs: [], residuals: [] };
     for (let l = 1; l < this.depth; l++) {
       record.inputs.push(zeros(X.rows, this.widths[l - 1]));
       record.residuals.push(zeros(X.rows, this.widths[l + 1]));
     }
-    this.pass(X, R, { mode: Mode.Correlation, record, seedScale: 1 });
+    const custom = tieSlope !== undefined && this.activation.p === 1 && tieSlope !== this.activation.derivative(0);
+    this.pass(X, R, { mode: Mode.Correlation, record, seedScale: 1, tieSlope: custom ? tieSlope : undefined });
     return record;
   }
 
@@ -374,11 +382,19 @@ export class Network {
       if (grad) arena.addProductABt(G, offsets[l], cols, rows, cols, dZ, hsm[l - 1], cols, n);
       if (l > 1) {
         // dZ_{l−1} = (W_lᵀ dZ_l) ⊙ σ'(Z_{l−1})
-        arena.backwardLayer(dzs[l - 1], W, offsets[l], cols, rows, cols, dZ, n, zs[l - 1]);
+        if (o.tieSlope === undefined) arena.backwardLayer(dzs[l - 1], W, offsets[l], cols, rows, cols, dZ, n, zs[l - 1]);
+        else this.backwardWithTieSlope(arena, dzs[l - 1], W, offsets[l], cols, rows, dZ, n, zs[l - 1], o.tieSlope);
       }
     }
     if (grad) grad.set(G);
     return ws.value;
+  }
+
+  /** `backwardLayer` with σ′ = tieSlope where the pre-activation is exactly 0 (once per NP iteration: not a hot path). */
+  private backwardWithTieSlope(arena: KernelArena, D: Float64Array, W: Float64Array, a0: number, cols: number, rows: number, dZ: Float64Array, n: number, Z: Float64Array, tieSlope: number): void {
+    arena.productAtB(D, W, a0, cols, rows, cols, dZ, n);
+    const derivative = this.activation.derivative;
+    for (let e = 0; e < cols * n; e++) D[e] *= Z[e] === 0 ? tieSlope : derivative(Z[e]);
   }
 
   /**

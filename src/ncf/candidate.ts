@@ -33,6 +33,7 @@ export class CandidateNcf implements NcfObjective {
   readonly outDim: number;
   /** Built on first use: P and G are treated as fixed once the NCF exists. */
   private panels: Panels | null = null;
+  private boundCache: number | null = null;
 
   constructor(
     readonly inputs: Matrix,
@@ -44,6 +45,15 @@ export class CandidateNcf implements NcfObjective {
     this.outDim = residuals.cols;
     this.dim = this.inDim + this.outDim;
     this.degree = activation.p + 1;
+  }
+
+  /**
+   * (1/n) Σ_i ‖g_i‖ ‖p_i‖^p: no point of the unit sphere has a larger |N| (Cauchy–Schwarz, |σ(z)| ≤ |z|^p),
+   * so N / bound is a scale-free measure of how much of the residual a candidate can reach.
+   */
+  get bound(): number {
+    if (this.boundCache === null) this.boundCache = ncfBound(this.inputs, this.residuals, this.activation.p);
+    return this.boundCache;
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
@@ -78,4 +88,16 @@ export class CandidateNcf implements NcfObjective {
     this.panels = { restarts: R, arena, P, G, PT, GT, Z, U, w, g, v };
     return this.panels;
   }
+}
+
+/** (1/n) Σ_i ‖g_i‖ ‖p_i‖^q over the rows of P and G. */
+export function ncfBound(P: Matrix, G: Matrix, q: number): number {
+  let sum = 0;
+  for (let i = 0; i < P.rows; i++) {
+    let pp = 0, gg = 0;
+    for (let c = 0; c < P.cols; c++) pp += P.data[i * P.cols + c] ** 2;
+    for (let c = 0; c < G.cols; c++) gg += G.data[i * G.cols + c] ** 2;
+    sum += Math.sqrt(gg) * Math.pow(pp, q / 2);
+  }
+  return sum / P.rows;
 }

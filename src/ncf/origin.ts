@@ -13,6 +13,7 @@ import type { Activation } from '../model/activation.js';
 import { networkDegree } from '../model/activation.js';
 import { KernelArena } from '../linalg/kernels.js';
 import type { NcfObjective } from './objective.js';
+import { ncfBound } from './candidate.js';
 
 interface Panels {
   restarts: number;
@@ -48,6 +49,11 @@ export class OriginNcf implements NcfObjective {
     this.depth = depth;
     this.dim = X.cols + (depth - 2) + Y.cols;
     this.degree = networkDegree(activation.p, depth);
+  }
+
+  /** (1/n) Σ_i ‖y_i‖ ‖x_i‖^{p^{L−1}}: no unit-sphere point has a larger |N| (see `CandidateNcf.bound`). */
+  get bound(): number {
+    return ncfBound(this.X, this.Y, Math.pow(this.activation.p, this.depth - 1));
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {

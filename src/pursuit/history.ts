@@ -6,10 +6,12 @@ export type StopReason = 'target' | 'max-iterations' | 'ncf-degenerate';
 /** One NP iteration (spec §4, "Record a history row"). */
 export interface IterationRecord {
   iteration: number;
-  /** Hidden layers grown (1-based); empty at iteration 1, which trains the one-wide network. */
+  /** Hidden layer of every neuron added (1-based; a path adds one per layer); empty at iteration 1, which trains the one-wide network. */
   layers: number[];
   /** NCF value of the dominant KKT point(s) chosen. */
   ncfValue: number;
+  /** ncfValue over the largest value any unit-sphere point of its family could reach: how much of the residual the direction reaches (0–1). */
+  ncfRelative: number;
   /** Tangential gradient norm at that point. */
   kktResidual: number;
   /** How many PGA restarts ended at the dominant value (within 1e-4, relative). */
@@ -18,6 +20,8 @@ export interface IterationRecord {
   restartValues: { min: number; median: number; max: number };
   /** Best NCF value per hidden layer (iteration ≥ 2; empty at iteration 1). */
   layerValues: number[];
+  /** With path candidates: the best value of each path family (two-neuron paths from layer 1 up, then longer ones). */
+  pathValues?: number[];
   /** Scale δ used to add the new weights, and how many times it was shrunk. */
   delta: number;
   deltaShrinks: number;

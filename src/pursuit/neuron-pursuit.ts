@@ -14,7 +14,7 @@ import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
 import { Network, type NetworkJSON } from '../model/network.js';
-import { CandidateNcf } from '../ncf/candidate.js';
+import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
 import { JointNcf } from '../ncf/joint.js';
 import type { NcfObjective } from '../ncf/objective.js';
 import { OriginNcf } from '../ncf/origin.js';
@@ -37,10 +37,17 @@ export class DataError extends Error {
 }
 
 interface Candidate {
-  layer: number;
+  family: CandidateFamily;
   a: Float64Array;
   b: Float64Array;
+  /** NCF on the unit sphere of all the candidate's new weights. */
   value: number;
+}
+
+/** A PGA search and the candidates it found (one per restart). */
+interface Search {
+  result: PgaResult;
+  candidates: Candidate[];
 }
 
 export class NeuronPursuit {
@@ -117,17 +124,12 @@ class PursuitRun {
     for (let k = 1; k <= o.maxIterations; k++) {
       this.emit({ type: 'iteration-start', iteration: k, maxIterations: o.maxIterations });
       const record = k === 1 ? this.firstIteration() : this.nextIteration(k);
-      if (record === null) {
-        const message =
-          k === 1
-            ? 'the NCF at the origin has no positive KKT point: no neuron correlates with the target'
-            : `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
-        return this.stop('ncf-degenerate', message);
-      }
+      if (typeof record === 'string') return this.stop('ncf-degenerate', record);
       this.history.push(record);
       this.emit({ type: 'iteration-end', record });
-      if (record.trainError < o.targetError) {
-        return this.stop('target', `training error ${record.trainError.toExponential(2)} < ${o.targetError} after ${k} iteration(s)`);
+      if (o.stopOn === 'classification' ? record.trainClassError === 0 : record.trainError < o.targetError) {
+        const what = o.stopOn === 'classification' ? 'training classification error 0' : `training error ${record.trainError.toExponential(2)} < ${o.targetError}`;
+        return this.stop('target', `${what} after ${k} iteration(s)`);
       }
     }
     return this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
@@ -138,17 +140,20 @@ class PursuitRun {
     return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o);
   }
 
-  private pga(objective: NcfObjective, label: string): PgaResult {
+  private pga(objective: NcfObjective, label: string, first = false): PgaResult {
     const o = this.o;
-    return projectedGradientAscent(objective, { restarts: o.restarts, steps: o.pgaSteps, lr: o.pgaLr, tol: o.pgaTol, rng: this.rng.fork(label) });
+    const steps = first ? (o.firstPgaSteps ?? o.pgaSteps) : o.pgaSteps, lr = first ? (o.firstPgaLr ?? o.pgaLr) : o.pgaLr;
+    return projectedGradientAscent(objective, { restarts: o.restarts, steps, lr, tol: o.pgaTol, rng: this.rng.fork(label) });
   }
 
   /** Iteration 1: the dominant KKT point of N_{Y,H} over the one-wide network, scaled by δ₁, then GD. */
-  private firstIteration(): IterationRecord | null {
+  private firstIteration(): IterationRecord | string {
     const o = this.o, start = performance.now();
-    const result = this.pga(new OriginNcf(this.X, this.Y, this.o.depth, this.act), 'pga/1');
+    const origin = new OriginNcf(this.X, this.Y, this.o.depth, this.act);
+    const result = this.pga(origin, 'pga/1', true);
     this.emit({ type: 'ncf', iteration: 1, layers: [], value: result.value });
-    if (!(result.value > o.ncfThreshold)) return null;
+    const ncfRelative = result.value / origin.bound;
+    if (!(ncfRelative > o.ncfThreshold)) return 'the NCF at the origin has no positive KKT point: no neuron correlates with the target';
     const lossAtZero = sumOfSquares(this.Y.data) / (2 * this.X.rows);
     let delta = o.delta1, shrinks = 0;
     const place = () => {
@@ -164,6 +169,7 @@ class PursuitRun {
     return this.train(1, start, {
       layers: [],
       ncfValue: result.value,
+      ncfRelative,
       kktResidual: result.kktResidual,
       restartsAtBest: result.restartsAtBest,
       restartValues: spread(result.values),
@@ -177,68 +183,84 @@ class PursuitRun {
     });
   }
 
-  /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate neuron(s). */
-  private nextIteration(k: number): IterationRecord | null {
+  /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate neuron(s) or path(s). */
+  /** The history row, or why no candidate can escape the saddle. */
+  private nextIteration(k: number): IterationRecord | string {
     const o = this.o, start = performance.now();
     const prediction = this.net.forward(this.X);
     const residual = matrix(this.Y.rows, this.Y.cols, this.Y.data.map((y, i) => y - prediction.data[i]));
-    const { inputs, residuals } = this.net.backpropagateResidual(this.X, residual);
-    const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i], this.act));
-    const { candidates, best } = o.joint ? this.jointCandidates(parts, k) : this.layerCandidates(parts, k);
-    const chosen = pickDistinct(candidates, o.candidatesPerIteration, o.ncfThreshold);
-    if (chosen.length === 0) return null;
-    const layers = chosen.map((c) => c.layer);
-    this.emit({ type: 'ncf', iteration: k, layers, value: chosen[0].value });
-
+    const families = candidateFamilies(this.net, this.X, residual, { tieRule: o.tieRule, maxPath: o.growth === 'paths' ? o.maxPath : 1 });
+    const singles = families.filter((f) => f.neurons === 1), paths = families.filter((f) => f.neurons > 1);
+    const searches = [...(o.joint ? [this.jointSearch(singles, k)] : singles.map((f) => this.search(f, k))), ...paths.map((f) => this.search(f, k))];
     const lossBefore = this.net.loss(this.X, this.Y);
     const saddle = this.net;
-    let delta = o.deltaScale * norm(saddle.params), shrinks = 0;
-    const place = () => {
-      let grown = saddle;
-      for (const c of chosen) grown = grown.addNeuron(c.layer, c.a.map((v) => delta * v), c.b.map((v) => delta * v));
-      this.net = grown;
-      return grown.loss(this.X, this.Y);
+    const initialDelta = o.deltaScale * norm(saddle.params);
+    // δ = c·‖W̄‖, halved until the loss drops (at most maxShrinks times).
+    const placeAll = (chosen: Candidate[]) => {
+      let delta = initialDelta, shrinks = 0;
+      const grow = () => chosen.reduce((net, c) => addCandidate(net, c.family, c.a, c.b, delta), saddle);
+      let grown = grow(), loss = grown.loss(this.X, this.Y);
+      while (!(loss < lossBefore) && shrinks < o.maxShrinks) {
+        delta *= o.shrink;
+        shrinks++;
+        grown = grow();
+        loss = grown.loss(this.X, this.Y);
+      }
+      return { grown, loss, delta, shrinks };
     };
-    let lossAfterAdd = place();
-    while (!(lossAfterAdd < lossBefore) && shrinks < o.maxShrinks) {
-      delta *= o.shrink;
-      shrinks++;
-      lossAfterAdd = place();
+    const candidates = searches.flatMap((s) => s.candidates);
+    let chosen: Candidate[];
+    if (o.growth === 'paths') {
+      // Each search's dominant KKT point, placed alone: those that lower the loss most win; one that lowers it at
+      // no δ tried is no escape direction (its NCF is noise), so it is never added.
+      const bests = searches.map((s) => s.candidates.reduce((x, y) => (y.value > x.value ? y : x))).filter((c) => relativeValue(c) > o.ncfThreshold);
+      const placed = bests.map((c) => ({ c, loss: placeAll([c]).loss })).filter((x) => x.loss < lossBefore);
+      chosen = placed.sort((x, y) => x.loss - y.loss).slice(0, o.candidatesPerIteration).map((x) => x.c);
+      if (chosen.length === 0) return `no candidate neuron or path lowers the loss at iteration ${k}: NP cannot escape this saddle`;
+    } else {
+      chosen = pickDistinct(candidates, o.candidatesPerIteration, o.ncfThreshold);
     }
-    const layerValues = parts.map((_, i) => Math.max(0, ...candidates.filter((c) => c.layer === i + 1).map((c) => c.value)));
+    if (chosen.length === 0) return `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
+    const layers = chosen.flatMap((c) => Array.from({ length: c.family.neurons }, (_, t) => c.family.layer + t));
+    this.emit({ type: 'ncf', iteration: k, layers, value: chosen[0].value });
+    const placed = placeAll(chosen);
+    this.net = placed.grown;
+    const winner = searches.find((s) => s.candidates.includes(chosen[0]))!.result;
+    const layerValues = singles.map((f) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value)));
     return this.train(k, start, {
       layers,
       ncfValue: chosen[0].value,
-      kktResidual: best.kktResidual,
-      restartsAtBest: best.restartsAtBest,
-      restartValues: spread(best.values),
+      ncfRelative: relativeValue(chosen[0]),
+      kktResidual: winner.kktResidual,
+      restartsAtBest: winner.restartsAtBest,
+      restartValues: spread(winner.values),
       layerValues,
-      delta,
-      deltaShrinks: shrinks,
-      deltaWarning: !(lossAfterAdd < lossBefore),
+      ...(paths.length ? { pathValues: paths.map((f) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value))) } : {}),
+      delta: placed.delta,
+      deltaShrinks: placed.shrinks,
+      deltaWarning: !(placed.loss < lossBefore),
       lossBefore,
-      lossAfterAdd,
+      lossAfterAdd: placed.loss,
       ...(o.recordWeights ? { kktPoint: [...chosen[0].a, ...chosen[0].b] } : {}),
     });
   }
 
-  /** Each layer's NCF maximized apart; every restart's end point is a candidate. */
-  private layerCandidates(parts: CandidateNcf[], k: number): { candidates: Candidate[]; best: PgaResult } {
+  /** One family's NCF maximized by PGA; every restart's end point is a candidate. */
+  private search(family: CandidateFamily, k: number): Search {
+    const label = family.neurons === 1 ? `pga/${k}/${family.layer}` : `pga/${k}/${family.layer}/path${family.neurons}`;
+    const result = this.pga(family.ncf, label);
+    const dim = family.ncf.dim, inDim = family.ncf.inDim;
     const candidates: Candidate[] = [];
-    let best: PgaResult | null = null;
-    parts.forEach((part, i) => {
-      const result = this.pga(part, `pga/${k}/${i + 1}`);
-      if (best === null || result.value > best.value) best = result;
-      for (let r = 0; r < result.values.length; r++) {
-        const point = result.points.data.subarray(r * part.dim, (r + 1) * part.dim);
-        candidates.push({ layer: i + 1, a: point.slice(0, part.inDim), b: point.slice(part.inDim), value: result.values[r] });
-      }
-    });
-    return { candidates, best: best! };
+    for (let r = 0; r < result.values.length; r++) {
+      const point = result.points.data.subarray(r * dim, (r + 1) * dim);
+      candidates.push({ family, a: point.slice(0, inDim), b: point.slice(inDim), value: family.sphereFactor * result.values[r] });
+    }
+    return { result, candidates };
   }
 
-  /** The joint NCF under one norm; each end point is assigned to the layer holding most of its mass. */
-  private jointCandidates(parts: CandidateNcf[], k: number): { candidates: Candidate[]; best: PgaResult } {
+  /** The joint NCF of the single-neuron families under one norm; each end point goes to the layer holding most of its mass. */
+  private jointSearch(families: CandidateFamily[], k: number): Search {
+    const parts = families.map((f) => f.ncf);
     const joint = new JointNcf(parts);
     const result = this.pga(joint, `pga/${k}/joint`);
     const candidates: Candidate[] = [];
@@ -250,9 +272,9 @@ class PursuitRun {
       const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]));
       const value = new Float64Array(1);
       parts[i].evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
-      candidates.push({ layer: i + 1, a: block.slice(0, parts[i].inDim), b: block.slice(parts[i].inDim), value: value[0] });
+      candidates.push({ family: families[i], a: block.slice(0, parts[i].inDim), b: block.slice(parts[i].inDim), value: value[0] });
     }
-    return { candidates, best: result };
+    return { result, candidates };
   }
 
   /** GD from the current weights, optional balancing, then the history row. */
@@ -293,16 +315,22 @@ class PursuitRun {
   }
 }
 
-/** The m best candidates with positive value, skipping near-copies (cosine > 0.999 in the same layer). */
+/** The m best candidates with positive value, skipping near-copies (cosine > 0.999 in the same family). */
 function pickDistinct(candidates: Candidate[], m: number, threshold: number): Candidate[] {
   const sorted = [...candidates].sort((x, y) => y.value - x.value);
   const chosen: Candidate[] = [];
   for (const c of sorted) {
-    if (chosen.length === m || !(c.value > threshold)) break;
-    const copy = chosen.some((d) => d.layer === c.layer && cosine(d, c) > 0.999);
+    if (chosen.length === m || !(c.value > 0)) break;
+    if (!(relativeValue(c) > threshold)) continue;
+    const copy = chosen.some((d) => d.family === c.family && cosine(d, c) > 0.999);
     if (!copy) chosen.push(c);
   }
   return chosen;
+}
+
+/** The candidate's NCF over the largest value any unit-sphere point of its family could reach (`CandidateNcf.bound`). */
+function relativeValue(c: Candidate): number {
+  return c.value / (c.family.sphereFactor * c.family.ncf.bound);
 }
 
 function cosine(x: Candidate, y: Candidate): number {

@@ -4,7 +4,11 @@
  * configurable.
  */
 import { z } from 'zod';
-import { ACTIVATION_NAMES } from '../model/activation.js';
+import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
+import { TIE_RULES } from '../ncf/candidates.js';
+
+export const GROWTH_MODES = ['neurons', 'paths'] as const;
+export type Growth = (typeof GROWTH_MODES)[number];
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -44,12 +48,25 @@ export const neuronPursuitOptionsSchema = z
     pgaSteps: nonNegativeInt.default(2_500),
     /** PGA step size. */
     pgaLr: positive.default(0.2),
+    /** PGA step size and step cap of iteration 1 (the origin's NCF), when they differ from later iterations' (the paper's PVR). */
+    firstPgaLr: positive.optional(),
+    firstPgaSteps: nonNegativeInt.optional(),
     /** A PGA restart stops once its step is shorter than this. */
     pgaTol: z.number().nonnegative().finite().default(1e-10),
     /** Maximize the joint NCF over all layers under one norm (the paper's form) instead of each layer apart. */
     joint: z.boolean().default(false),
-    /** NCF values at or below this count as no escape direction. */
-    ncfThreshold: z.number().nonnegative().finite().default(1e-12),
+    /** σ′ at ties (pre-activation exactly 0) when the residual is back-propagated to the candidates. */
+    tieRule: z.enum(TIE_RULES).default('low'),
+    /**
+     * 'neurons': single neurons compared by their NCF on the unit sphere (the paper). 'paths': single neurons and
+     * chains of new neurons in consecutive layers, compared by the loss they reach when added. Default: 'paths' for
+     * activations that can silence a sample (α = 0: relu, squared-relu), 'neurons' for the others.
+     */
+    growth: z.enum(GROWTH_MODES).optional(),
+    /** Longest chain of new neurons with growth 'paths' (default: depth − 1, every length). */
+    maxPath: positiveInt.optional(),
+    /** A direction whose NCF is at most this fraction of its family's bound (history's ncfRelative) is no escape direction. */
+    ncfThreshold: z.number().nonnegative().finite().default(1e-6),
 
     /** Scale δ₁ of the first iteration. */
     delta1: positive.default(0.25),
@@ -69,6 +86,11 @@ export const neuronPursuitOptionsSchema = z
     recordWeights: z.boolean().default(false),
     /** Also report classification error (argmax of the outputs). */
     classification: z.boolean().default(false),
+    /**
+     * Stop when the relative training error is below targetError, or when the training classification error is 0
+     * (the paper's rule for classification; implies `classification`).
+     */
+    stopOn: z.enum(['regression', 'classification']).default('regression'),
     /** Seed of every random draw of the algorithm. */
     seed: z.number().int().default(0),
   })
@@ -83,7 +105,8 @@ export const neuronPursuitOptionsSchema = z
   });
 
 export type NeuronPursuitOptions = z.input<typeof neuronPursuitOptionsSchema>;
-export type ResolvedOptions = z.output<typeof neuronPursuitOptionsSchema>;
+/** The options with every default filled in (growth and maxPath resolved for the activation and depth). */
+export type ResolvedOptions = Omit<z.output<typeof neuronPursuitOptionsSchema>, 'growth' | 'maxPath'> & { growth: Growth; maxPath: number };
 
 /** Validate options; a bad option throws one line naming the field. */
 export function resolveOptions(options: NeuronPursuitOptions = {}): ResolvedOptions {
@@ -93,5 +116,13 @@ export function resolveOptions(options: NeuronPursuitOptions = {}): ResolvedOpti
     const where = issue.path.length ? `option ${issue.path.join('.')}: ` : '';
     throw new RangeError(`${where}${issue.message}`);
   }
-  return parsed.data;
+  const o = parsed.data;
+  // A zero negative slope lets a whole layer fall silent on a sample, which no single neuron then reaches.
+  const alpha = o.activation === 'custom' ? o.alpha! : makeActivation({ name: o.activation, alpha: o.alpha }).alpha;
+  return {
+    ...o,
+    growth: o.growth ?? (alpha === 0 ? 'paths' : 'neurons'),
+    maxPath: o.maxPath ?? o.depth - 1,
+    classification: o.classification || o.stopOn === 'classification',
+  };
 }

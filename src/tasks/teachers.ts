@@ -104,6 +104,19 @@ function hypercube(withPair: boolean, alpha = 0.1): Network {
   return build(20, [l1, l2, [out]], { name: 'leaky-relu', alpha });
 }
 
+/** x1 + x2 = σ(x1 + x2) − σ(−x1 − x2): both halves relayed through layers 2 and 3 on their own. */
+function deepLinear(): Network {
+  const relay = [{ 0: 1 }, { 1: 1 }];
+  return build(10, [[{ 0: 1, 1: 1 }, { 0: -1, 1: -1 }], relay, relay, [{ 0: 1, 1: -1 }]], RELU);
+}
+
+/** σ(x1+x2) − σ(x1−x3): each ReLU relayed through layers 2 and 3 on its own (they leave with opposite signs). */
+function deepReluDiff(): Network {
+  const l1 = [{ 0: 1, 1: 1 }, { 0: 1, 2: -1 }];
+  const relay = [{ 0: 1 }, { 1: 1 }];
+  return build(10, [l1, relay, relay, [{ 0: 1, 1: -1 }]], RELU);
+}
+
 /** Teacher networks by task name. */
 export const TEACHERS: Record<string, () => Network> = {
   demo,
@@ -113,4 +126,6 @@ export const TEACHERS: Record<string, () => Network> = {
   'gaussian-f2': gaussianF2,
   'hypercube-f1': () => hypercube(true),
   'hypercube-f2': () => hypercube(false),
+  'deep-linear': deepLinear,
+  'deep-relu-diff': deepReluDiff,
 };

@@ -1,5 +1,5 @@
 // The training kernels in WebAssembly SIMD (AssemblyScript; built into src/linalg/kernels-wasm.generated.ts
-// by scripts/build-wasm.mjs, driven from src/linalg/kernels.ts).
+// by scripts/build-wasm.mjs, driven from src/linalg/kernels-wasm.ts).
 //
 // Pointers are byte offsets into the imported memory; panels are float64, feature-major (k × n: one row
 // of n samples per feature) unless named sample-major. Exactness contract: every sum adds its terms one

@@ -1,7 +1,9 @@
 /** neuron-pursuit: the library. Nothing here touches the file system or the terminal. */
 export { Rng } from './linalg/rng.js';
 export * from './linalg/matrix.js';
-export { KernelArena, type KernelActivation } from './linalg/kernels.js';
+export { KernelArena, type KernelActivation } from './linalg/kernel-arena.js';
+export { KERNEL_BACKENDS, createArena, kernelBackend, setKernelBackend, wasmSimdAvailable, type KernelBackend } from './linalg/kernels.js';
+export { allocatePanels, type PanelLayout, type Panels } from './linalg/panel-layout.js';
 export * from './model/activation.js';
 export { Network, MODEL_FORMAT, MODEL_FORMAT_VERSION, type NetworkJSON, type BackpropagatedResidual, type BoundBatch } from './model/network.js';
 export { relativeError, classificationError } from './model/metrics.js';

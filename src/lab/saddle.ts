@@ -179,16 +179,14 @@ function saddleNcfGradient(saddle: Network, X: Matrix, Y: Matrix, wide: Network)
   const { inputs, residuals } = saddle.backpropagateResidual(X, R);
   const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i], saddle.activation));
   const L = wide.depth, width = wide.widths[1];
-  // offset of W_l in params
-  const offsets: number[] = [0, 0];
-  for (let l = 1; l < L; l++) offsets.push(offsets[l] + wide.widths[l] * wide.widths[l - 1]);
   return (net) => {
     const grad = new Float64Array(net.size);
     for (let l = 1; l < L; l++) {
       const part = parts[l - 1], Win = net.layer(l), Wout = net.layer(l + 1);
       const points = zeros(width - 1, part.dim);
-      const inIndex = (j: number, c: number) => offsets[l] + j * Win.cols + (l === 1 ? c : 0);
-      const outIndex = (j: number, c: number) => offsets[l + 1] + (l + 1 === L ? c : 0) * Wout.cols + j;
+      const inStart = net.layerOffset(l), outStart = net.layerOffset(l + 1);
+      const inIndex = (j: number, c: number) => inStart + j * Win.cols + (l === 1 ? c : 0);
+      const outIndex = (j: number, c: number) => outStart + (l + 1 === L ? c : 0) * Wout.cols + j;
       for (let j = 1; j < width; j++) {
         for (let c = 0; c < part.inDim; c++) points.data[(j - 1) * part.dim + c] = net.params[inIndex(j, c)];
         for (let c = 0; c < part.outDim; c++) points.data[(j - 1) * part.dim + part.inDim + c] = net.params[outIndex(j, c)];

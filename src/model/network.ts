@@ -10,7 +10,8 @@
  * loss + gradient, NCF correlation + gradient, prediction, and recording the
  * back-propagated residual that Neuron Pursuit needs.
  */
-import { KernelArena, Seed } from '../linalg/kernels.js';
+import { type KernelArena, Seed } from '../linalg/kernel-arena.js';
+import { allocatePanels } from '../linalg/panel-layout.js';
 import { type Matrix, zeros } from '../linalg/matrix.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
 
@@ -81,7 +82,7 @@ export class Network {
   readonly widths: readonly number[];
   /** All weights, layer 1 first. */
   params: Float64Array;
-  /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. */
+  /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. See `layerOffset`. */
   private readonly offsets: number[];
   /** Kernel arenas of the last two batch sizes (training data, and the test set a progress check predicts on). */
   private workspaces: Workspace[] = [];
@@ -129,6 +130,12 @@ export class Network {
   /** Degree D of H in all the weights together. */
   get degree(): number {
     return networkDegree(this.activation.p, this.depth);
+  }
+
+  /** Start of W_l (1-based) in params: W_l[i][j] is params[layerOffset(l) + i·k_{l−1} + j]. */
+  layerOffset(l: number): number {
+    this.checkLayer(l, 1, this.depth);
+    return this.offsets[l];
   }
 
   /** W_l (1-based) as a view into params. */
@@ -390,26 +397,26 @@ export class Network {
     for (const cached of this.workspaces) if (cached.n === n) return cached;
     const L = this.depth, widths = this.widths;
     const d = widths[0], m = this.outputDim;
-    const lengths = [this.size, this.size, n * d, n * m];
-    for (let l = 1; l <= L; l++) lengths.push(widths[l] * n, widths[l] * n);
-    for (let l = 1; l < L; l++) lengths.push(widths[l] * n, widths[l] * n);
-    const widest = Math.max(...widths.slice(1));
-    lengths.push(d * n, widest * n, 1); // H_0 feature-major; scratch for the record; the pass's value
-    const arena = new KernelArena(KernelArena.sizeFor(lengths), this.activation);
-    const W = arena.alloc(this.size), G = arena.alloc(this.size), xs = arena.alloc(n * d), ts = arena.alloc(n * m);
-    const zs: Float64Array[] = [], dzs: Float64Array[] = [], hs: Float64Array[] = [], hsm: Float64Array[] = [];
-    for (let l = 1; l <= L; l++) {
-      zs[l] = arena.alloc(widths[l] * n);
-      dzs[l] = arena.alloc(widths[l] * n);
-    }
-    hs[0] = arena.alloc(d * n);
-    hsm[0] = xs;
-    for (let l = 1; l < L; l++) {
-      hs[l] = arena.alloc(widths[l] * n);
-      hsm[l] = arena.alloc(widths[l] * n);
-    }
-    const scratch = arena.alloc(widest * n), value = arena.alloc(1);
-    const workspace: Workspace = { n, arena, W, G, xs, ts, zs, dzs, hs, hsm, scratch, value, inputs: null };
+    /** n doubles per neuron of layers from..to, none for the others (index l holds layer l). */
+    const layers = (from: number, to: number) => widths.map((k, l) => (l >= from && l <= to ? k * n : 0));
+    const { arena, panels } = allocatePanels(
+      {
+        W: this.size,
+        G: this.size,
+        xs: n * d,
+        ts: n * m,
+        zs: layers(1, L),
+        dzs: layers(1, L),
+        hs: layers(0, L - 1),
+        hsm: layers(1, L - 1),
+        // the back-propagated residual of the widest layer, on its way out of `pass`
+        scratch: Math.max(...widths.slice(1)) * n,
+        value: 1,
+      },
+      this.activation,
+    );
+    panels.hsm[0] = panels.xs;
+    const workspace: Workspace = { n, arena, ...panels, inputs: null };
     this.workspaces = [workspace, ...this.workspaces.slice(0, 1)];
     return workspace;
   }

@@ -6,7 +6,8 @@
  */
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
-import { KernelArena } from '../linalg/kernels.js';
+import type { KernelArena } from '../linalg/kernel-arena.js';
+import { allocatePanels } from '../linalg/panel-layout.js';
 import type { NcfObjective } from './objective.js';
 
 interface Panels {
@@ -68,14 +69,15 @@ export class CandidateNcf implements NcfObjective {
   private buffers(R: number): Panels {
     if (this.panels && this.panels.restarts >= R) return this.panels;
     const n = this.inputs.rows, kin = this.inDim, kout = this.outDim, dim = this.dim;
-    const arena = new KernelArena(KernelArena.sizeFor([n * kin, n * kout, n * kin, n * kout, R * n, R * n, R * dim, R * dim, R]), this.activation);
-    const P = arena.alloc(n * kin), G = arena.alloc(n * kout), PT = arena.alloc(n * kin), GT = arena.alloc(n * kout);
-    P.set(this.inputs.data);
-    G.set(this.residuals.data);
-    arena.toFeatureMajor(PT, P, n, kin);
-    arena.toFeatureMajor(GT, G, n, kout);
-    const Z = arena.alloc(R * n), U = arena.alloc(R * n), w = arena.alloc(R * dim), g = arena.alloc(R * dim), v = arena.alloc(R);
-    this.panels = { restarts: R, arena, P, G, PT, GT, Z, U, w, g, v };
+    const { arena, panels } = allocatePanels(
+      { P: n * kin, G: n * kout, PT: n * kin, GT: n * kout, Z: R * n, U: R * n, w: R * dim, g: R * dim, v: R },
+      this.activation,
+    );
+    panels.P.set(this.inputs.data);
+    panels.G.set(this.residuals.data);
+    arena.toFeatureMajor(panels.PT, panels.P, n, kin);
+    arena.toFeatureMajor(panels.GT, panels.G, n, kout);
+    this.panels = { restarts: R, arena, ...panels };
     return this.panels;
   }
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 // The algorithm must run in a browser: its modules may import each other and
 // browser-safe packages, never Node built-ins or the CLI, I/O, store or report layers.
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'lab'];
+const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab'];
 const ALLOWED_PACKAGES = new Set(['zod', 'ml-matrix']);
 
 describe('architecture', () => {

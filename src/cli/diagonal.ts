@@ -1,9 +1,10 @@
 /** `neuron-pursuit diagonal`: NP, OMP and small-initialization GD on a diagonal linear network, side by side. */
 import { Command } from 'commander';
 import { Rng } from '../linalg/rng.js';
-import type { Matrix } from '../linalg/matrix.js';
-import { orthogonalMatchingPursuit, type SparseSolution } from '../baselines/omp.js';
-import { diagonalNeuronPursuit, diagonalSmallInitGd, sparseInstance } from '../baselines/diagonal.js';
+import { type Matrix, column } from '../linalg/matrix.js';
+import type { SparseSolution } from '../baselines/omp.js';
+import { sparseInstance } from '../baselines/diagonal.js';
+import { ALGORITHMS } from '../estimators/registry.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
 import { readText } from './train.js';
 import { sci, table } from './format.js';
@@ -36,7 +37,8 @@ export function diagonalCommand(): Command {
         truth = instance.beta;
         names = Array.from({ length: opts.d }, (_, j) => `x${j}`);
       }
-      const result = { np: diagonalNeuronPursuit(X, y), omp: orthogonalMatchingPursuit(X, y), gd: diagonalSmallInitGd(X, y) };
+      const solve = (name: 'diagonal-np' | 'omp' | 'diagonal-gd') => ALGORITHMS[name].create({}).fit(X, column(y)).solution;
+      const result = { np: solve('diagonal-np'), omp: solve('omp'), gd: solve('diagonal-gd') };
       if (opts.json) {
         const plain = (s: SparseSolution) => ({ support: s.support, coefficients: s.coefficients, l1: s.l1, residual: s.residual });
         process.stdout.write(JSON.stringify({ np: plain(result.np), omp: plain(result.omp), gd: plain(result.gd) }) + '\n');
@@ -47,7 +49,11 @@ export function diagonalCommand(): Command {
 }
 
 function report(r: { np: SparseSolution; omp: SparseSolution; gd: SparseSolution }, names: string[], truth?: Float64Array): string {
-  const methods: [string, SparseSolution][] = [['NP', r.np], ['OMP', r.omp], ['GD (small init)', r.gd]];
+  const methods: [string, SparseSolution][] = [
+    [ALGORITHMS['diagonal-np'].label, r.np],
+    [ALGORITHMS.omp.label, r.omp],
+    [ALGORITHMS['diagonal-gd'].label, r.gd],
+  ];
   const summary = table(
     ['method', 'atoms', 'ℓ1', 'residual', 'support (selection order)'],
     methods.map(([name, s]) => [name, String(s.support.length), s.l1.toFixed(4), sci(s.residual), s.support.map((j) => names[j]).join(' ')]),

@@ -1,39 +1,48 @@
-/** `neuron-pursuit train`: fit NP on a task or on CSV data, print the history, write the run folder. */
+/** `neuron-pursuit train`: fit a network algorithm on a task or on CSV data, print it, write the run folder. */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { smallInitGd, smallInitRadius, SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
+import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
+import { ALGORITHMS, NETWORK_ALGORITHMS, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
 import { runDirReport, writeReport } from './report.js';
 import { Rng } from '../linalg/rng.js';
 import type { Matrix } from '../linalg/matrix.js';
-import { NeuronPursuit } from '../pursuit/neuron-pursuit.js';
-import type { NeuronPursuitOptions } from '../pursuit/options.js';
+import { type NeuronPursuitOptions, resolveOptions } from '../pursuit/options.js';
 import { getTask } from '../tasks/tasks.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
 import { writeFilesAtomic } from '../io/files.js';
-import { flagName, historyTable, sci } from './format.js';
+import { fitText, flagName } from './format.js';
 import { progressReporter } from './progress.js';
 import { collect, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
 
-/** CLI flag → NeuronPursuit option, with its parser. */
+/** NP's defaults, for the help texts. */
+const NP = resolveOptions();
+const show = (v: number) => (v !== 0 && Math.abs(v) < 0.01 ? v.toExponential() : String(v));
+
+/** CLI flag → run option (NP's vocabulary, src/estimators/registry.ts), with its parser. */
 const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse: (v: string) => number, help: string][] = [
   ['--depth <L>', 'depth', integer, 'number of layers L ≥ 2'],
   ['--alpha <a>', 'alpha', number, 'negative slope α of leaky-relu / custom activations, in [-1, 1]'],
   ['--p <p>', 'p', number, 'degree p ≥ 1 of a custom activation'],
-  ['--max-iterations <K>', 'maxIterations', positiveInteger, 'NP iteration cap K (default 31)'],
-  ['--target-error <eps>', 'targetError', number, 'relative training error target ε (default 1e-3)'],
+  ['--max-iterations <K>', 'maxIterations', positiveInteger, `NP iteration cap K (default ${show(NP.maxIterations)})`],
+  ['--target-error <eps>', 'targetError', number, `relative training error target ε (default ${show(NP.targetError)})`],
   ['--lr <eta>', 'lr', number, 'gradient descent step η'],
-  ['--gd-steps <T>', 'gdSteps', nonNegativeInteger, 'GD step cap per iteration (default 70000)'],
-  ['--tol <tol>', 'tol', number, 'GD plateau tolerance, 0 = fixed schedule (default 1e-6)'],
-  ['--kappa <k>', 'kappa', number, 'escape guard of the plateau rule (default 0.01)'],
-  ['--check-every <s>', 'checkEvery', positiveInteger, 'GD steps between checks (default 500)'],
-  ['--restarts <R>', 'restarts', positiveInteger, 'PGA restarts (default 50)'],
-  ['--pga-steps <s>', 'pgaSteps', nonNegativeInteger, 'PGA step cap (default 2500)'],
-  ['--pga-lr <eta>', 'pgaLr', number, 'PGA step size (default 0.2)'],
-  ['--pga-tol <t>', 'pgaTol', number, 'PGA convergence tolerance on the step (default 1e-10)'],
-  ['--delta1 <d>', 'delta1', number, 'first-iteration scale δ₁ (default 0.25)'],
-  ['--delta-scale <c>', 'deltaScale', number, 'δ = c·‖W̄‖ for later iterations (default 0.1)'],
-  ['--shrink <beta>', 'shrink', number, 'δ back-tracking factor β (default 0.5)'],
-  ['--top-m <m>', 'candidatesPerIteration', positiveInteger, 'add the m best distinct candidates per iteration (default 1)'],
+  ['--gd-steps <T>', 'gdSteps', nonNegativeInteger, `GD step cap per iteration (default ${show(NP.gdSteps)})`],
+  ['--tol <tol>', 'tol', number, `GD plateau tolerance, 0 = fixed schedule (default ${show(NP.tol)})`],
+  ['--kappa <k>', 'kappa', number, `escape guard of the plateau rule (default ${show(NP.kappa)})`],
+  ['--check-every <s>', 'checkEvery', positiveInteger, `GD steps between checks (default ${show(NP.checkEvery)})`],
+  ['--restarts <R>', 'restarts', positiveInteger, `PGA restarts (default ${show(NP.restarts)})`],
+  ['--pga-steps <s>', 'pgaSteps', nonNegativeInteger, `PGA step cap (default ${show(NP.pgaSteps)})`],
+  ['--pga-lr <eta>', 'pgaLr', number, `PGA step size (default ${show(NP.pgaLr)})`],
+  ['--pga-tol <t>', 'pgaTol', number, `PGA convergence tolerance on the step (default ${show(NP.pgaTol)})`],
+  ['--delta1 <d>', 'delta1', number, `first-iteration scale δ₁ (default ${show(NP.delta1)})`],
+  ['--delta-scale <c>', 'deltaScale', number, `δ = c·‖W̄‖ for later iterations (default ${show(NP.deltaScale)})`],
+  ['--shrink <beta>', 'shrink', number, `δ back-tracking factor β (default ${show(NP.shrink)})`],
+  [
+    '--top-m <m>',
+    'candidatesPerIteration',
+    positiveInteger,
+    `add the m best distinct candidates per iteration (default ${show(NP.candidatesPerIteration)})`,
+  ],
 ];
 
 /** Commander's attribute for a flag: '--gd-steps <T>' → 'gdSteps'. */
@@ -60,11 +69,11 @@ export function trainCommand(): Command {
     .option('--quiet', 'no progress display')
     .option('--algorithm <name>', 'np (Neuron Pursuit) or gd (the small-initialization GD baseline, spec §7)', 'np')
     .option('--lrs <list>', 'gd: comma-separated step sizes to try; the lowest test error is reported (default: the task\'s η)', stepSizes)
-    .option('--width <k>', 'gd: neurons per hidden layer (default 50)', positiveInteger)
+    .option('--width <k>', `gd: neurons per hidden layer (default ${SMALL_INIT_GD_DEFAULTS.width})`, positiveInteger)
     .option('--radius <r>', 'gd: radius of the initial weight sphere (default 0.01; 0.1 for depth ≥ 4)', number)
     .option('--no-report', 'with --out: skip report.html and the figures');
   for (const [flag, , parse, help] of ALGORITHM_FLAGS) cmd.option(flag, help, parse);
-  return cmd.action((opts: Record<string, unknown>) => (opts.algorithm === 'gd' ? trainGd(opts) : train(opts)));
+  return cmd.action(train);
 }
 
 interface Loaded {
@@ -138,97 +147,50 @@ async function writeRunFolder(opts: Record<string, unknown>, files: Record<strin
   if (opts.report !== false) await writeReport(runDirReport(out), out, 'report.html');
 }
 
-/** `train --algorithm gd`: the small-initialization GD baseline, one network per step size. */
-async function trainGd(opts: Record<string, unknown>): Promise<void> {
-  const loaded = loadData(opts);
-  for (const [flag, option] of ALGORITHM_FLAGS) {
-    if (opts[attributeName(flag)] !== undefined && !['depth', 'alpha', 'p', 'targetError', 'lr', 'gdSteps', 'checkEvery'].includes(option)) throw new Error(`${flag.split(' ')[0]} is an NP option; --algorithm gd does not use it`);
-  }
-  if (opts.lr !== undefined && opts.lrs !== undefined) throw new Error('give --lr or --lrs, not both');
-  const d = loaded.defaults;
-  const options = {
-    depth: (opts.depth as number | undefined) ?? d.depth ?? 3,
-    activation: (opts.activation as string | undefined) ?? d.activation ?? 'relu',
-    alpha: (opts.alpha as number | undefined) ?? d.alpha,
-    p: opts.p as number | undefined,
-    lrs: (opts.lrs as number[] | undefined) ?? [(opts.lr as number | undefined) ?? d.lr ?? 0.1],
-    width: (opts.width as number | undefined) ?? SMALL_INIT_GD_DEFAULTS.width,
-    radius: opts.radius as number | undefined,
-    maxSteps: (opts.gdSteps as number | undefined) ?? SMALL_INIT_GD_DEFAULTS.maxSteps,
-    targetError: (opts.targetError as number | undefined) ?? d.targetError ?? 1e-3,
-    checkEvery: (opts.checkEvery as number | undefined) ?? SMALL_INIT_GD_DEFAULTS.checkEvery,
-    classification: d.classification ?? false,
-    seed: opts.seed as number,
+/**
+ * The run options set on the command line, each with the flag that set it
+ * (the seed is always set: it also draws a task's data).
+ */
+function givenOptions(opts: Record<string, unknown>): { given: RunOptions; flags: Map<keyof RunOptions, string> } {
+  const given: Record<string, unknown> = { seed: opts.seed };
+  const flags = new Map<keyof RunOptions, string>();
+  const set = (option: keyof RunOptions, flag: string, value: unknown) => {
+    if (value === undefined) return;
+    given[option] = value;
+    flags.set(option, flag);
   };
-  if (options.radius !== undefined && !(options.radius > 0)) throw new Error('--radius must be > 0');
-  const start = performance.now();
-  const result = smallInitGd(loaded.train.X, loaded.train.Y, options, loaded.test);
-  const seconds = (performance.now() - start) / 1000;
-  const best = result.best;
-  const summary = {
-    ...loaded.source,
-    algorithm: 'gd',
-    seed: opts.seed,
-    lr: best.lr,
-    stopReason: best.gd.stopReason,
-    gdSteps: best.gd.steps,
-    trainError: best.trainError,
-    ...(best.testError !== undefined ? { testError: best.testError } : {}),
-    ...(best.trainClassError !== undefined ? { trainClassError: best.trainClassError } : {}),
-    ...(best.testClassError !== undefined ? { testClassError: best.testClassError } : {}),
-    widths: result.network.hiddenWidths,
-    attempts: result.attempts.map(({ trace: _t, ...a }) => a),
-    seconds,
-    options: { ...options, radius: options.radius ?? smallInitRadius(options.depth) },
-  };
-  if (typeof opts.out === 'string') {
-    const model = { ...result.network.toJSON(), ...(loaded.features ? { features: loaded.features, targets: loaded.targets } : {}) };
-    await writeRunFolder(opts, {
-      'history.json': JSON.stringify({ stopReason: best.gd.stopReason, history: best.trace }, null, 2) + '\n',
-      'model.json': JSON.stringify(model) + '\n',
-      'summary.json': JSON.stringify(summary, null, 2) + '\n',
-    });
-  }
-  if (opts.json) {
-    process.stdout.write(JSON.stringify(summary) + '\n');
-    return;
-  }
-  const lines = ['     η    steps  stop       train err   test err'];
-  for (const a of result.attempts) {
-    lines.push(`${String(a.lr).padStart(6)}  ${String(a.gd.steps).padStart(7)}  ${a.gd.stopReason.padEnd(9)}  ${sci(a.trainError, 3).padStart(9)}  ${sci(a.testError, 3).padStart(9)}${a === best ? '  ← reported' : ''}`);
-  }
-  lines.push('', `small-init GD, ${summary.widths.join('×')} hidden, radius ${summary.options.radius}: best η = ${best.lr}`);
-  lines.push(`training error: ${sci(best.trainError, 3)}`);
-  if (best.testError !== undefined) lines.push(`test error: ${sci(best.testError, 3)}`);
-  if (best.testClassError !== undefined) lines.push(`test classification error: ${(100 * best.testClassError).toFixed(2)}%`);
-  lines.push(`${seconds.toFixed(1)} s`);
-  if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  for (const [flag, option] of ALGORITHM_FLAGS) set(option, flag.split(' ')[0]!, opts[attributeName(flag)]);
+  for (const option of ['lrs', 'width', 'radius', 'activation'] as const) set(option, `--${option}`, opts[option]);
+  set('balance', opts.balance === false ? '--no-balance' : '--balance', opts.balance);
+  if (opts.joint === true) set('joint', '--joint', true);
+  return { given: given as RunOptions, flags };
 }
 
 async function train(opts: Record<string, unknown>): Promise<void> {
-  if (opts.algorithm !== 'np') throw new Error(`--algorithm: '${String(opts.algorithm)}' is not np or gd`);
-  for (const flag of ['lrs', 'width', 'radius'] as const) if (opts[flag] !== undefined) throw new Error(`--${flag} goes with --algorithm gd`);
-  const loaded = loadData(opts);
-  const options: NeuronPursuitOptions = { ...loaded.defaults, seed: opts.seed as number };
-  // A run folder gets a report, whose walk-through needs each iteration's KKT vector and weights.
-  if (typeof opts.out === 'string') options.recordWeights = true;
-  for (const [flag, option] of ALGORITHM_FLAGS) {
-    const value = opts[attributeName(flag)];
-    if (value !== undefined) (options as Record<string, unknown>)[option] = value;
-  }
-  if (typeof opts.activation === 'string') options.activation = opts.activation as NeuronPursuitOptions['activation'];
-  if (typeof opts.balance === 'boolean') options.balance = opts.balance;
-  if (opts.joint === true) options.joint = true;
-  let estimator: NeuronPursuit;
+  let algorithm;
   try {
-    estimator = new NeuronPursuit(options);
+    algorithm = networkAlgorithm(String(opts.algorithm));
+  } catch (err) {
+    throw new Error(`--algorithm: ${(err as Error).message}`);
+  }
+  const { given, flags } = givenOptions(opts);
+  for (const [option, flag] of flags) {
+    if (algorithm.takes.includes(option)) continue;
+    const owners = NETWORK_ALGORITHMS.filter((name) => ALGORITHMS[name].takes.includes(option));
+    throw new Error(`${flag} goes with --algorithm ${owners.join(' or ')}; --algorithm ${algorithm.name} does not use it`);
+  }
+  if (opts.lr !== undefined && opts.lrs !== undefined) throw new Error('give --lr or --lrs, not both');
+  const loaded = loadData(opts);
+  // A run folder gets a report, whose walk-through needs each iteration's KKT vector and weights.
+  if (typeof opts.out === 'string') given.recordWeights = true;
+  let estimator;
+  try {
+    estimator = algorithm.create(algorithm.optionsFor(loaded.defaults, given));
   } catch (err) {
     // Name the flag the user typed, not the library's option.
-    throw new Error((err as Error).message.replace(/^option ([A-Za-z]+)/, (_, name: string) => {
-      const entry = ALGORITHM_FLAGS.find(([, option]) => option === name);
-      return entry ? entry[0].split(' ')[0] : flagName(name);
-    }));
+    throw new Error(
+      (err as Error).message.replace(/^option ([A-Za-z]+)/, (_, name: string) => flags.get(name as keyof RunOptions) ?? flagName(name)),
+    );
   }
 
   const progress = progressReporter(!opts.quiet && process.stderr.isTTY === true);
@@ -240,25 +202,13 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     progress.stop();
   }
   const seconds = (performance.now() - start) / 1000;
-  const last = fitted.history.at(-1);
-  const summary = {
-    ...loaded.source,
-    seed: opts.seed,
-    iterations: fitted.iterations,
-    stopReason: fitted.stopReason,
-    stopMessage: fitted.stopMessage,
-    trainError: last?.trainError ?? 1,
-    ...(loaded.test ? { testError: last?.testError ?? 1 } : {}),
-    ...(last?.trainClassError !== undefined ? { trainClassError: last.trainClassError } : {}),
-    ...(last?.testClassError !== undefined ? { testClassError: last.testClassError } : {}),
-    widths: fitted.network.hiddenWidths,
-    seconds,
-    options: fitted.options,
-  };
+  const fit = fitted.summary();
+  const summary = { ...loaded.source, ...fit, seconds, options: fitted.options };
   if (typeof opts.out === 'string') {
     const model = { ...fitted.network.toJSON(), ...(loaded.features ? { features: loaded.features, targets: loaded.targets } : {}) };
+    const history = { stopReason: fit.stopReason, stopMessage: fit.stopMessage, history: fitted.history };
     await writeRunFolder(opts, {
-      'history.json': JSON.stringify({ stopReason: fitted.stopReason, stopMessage: fitted.stopMessage, history: fitted.history }, null, 2) + '\n',
+      'history.json': JSON.stringify(history, null, 2) + '\n',
       'model.json': JSON.stringify(model) + '\n',
       'summary.json': JSON.stringify(summary, null, 2) + '\n',
     });
@@ -267,11 +217,7 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     process.stdout.write(JSON.stringify(summary) + '\n');
     return;
   }
-  const lines = [historyTable(fitted.history), '', `stopped: ${fitted.stopReason} (${fitted.stopMessage})`];
-  lines.push(`training error: ${sci(summary.trainError, 3)}`);
-  if (summary.testError !== undefined) lines.push(`test error: ${sci(summary.testError, 3)}`);
-  if (summary.testClassError !== undefined) lines.push(`test classification error: ${(100 * summary.testClassError).toFixed(2)}%`);
-  lines.push(`widths: ${summary.widths.join('×')}, ${fitted.iterations} iteration(s), ${seconds.toFixed(1)} s`);
+  const lines = fitText(fitted, seconds);
   if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -9,6 +9,9 @@ import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
+import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
+import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
 import { getTask } from '../tasks/tasks.js';
 import type { GridPoint } from './run-point.js';
@@ -49,7 +52,7 @@ export const sweepConfigSchema = z.strictObject({
   testSamples: z.number().int().nonnegative().default(10_000),
   /** A count (seeds 0..n−1) or the seeds themselves. */
   seeds: z.union([positiveInt, z.array(z.number().int()).min(1)]),
-  algorithms: z.array(z.enum(['np', 'gd'])).min(1),
+  algorithms: z.array(z.enum(NETWORK_ALGORITHMS)).min(1),
   np: npSettings.default({}),
   gd: gdSettings.default({}),
 });
@@ -109,21 +112,23 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
     const task = getTask(t.name);
     const samples = t.samples ?? config.samples;
     const testSamples = t.testSamples ?? config.testSamples;
+    const taskLr = resolveOptions(task.defaults).lr;
     for (const n of samples) {
       for (const seed of seeds) {
         for (const algorithm of config.algorithms) {
           if (algorithm === 'np') {
             const options = { ...config.np.options, ...t.np?.options } as NeuronPursuitOptions;
-            for (const lr of t.np?.lrs ?? config.np.lrs ?? [task.defaults.lr ?? 0.1]) {
+            for (const lr of t.np?.lrs ?? config.np.lrs ?? [taskLr]) {
               points.push({ task: task.name, samples: n, testSamples, seed, algorithm, lr, options });
             }
           } else {
             const gd = { ...config.gd, ...t.gd };
-            const options = { targetError: (config.np.options?.targetError as number | undefined) ?? 1e-3 };
-            for (const lr of gd.lrs ?? [task.defaults.lr ?? 0.1]) {
+            const options = { targetError: (config.np.options?.targetError as number | undefined) ?? GD_DEFAULTS.targetError };
+            const width = gd.width ?? SMALL_INIT_GD_DEFAULTS.width, maxSteps = gd.maxSteps ?? SMALL_INIT_GD_DEFAULTS.maxSteps;
+            for (const lr of gd.lrs ?? [taskLr]) {
               points.push({
                 task: task.name, samples: n, testSamples, seed, algorithm, lr, options,
-                gd: { width: gd.width ?? 50, maxSteps: gd.maxSteps ?? 300_000, ...(gd.radius ? { radius: gd.radius } : {}) },
+                gd: { width, maxSteps, ...(gd.radius ? { radius: gd.radius } : {}) },
               });
             }
           }

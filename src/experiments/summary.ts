@@ -2,6 +2,8 @@
  * From stored runs to the numbers a paper reports: per grid point without its
  * step size, the run chosen by the reporting rules; then mean and spread over seeds.
  */
+import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
+import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import type { IterationRecord } from '../pursuit/history.js';
 import type { GridPoint, PointResult } from './run-point.js';
 
@@ -30,12 +32,12 @@ export const SOLVED_TEST_ERROR = 0.01;
  * reaching the training target the lowest test error; else the lowest training error.
  * GD reports the step size with the lowest test error (spec §7).
  */
-export function chooseStepSize<T extends RunLike>(runs: T[], targetError = 1e-3): T {
+export function chooseStepSize<T extends RunLike>(runs: T[], targetError: number = GD_DEFAULTS.targetError): T {
   const ok = runs.filter((r) => r.result !== null);
   if (ok.length === 0) return runs[0];
   const err = (r: T) => scoredErrors(r.result!);
   const by = (key: (r: T) => number) => (a: T, b: T) => key(a) - key(b) || a.lr - b.lr;
-  if (ok[0].algorithm !== 'np') return [...ok].sort(by((r) => nanLast(err(r).test)))[0];
+  if (stepSizeRule(ok[0].algorithm) === 'lowest-test-error') return [...ok].sort(by((r) => nanLast(err(r).test)))[0];
   const solved = ok.filter((r) => err(r).test < SOLVED_TEST_ERROR);
   if (solved.length > 0) return [...solved].sort(by((r) => r.result!.iterations))[0];
   const target = ok.filter((r) => r.result!.trainError < targetError);
@@ -45,10 +47,17 @@ export function chooseStepSize<T extends RunLike>(runs: T[], targetError = 1e-3)
 
 const nanLast = (v: number) => (Number.isFinite(v) ? v : Infinity);
 
+/** The registry's rule for an algorithm; one this build does not know is scored by its test error. */
+function stepSizeRule(algorithm: string): 'solved-fewest-iterations' | 'lowest-test-error' {
+  return (NETWORK_ALGORITHMS as readonly string[]).includes(algorithm)
+    ? ALGORITHMS[algorithm as (typeof NETWORK_ALGORITHMS)[number]].stepSizeRule
+    : 'lowest-test-error';
+}
+
 /** One chosen run per (task, algorithm, samples, seed). */
 export function chosenRuns<T extends RunLike>(runs: T[]): T[] {
   const groups = groupBy(runs, (r) => [r.task, r.algorithm, r.samples, r.seed]);
-  return groups.map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? 1e-3));
+  return groups.map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? GD_DEFAULTS.targetError));
 }
 
 export interface SummaryRow {

@@ -9,11 +9,12 @@
  * Settings live on the estimator; everything learned lives on the fitted model.
  * This module touches no file system, store or terminal: it runs in a browser.
  */
-import { type Matrix, allFinite, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
+import { DataError, type FitExtras, type Fitted, type FitSummary, type FittedJSON, checkFitData } from '../estimators/estimator.js';
+import { type Matrix, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
-import { Network, type NetworkJSON } from '../model/network.js';
+import { Network } from '../model/network.js';
 import { CandidateNcf } from '../ncf/candidate.js';
 import { JointNcf } from '../ncf/joint.js';
 import type { NcfObjective } from '../ncf/objective.js';
@@ -22,19 +23,6 @@ import { type PgaResult, projectedGradientAscent } from '../ncf/pga.js';
 import { type GdResult, gradientDescent } from '../optim/gradient-descent.js';
 import type { IterationRecord, PursuitEvent, StopReason } from './history.js';
 import { type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from './options.js';
-
-export interface FitExtras {
-  /** A held-out set: its error is recorded every iteration. */
-  testX?: Matrix;
-  testY?: Matrix;
-  /** Called as the fit progresses (iteration start and end, NCF, GD checks). */
-  onEvent?: (event: PursuitEvent) => void;
-}
-
-/** Raised when the data cannot be fitted at all (empty, non-finite, nothing to learn). */
-export class DataError extends Error {
-  override name = 'DataError';
-}
 
 interface Candidate {
   layer: number;
@@ -57,20 +45,22 @@ export class NeuronPursuit {
   }
 
   fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedNeuronPursuit {
-    checkData(X, Y, 'training');
+    checkFitData(X, Y, extras);
     if (sumOfSquares(Y.data) === 0) throw new DataError('the target is zero everywhere: there is nothing to learn');
-    const { testX, testY } = extras;
-    if ((testX === undefined) !== (testY === undefined)) throw new DataError('give both testX and testY, or neither');
-    if (testX && testY) {
-      checkData(testX, testY, 'test');
-      if (testX.cols !== X.cols) throw new DataError(`test inputs have ${testX.cols} features, training inputs ${X.cols}`);
-      if (testY.cols !== Y.cols) throw new DataError(`test targets have ${testY.cols} outputs, training targets ${Y.cols}`);
-    }
     return new PursuitRun(this.options, this.activation(), X, Y, extras).run();
   }
 }
 
-export class FittedNeuronPursuit {
+/** The NP summary: `FitSummary` with the seed, the iteration count and the stop message, as `train` prints it. */
+export interface NeuronPursuitSummary extends FitSummary {
+  seed: number;
+  iterations: number;
+  stopMessage: string;
+}
+
+export class FittedNeuronPursuit implements Fitted {
+  readonly algorithm = 'np';
+
   constructor(
     readonly network: Network,
     readonly history: IterationRecord[],
@@ -78,6 +68,8 @@ export class FittedNeuronPursuit {
     /** One line saying why the fit stopped. */
     readonly stopMessage: string,
     readonly options: ResolvedOptions,
+    /** Whether the fit was given a test set (its error is then in every history row). */
+    readonly tested = false,
   ) {}
 
   predict(X: Matrix): Matrix {
@@ -88,8 +80,34 @@ export class FittedNeuronPursuit {
     return this.history.length;
   }
 
-  toJSON(): { model: NetworkJSON; history: IterationRecord[]; stopReason: StopReason; stopMessage: string; options: ResolvedOptions } {
-    return { model: this.network.toJSON(), history: this.history, stopReason: this.stopReason, stopMessage: this.stopMessage, options: this.options };
+  get gdSteps(): number {
+    return this.history.reduce((s, r) => s + r.gdSteps, 0);
+  }
+
+  /** The errors of the last iteration (1, that of the zero network, when no iteration ran). */
+  summary(): NeuronPursuitSummary {
+    const last = this.history.at(-1);
+    return {
+      seed: this.options.seed,
+      iterations: this.iterations,
+      stopReason: this.stopReason,
+      stopMessage: this.stopMessage,
+      trainError: last?.trainError ?? 1,
+      ...(this.tested ? { testError: last?.testError ?? 1 } : {}),
+      ...(last?.trainClassError !== undefined ? { trainClassError: last.trainClassError } : {}),
+      ...(last?.testClassError !== undefined ? { testClassError: last.testClassError } : {}),
+      widths: this.network.hiddenWidths,
+    };
+  }
+
+  toJSON(): FittedJSON {
+    return {
+      algorithm: this.algorithm,
+      options: this.options,
+      summary: this.summary(),
+      history: this.history,
+      model: this.network.toJSON(),
+    };
   }
 }
 
@@ -135,7 +153,8 @@ class PursuitRun {
 
   private stop(reason: StopReason, message: string): FittedNeuronPursuit {
     this.emit({ type: 'stop', reason, message });
-    return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o);
+    const tested = this.extras.testX !== undefined;
+    return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o, tested);
   }
 
   private pga(objective: NcfObjective, label: string): PgaResult {
@@ -321,13 +340,4 @@ function spread(values: Float64Array): { min: number; median: number; max: numbe
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { min: sorted[0], median, max: sorted[sorted.length - 1] };
-}
-
-function checkData(X: Matrix, Y: Matrix, which: string): void {
-  if (X.rows === 0) throw new DataError(`the ${which} set is empty`);
-  if (X.cols === 0) throw new DataError(`the ${which} set has no feature columns`);
-  if (Y.cols === 0) throw new DataError(`the ${which} set has no target column`);
-  if (Y.rows !== X.rows) throw new DataError(`the ${which} set has ${X.rows} inputs but ${Y.rows} targets`);
-  if (!allFinite(X.data)) throw new DataError(`the ${which} inputs contain NaN or infinite values`);
-  if (!allFinite(Y.data)) throw new DataError(`the ${which} targets contain NaN or infinite values`);
 }

@@ -8,8 +8,8 @@ import { getTask } from '../src/tasks/tasks.js';
 import { smallInitGd } from '../src/baselines/small-init-gd.js';
 import { expandGrid, parseShard, parseSweepConfig, pointKey, shardOf } from '../src/experiments/config.js';
 import { chooseStepSize, summarize, type RunLike } from '../src/experiments/summary.js';
-import { RunStore } from '../src/experiments/store.js';
-import type { GridPoint, PointResult } from '../src/experiments/run-point.js';
+import { RunStore } from '../src/io/run-store.js';
+import type { GridPoint, PointResult } from '../src/io/run-record.js';
 
 const GRID = `
 name: t

@@ -12,6 +12,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
+import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
 import { GD_DEFAULTS, type GdResult, gradientDescent } from '../optim/gradient-descent.js';
@@ -200,7 +201,7 @@ export class FittedSmallInitGd implements Fitted {
       options: this.options,
       summary: this.summary(),
       history: this.history,
-      model: this.network.toJSON(),
+      model: modelToJson(this.network),
     };
   }
 }

@@ -6,7 +6,7 @@ import type { SparseSolution } from '../baselines/omp.js';
 import { sparseInstance } from '../baselines/diagonal.js';
 import { ALGORITHMS } from '../estimators/registry.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
-import { readText } from './train.js';
+import { readText } from '../io/files.js';
 import { sci, table } from './format.js';
 import { integer, positiveInteger } from './options.js';
 

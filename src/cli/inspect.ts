@@ -1,8 +1,8 @@
 /** `neuron-pursuit inspect RUN_DIR`: the KKT diagnostics of every NP iteration of a run. */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { IterationRecord } from '../pursuit/history.js';
-import { readText } from './train.js';
+import { readHistoryFile } from '../io/run-folder.js';
+import { isIterationHistory } from '../io/run-format.js';
 import { sci, table } from './format.js';
 
 export function inspectCommand(): Command {
@@ -11,7 +11,10 @@ export function inspectCommand(): Command {
     .argument('<run-dir>', 'a folder with history.json')
     .option('--json', 'print the diagnostics as JSON')
     .action((dir: string, opts: { json?: boolean }) => {
-      const history = readHistory(dir);
+      const { history } = readHistoryFile(dir);
+      if (!isIterationHistory(history)) {
+        throw new Error(`${join(dir, 'history.json')} does not hold an NP history (expected NP's iteration records, as written by train --out)`);
+      }
       const rows = history.map((r) => ({
         iteration: r.iteration,
         layers: r.layers,
@@ -41,20 +44,4 @@ export function inspectCommand(): Command {
       );
       process.stdout.write(out + '\n');
     });
-}
-
-function readHistory(dir: string): IterationRecord[] {
-  const path = join(dir, 'history.json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readText(path));
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new Error(`${path} is not valid JSON`);
-    throw err;
-  }
-  const history = (parsed as { history?: unknown }).history;
-  if (!Array.isArray(history) || !history.every((r) => typeof r === 'object' && r !== null && 'iteration' in r && 'kktResidual' in r && Array.isArray(r.balancedness))) {
-    throw new Error(`${path} does not hold an NP history (expected {history: [...]} as written by train --out)`);
-  }
-  return history as IterationRecord[];
 }

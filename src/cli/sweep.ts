@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { parseShard, parseSweepConfig, presetNames, PRESET_DIR, type SweepConfig } from '../experiments/config.js';
-import { RunStore } from '../experiments/store.js';
+import { RunStore } from '../io/run-store.js';
 import { runSweep, type SweepProgress } from '../experiments/sweep.js';
 import { positiveInteger } from './options.js';
 import { sci } from './format.js';
-import { readText } from './train.js';
+import { readText } from '../io/files.js';
 
 export const DEFAULT_STORE = 'runs/sweeps.sqlite';
 

@@ -1,5 +1,4 @@
 /** `neuron-pursuit train`: fit a network algorithm on a task or on CSV data, print it, write the run folder. */
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
 import { ALGORITHMS, NETWORK_ALGORITHMS, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
@@ -9,7 +8,11 @@ import type { Matrix } from '../linalg/matrix.js';
 import { type NeuronPursuitOptions, resolveOptions } from '../pursuit/options.js';
 import { getTask } from '../tasks/tasks.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
-import { writeFilesAtomic } from '../io/files.js';
+import { readText } from '../io/files.js';
+import { codeVersion } from '../io/code-version.js';
+import { modelToJson } from '../io/model-format.js';
+import { writeRunFolder } from '../io/run-folder.js';
+import { historyFile, summaryFile } from '../io/run-format.js';
 import { fitText, flagName } from './format.js';
 import { progressReporter } from './progress.js';
 import { collect, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
@@ -125,26 +128,10 @@ function loadData(opts: Record<string, unknown>): Loaded {
   throw new Error('give a task (--task NAME) or data (--data FILE.csv --target COLUMN)');
 }
 
-export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
-  }
-}
-
 function stepSizes(value: string): number[] {
   const lrs = value.split(',').map((v) => number(v.trim()));
   if (lrs.some((lr) => !(lr > 0))) throw new InvalidArgumentError(`'${value}': every step size must be > 0.`);
   return lrs;
-}
-
-/** The run folder, with its report unless --no-report. */
-async function writeRunFolder(opts: Record<string, unknown>, files: Record<string, string>): Promise<void> {
-  const out = opts.out as string;
-  writeFilesAtomic(out, files);
-  if (opts.report !== false) await writeReport(runDirReport(out), out, 'report.html');
 }
 
 /**
@@ -203,15 +190,11 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   }
   const seconds = (performance.now() - start) / 1000;
   const fit = fitted.summary();
-  const summary = { ...loaded.source, ...fit, seconds, options: fitted.options };
+  const summary = summaryFile(codeVersion(), loaded.source, fit, seconds, fitted.options);
   if (typeof opts.out === 'string') {
-    const model = { ...fitted.network.toJSON(), ...(loaded.features ? { features: loaded.features, targets: loaded.targets } : {}) };
-    const history = { stopReason: fit.stopReason, stopMessage: fit.stopMessage, history: fitted.history };
-    await writeRunFolder(opts, {
-      'history.json': JSON.stringify(history, null, 2) + '\n',
-      'model.json': JSON.stringify(model) + '\n',
-      'summary.json': JSON.stringify(summary, null, 2) + '\n',
-    });
+    const columns = loaded.features && loaded.targets ? { features: loaded.features, targets: loaded.targets } : undefined;
+    writeRunFolder(opts.out, { summary, history: historyFile(fit, fitted.history), model: modelToJson(fitted.network, columns) });
+    if (opts.report !== false) await writeReport(runDirReport(opts.out), opts.out, 'report.html');
   }
   if (opts.json) {
     process.stdout.write(JSON.stringify(summary) + '\n');

@@ -14,7 +14,7 @@ import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
 import { getTask } from '../tasks/tasks.js';
-import type { GridPoint } from './run-point.js';
+import type { GridPoint } from '../io/run-record.js';
 
 const positiveInt = z.number().int().positive();
 const lrList = z.array(z.number().positive().finite()).min(1);

@@ -1,45 +1,13 @@
 /**
  * One grid point of a sweep: draw the task's data, fit the point's algorithm
- * (src/estimators/registry.ts), and return what the store keeps. Pure
+ * (src/estimators/registry.ts), and return what the store keeps (src/io/run-record.ts). Pure
  * algorithm code (no Node), so a worker thread, a test or a browser can run it alike.
  */
-import { type FittedNetwork, type NetworkAlgorithmName, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
+import { type FittedNetwork, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
+import { modelToJson } from '../io/model-format.js';
+import type { GridPoint, PointResult } from '../io/run-record.js';
 import { Rng } from '../linalg/rng.js';
-import type { NetworkJSON } from '../model/network.js';
-import type { IterationRecord } from '../pursuit/history.js';
-import type { NeuronPursuitOptions } from '../pursuit/options.js';
 import { getTask } from '../tasks/tasks.js';
-
-export type Algorithm = NetworkAlgorithmName;
-
-export interface GridPoint {
-  task: string;
-  samples: number;
-  testSamples: number;
-  seed: number;
-  algorithm: Algorithm;
-  lr: number;
-  /** NP options over the task's defaults (for GD: depth, activation, alpha, targetError). */
-  options: NeuronPursuitOptions;
-  /** GD baseline only. */
-  gd?: { width: number; maxSteps: number; radius?: number };
-}
-
-export interface PointResult {
-  trainError: number;
-  testError: number;
-  trainClassError?: number;
-  testClassError?: number;
-  iterations: number;
-  /** NP: stop reason; GD: GD's stop reason. */
-  stopReason: string;
-  widths: number[];
-  /** NP: per-iteration records; GD: the loss trace at each check. */
-  history: IterationRecord[] | { step: number; loss: number }[];
-  gdSteps: number;
-  model: NetworkJSON;
-  seconds: number;
-}
 
 export function runPoint(point: GridPoint): PointResult {
   const start = performance.now();
@@ -66,7 +34,7 @@ function pointResult(fitted: FittedNetwork, seconds: number): PointResult {
     widths: s.widths,
     history: fitted.history,
     gdSteps: fitted.gdSteps,
-    model: fitted.network.toJSON(),
+    model: modelToJson(fitted.network),
     seconds,
   };
 }

@@ -4,8 +4,7 @@
  */
 import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
-import type { IterationRecord } from '../pursuit/history.js';
-import type { GridPoint, PointResult } from './run-point.js';
+import type { GridPoint, PointResult } from '../io/run-record.js';
 
 export interface RunLike {
   task: string;
@@ -115,8 +114,4 @@ function groupBy<T>(runs: T[], key: (r: T) => (string | number)[]): T[][] {
 
 function mean(v: number[]): number {
   return v.length === 0 ? NaN : v.reduce((s, x) => s + x, 0) / v.length;
-}
-
-export function isNpHistory(h: PointResult['history']): h is IterationRecord[] {
-  return h.length > 0 && 'iteration' in h[0];
 }

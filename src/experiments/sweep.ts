@@ -2,17 +2,12 @@
  * Run a sweep: the grid points not yet in the store go to a pool of worker
  * threads; each result is written to the store the moment it arrives.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { expandGrid, pointKey, shardOf, type SweepConfig } from './config.js';
-import type { GridPoint, PointResult } from './run-point.js';
-import { RunStore } from './store.js';
-
-export const CODE_VERSION: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-})();
+import type { GridPoint, PointResult } from '../io/run-record.js';
+import { codeVersion } from '../io/code-version.js';
+import type { RunStore } from '../io/run-store.js';
 
 export interface SweepProgress {
   total: number;
@@ -57,6 +52,7 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   report();
   if (todo.length === 0) return { total: points.length, ran: 0, failed: 0, skipped, seconds: 0 };
 
+  const code = codeVersion();
   const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   try {
     await Promise.all(
@@ -86,7 +82,8 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
           testError: result ? finiteOrNull(result.testError) : null,
           iterations: result?.iterations ?? null,
           seconds: result?.seconds ?? (performance.now() - t0) / 1000,
-          codeVersion: CODE_VERSION,
+          codeVersion: code.codeVersion,
+          codeCommit: code.codeCommit ?? null,
           finishedAt: new Date().toISOString(),
         });
         progress.done++;

@@ -6,27 +6,14 @@
  * k_l × k_{l−1}), so gradient descent, norms and snapshots are single loops
  * over one vector. Layers are views into it.
  *
- * One batched kernel (`pass`, on src/linalg/kernels.ts) does forward and backward for every purpose:
- * loss + gradient, NCF correlation + gradient, prediction, and recording the
- * back-propagated residual that Neuron Pursuit needs.
+ * One batched kernel (`pass`, on the kernel interface of src/linalg/kernel-arena.ts) does forward and
+ * backward for every purpose: loss + gradient, NCF correlation + gradient, prediction, and recording the
+ * back-propagated residual that Neuron Pursuit needs. src/io/model-format.ts saves and loads networks.
  */
 import { type KernelArena, Seed } from '../linalg/kernel-arena.js';
 import { allocatePanels } from '../linalg/panel-layout.js';
 import { type Matrix, zeros } from '../linalg/matrix.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
-
-export const MODEL_FORMAT = 'neuron-pursuit-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-export interface NetworkJSON {
-  format: typeof MODEL_FORMAT;
-  version: number;
-  activation: ActivationSpec;
-  /** [d, k_1, …, k_{L−1}, m] */
-  widths: number[];
-  /** Layer l (1-based) at index l − 1, row-major k_l × k_{l−1}. */
-  layers: number[][];
-}
 
 /** Per hidden layer l = 1..L−1: P_l (rows h_{l−1}(x_i)) and G_l (rows J_{l+1}(x_i)ᵀ r_i). */
 export interface BackpropagatedResidual {
@@ -280,50 +267,6 @@ export class Network {
       if (largestChange < tolerance) return sweep;
     }
     return maxSweeps;
-  }
-
-  toJSON(): NetworkJSON {
-    const layers: number[][] = [];
-    for (let l = 1; l <= this.depth; l++) layers.push(Array.from(this.layer(l).data));
-    const { name, p, alpha } = this.activation;
-    return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, activation: { name, p, alpha }, widths: [...this.widths], layers };
-  }
-
-  /** Rebuild a network from `toJSON()` output, checking every field. */
-  static fromJSON(value: unknown): Network {
-    const fail = (why: string): never => {
-      throw new Error(`invalid model file: ${why}`);
-    };
-    if (typeof value !== 'object' || value === null) fail('not a JSON object');
-    const obj = value as Record<string, unknown>;
-    if (obj.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(obj.format)}, expected "${MODEL_FORMAT}"`);
-    if (obj.version !== MODEL_FORMAT_VERSION) {
-      fail(`format version ${JSON.stringify(obj.version)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
-    }
-    const widths = obj.widths;
-    if (!Array.isArray(widths) || widths.length < 3 || !widths.every((k) => Number.isInteger(k) && k > 0)) {
-      fail('widths must be a list of at least 3 positive integers');
-    }
-    const act = obj.activation as Record<string, unknown> | undefined;
-    if (!act || typeof act.name !== 'string' || typeof act.p !== 'number' || typeof act.alpha !== 'number') {
-      fail('activation must have a name, p and alpha');
-    }
-    const layers = obj.layers;
-    const ws = widths as number[];
-    if (!Array.isArray(layers) || layers.length !== ws.length - 1) fail(`expected ${ws.length - 1} layers`);
-    const flat: number[] = [];
-    (layers as unknown[]).forEach((layer, i) => {
-      const expected = ws[i + 1] * ws[i];
-      if (!Array.isArray(layer) || layer.length !== expected) fail(`layer ${i + 1} must hold ${expected} weights`);
-      for (const v of layer as unknown[]) {
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`layer ${i + 1} holds a non-finite weight`);
-        flat.push(v as number);
-      }
-    });
-    const a = act as { name: string; p: number; alpha: number };
-    const activation = makeActivation(a.name === 'custom' ? a : { name: a.name, alpha: a.alpha, p: a.p });
-    if (activation.p !== a.p || activation.alpha !== a.alpha) fail(`activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
-    return new Network(ws, activation, flat);
   }
 
   // ------------------------------------------------------------------ kernel

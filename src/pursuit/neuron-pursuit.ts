@@ -14,6 +14,7 @@ import { type Matrix, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
+import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import { CandidateNcf } from '../ncf/candidate.js';
 import { JointNcf } from '../ncf/joint.js';
@@ -106,7 +107,7 @@ export class FittedNeuronPursuit implements Fitted {
       options: this.options,
       summary: this.summary(),
       history: this.history,
-      model: this.network.toJSON(),
+      model: modelToJson(this.network),
     };
   }
 }

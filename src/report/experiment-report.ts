@@ -3,12 +3,14 @@
  * stored runs or from one run. Pure data → vega-lite specs; rendering and
  * files are the caller's.
  */
-import { Network, type NetworkJSON } from '../model/network.js';
+import { type ModelJSON, modelFromJson } from '../io/model-format.js';
+import { Network } from '../model/network.js';
 import { fromRows } from '../linalg/matrix.js';
 import type { IterationRecord } from '../pursuit/history.js';
 import { demoTarget, getTask } from '../tasks/tasks.js';
-import type { PointResult } from '../experiments/run-point.js';
-import { chosenRuns, isNpHistory, scoredErrors, summarize, type RunLike, type SummaryRow } from '../experiments/summary.js';
+import type { PointResult } from '../io/run-record.js';
+import { chosenRuns, scoredErrors, summarize, type RunLike, type SummaryRow } from '../experiments/summary.js';
+import { isIterationHistory } from '../io/run-format.js';
 import type { FigureSpec } from './figure.js';
 import {
   errorsPerIterationSpec,
@@ -96,7 +98,7 @@ export function headlineTable(rows: SummaryRow[]): string {
 export function runFigures(result: Pick<PointResult, 'history' | 'model'>, task: string | undefined, label: string, prefix = ''): ReportFigure[] {
   const figures: ReportFigure[] = [];
   const history = result.history;
-  if (isNpHistory(history)) {
+  if (history.length > 0 && isIterationHistory(history)) {
     const classification = history.some((h) => h.testClassError !== undefined || h.trainClassError !== undefined);
     const errors = history.flatMap((h) => [
       { iteration: h.iteration, kind: classification ? 'train (classification)' : 'train', error: classification ? h.trainClassError! : h.trainError },
@@ -111,10 +113,12 @@ export function runFigures(result: Pick<PointResult, 'history' | 'model'>, task:
       spec: widthsSpec(history.flatMap((h) => h.widths.map((w, l) => ({ iteration: h.iteration, layer: `layer ${l + 1}`, width: w })))),
     });
   } else {
-    figures.push({ name: `${prefix}loss`, title: `Loss over GD steps: ${label}`, spec: lossTraceSpec(`loss over GD steps: ${label}`, history, []) });
+    // GD's loss trace (or an NP history that stopped before its first row)
+    const trace = isIterationHistory(history) ? [] : history;
+    figures.push({ name: `${prefix}loss`, title: `Loss over GD steps: ${label}`, spec: lossTraceSpec(`loss over GD steps: ${label}`, trace, []) });
   }
   figures.push(...weightFigures(result.model, task, label, prefix));
-  if (task === 'demo' && isNpHistory(history) && history.every((h) => h.weights && h.kktPoint)) figures.push(...walkthroughFigures(history, result.model, label, prefix));
+  if (task === 'demo' && history.length > 0 && isIterationHistory(history) && history.every((h) => h.weights && h.kktPoint)) figures.push(...walkthroughFigures(history, result.model, label, prefix));
   return figures;
 }
 
@@ -130,7 +134,7 @@ function demoVertices(inputDim: number): { names: string[]; X: ReturnType<typeof
 }
 
 /** Paper Fig 6: per iteration, the dominant KKT vector, the weights after GD, the learned function. */
-function walkthroughFigures(history: IterationRecord[], model: NetworkJSON, label: string, prefix: string): ReportFigure[] {
+function walkthroughFigures(history: IterationRecord[], model: ModelJSON, label: string, prefix: string): ReportFigure[] {
   const d = model.widths[0], m = model.widths[model.widths.length - 1];
   const kkt: { iteration: string; component: string; order: number; value: number }[] = [];
   const weights: { iteration: string; layer: string; row: number; col: number; value: number }[] = [];
@@ -179,7 +183,7 @@ function npLossTrace(history: IterationRecord[]): { trace: { step: number; loss:
 }
 
 /** Task-specific views of the weights (spec §10 items 2, 4, 5). */
-function weightFigures(model: NetworkJSON, task: string | undefined, label: string, prefix: string): ReportFigure[] {
+function weightFigures(model: ModelJSON, task: string | undefined, label: string, prefix: string): ReportFigure[] {
   const figures: ReportFigure[] = [];
   const w = model.widths;
   if (task?.startsWith('modular-addition')) {
@@ -201,7 +205,7 @@ function weightFigures(model: NetworkJSON, task: string | undefined, label: stri
   }
   if (task === 'demo') {
     // Learned function against the ground truth over the 8 vertices of (x1, x2, x3); the other inputs +1.
-    const net = Network.fromJSON(model);
+    const net = modelFromJson(model).network;
     const { names, X } = demoVertices(getTask('demo').inputDim);
     const out = net.forward(X);
     const values: { point: string; kind: string; value: number }[] = [];

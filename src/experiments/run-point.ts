@@ -7,15 +7,14 @@ import { type FittedNetwork, type RunOptions, networkAlgorithm } from '../estima
 import { modelToJson } from '../io/model-format.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
 import { Rng } from '../linalg/rng.js';
-import { getTask } from '../tasks/tasks.js';
+import { getTask, recordsWeights } from '../tasks/tasks.js';
 
 export function runPoint(point: GridPoint): PointResult {
   const start = performance.now();
   const task = getTask(point.task);
   const { train, test } = task.generate(point.samples, point.testSamples, new Rng(point.seed, `data/${task.name}`));
   const given: RunOptions = { ...point.options, ...point.gd, lr: point.lr, seed: point.seed };
-  // The demo's walk-through figure needs every iteration's KKT vector and weights (small: widths of a few neurons).
-  if (task.name === 'demo') given.recordWeights = true;
+  if (recordsWeights(task)) given.recordWeights = true;
   const algorithm = networkAlgorithm(point.algorithm);
   const estimator = algorithm.create(algorithm.optionsFor(task.defaults, given));
   const fitted = estimator.fit(train.X, train.Y, { testX: test.X, testY: test.Y });

@@ -11,6 +11,26 @@ export interface Dataset {
   Y: Matrix;
 }
 
+/**
+ * A view of a learned network that suits a task, beyond the ones every run gets
+ * (errors, loss and widths per iteration); src/report/experiment-report.ts draws them.
+ */
+export type TaskView =
+  /** |W_l| of every layer as a heatmap. */
+  | { kind: 'weight-heatmaps' }
+  /**
+   * |DFT| of the first layer's rows over each block of inputs (a one-hot code of a residue, say),
+   * and of the second layer's columns over the outputs, which are residues too.
+   */
+  | { kind: 'fourier'; inputBlocks: { name: string; start: number; length: number }[] }
+  /** The learned function against `target` on the vertices of the first `coordinates` inputs (the others at +1). */
+  | { kind: 'vertex-function'; coordinates: number; target: (x: ArrayLike<number>) => number }
+  /**
+   * Paper Fig 6, iteration by iteration: the dominant KKT vector, the weights after GD and the learned
+   * function on those vertices. It needs each iteration's KKT vector and weights recorded (see `recordsWeights`).
+   */
+  | { kind: 'walkthrough'; coordinates: number; target: (x: ArrayLike<number>) => number };
+
 export interface Task {
   name: string;
   description: string;
@@ -24,12 +44,20 @@ export interface Task {
   defaults: NeuronPursuitOptions;
   /** Draw a training and a test set. */
   generate(samples: number, testSamples: number, rng: Rng): { train: Dataset; test: Dataset };
+  /** The report's views of a run of this task (a store's report shows a run of each task that has some). */
+  views: readonly TaskView[];
+}
+
+/** Whether an NP run of this task must record each iteration's KKT vector and weights for the task's views. */
+export function recordsWeights(task: Task): boolean {
+  return task.views.some((view) => view.kind === 'walkthrough');
 }
 
 const relu = (z: number) => (z > 0 ? z : 0);
 
 /** A task whose points are drawn independently: inputs from `draw`, labels from `target`. */
-function iidTask(spec: Omit<Task, 'generate' | 'outputDim' | 'metric'> & {
+function iidTask(spec: Omit<Task, 'generate' | 'outputDim' | 'metric' | 'views'> & {
+  views?: readonly TaskView[];
   draw: (rng: Rng, x: Float64Array) => void;
   target: (x: Float64Array) => number;
 }): Task {
@@ -42,9 +70,10 @@ function iidTask(spec: Omit<Task, 'generate' | 'outputDim' | 'metric'> & {
     }
     return { X, Y };
   };
-  const { draw: _draw, target: _target, ...rest } = spec;
+  const { draw: _draw, target: _target, views = [], ...rest } = spec;
   return {
     ...rest,
+    views,
     outputDim: 1,
     metric: 'relative',
     generate: (samples, testSamples, rng) => ({ train: sample(samples, rng.fork('train')), test: sample(testSamples, rng.fork('test')) }),
@@ -79,6 +108,11 @@ export const TASKS: Record<string, Task> = {
     defaults: { depth: 3, activation: 'relu', lr: 0.1 },
     draw: hypercube,
     target: demoTarget,
+    views: [
+      { kind: 'weight-heatmaps' },
+      { kind: 'vertex-function', coordinates: 3, target: demoTarget },
+      { kind: 'walkthrough', coordinates: 3, target: demoTarget },
+    ],
   }),
   'hypercube-f1': iidTask({
     name: 'hypercube-f1',
@@ -183,6 +217,15 @@ export function modularAddition(P: number): Task {
     defaultSamples: half,
     defaultTestSamples: P * P - half,
     defaults: { depth: 2, activation: 'square', lr: 1, pgaLr: 2, gdSteps: 100_000, classification: true, maxIterations: 60 },
+    views: [
+      {
+        kind: 'fourier',
+        inputBlocks: [
+          { name: 'a', start: 0, length: P },
+          { name: 'b', start: P, length: P },
+        ],
+      },
+    ],
     generate: (_samples, _testSamples, rng) => {
       const order = rng.fork('split').permutation(P * P);
       const pairs = order.map((q): [number, number] => [Math.floor(q / P), q % P]);
@@ -207,6 +250,7 @@ export function pointerValueRetrieval(): Task {
     defaults: { depth: 3, activation: 'relu', delta1: 0.5, lr: 0.1, balance: true, gdSteps: 20_000, maxIterations: 40 },
     draw: hypercube,
     target: pvrLabel,
+    views: [{ kind: 'weight-heatmaps' }],
   });
 }
 

@@ -10,6 +10,9 @@ import { expandGrid, parseShard, parseSweepConfig, pointKey, shardOf } from '../
 import { chooseStepSize, summarize, type RunLike } from '../src/experiments/summary.js';
 import { RunStore } from '../src/io/run-store.js';
 import type { GridPoint, PointResult } from '../src/io/run-record.js';
+import { modelToJson } from '../src/io/model-format.js';
+import { makeActivation } from '../src/model/activation.js';
+import { Network } from '../src/model/network.js';
 
 const GRID = `
 name: t
@@ -62,8 +65,11 @@ describe('sweep files', () => {
   });
 });
 
+/** A model for runs whose model the rules never read. */
+const MODEL = modelToJson(new Network([1, 1, 1], makeActivation({ name: 'relu' })));
+
 function fakeRun(lr: number, algorithm: string, r: Partial<PointResult>): RunLike {
-  const result = { trainError: 1, testError: 1, iterations: 1, stopReason: 'x', widths: [], history: [], gdSteps: 0, model: null as never, seconds: 1, ...r };
+  const result = { trainError: 1, testError: 1, iterations: 1, stopReason: 'x', widths: [], history: [], gdSteps: 0, model: MODEL, seconds: 1, ...r };
   return { task: 'demo', samples: 10, seed: 0, algorithm, lr, status: 'ok', config: { options: { targetError: 1e-3 } } as GridPoint, result };
 }
 
@@ -112,6 +118,31 @@ describe('run store', () => {
     assert.equal(all[0].testError, 0.25);
     assert.equal(store.integrityCheck(), 'ok');
     store.close();
+  });
+  it('merges another store under the same rule: a failure never replaces a success, a success replaces a failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-merge-'));
+    const a = new RunStore(join(dir, 'a.sqlite')), b = new RunStore(join(dir, 'b.sqlite'));
+    a.record({ ...row('ok', 0.25), key: 'k1' });
+    a.record({ ...row('failed', null), key: 'k2' });
+    b.record({ ...row('failed', null), key: 'k1' });
+    b.record({ ...row('ok', 0.5), key: 'k2' });
+    b.record({ ...row('ok', 0.75), key: 'k3' });
+    b.close();
+    assert.equal(a.mergeFrom(join(dir, 'b.sqlite')), 1, 'one new run');
+    const merged = (store: RunStore) => store.all().map((r) => [r.key, r.status, r.testError]);
+    assert.deepEqual(merged(a), [
+      ['k1', 'ok', 0.25],
+      ['k2', 'ok', 0.5],
+      ['k3', 'ok', 0.75],
+    ]);
+    // Nor does a success replace another success: the first one stays.
+    const c = new RunStore(join(dir, 'c.sqlite'));
+    c.record({ ...row('ok', 0.9), key: 'k1' });
+    c.mergeFrom(join(dir, 'a.sqlite'));
+    assert.deepEqual(merged(c)[0], ['k1', 'ok', 0.9]);
+    assert.equal(c.integrityCheck(), 'ok');
+    a.close();
+    c.close();
   });
 });
 

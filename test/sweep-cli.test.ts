@@ -29,12 +29,19 @@ function workspace(grid = TINY): string {
   return dir;
 }
 
+interface Row {
+  key: string;
+  status: string;
+  test_error: number | null;
+  config: string;
+}
+
 /** Every stored row as (key, status, test error), sorted, from a fresh connection. */
-function storedRows(path: string): { key: string; status: string; test_error: number | null; config: string }[] {
+function storedRows(path: string): Row[] {
   const db = new Database(path, { readonly: true });
   try {
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    return db.prepare('SELECT key, status, test_error, config FROM runs ORDER BY key').all() as never;
+    return db.prepare('SELECT key, status, test_error, config FROM runs ORDER BY key').all() as Row[];
   } finally {
     db.close();
   }
@@ -87,10 +94,22 @@ describe('sweep', () => {
     const dir = workspace(grid);
     const store = join(dir, 's.sqlite');
     const child = spawn(process.execPath, [CLI, 'sweep', 'grid.yaml', '--store', store, '--workers', '2', '--quiet'], { cwd: dir, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    // Kill it once the first row is in (and the sweep is still going).
+    let running = true;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => {
+        running = false;
+        resolve(signal);
+      }),
+    );
+    // Kill it once the first row is in (and the sweep is still going), or fail after a minute.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       await new Promise((r) => setTimeout(r, 25));
+      if (!running) assert.fail('the sweep ended before its first row was stored');
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        assert.fail('no run was stored within 60 s');
+      }
       if (existsSync(store)) {
         const db = new Database(store, { readonly: true, fileMustExist: true });
         let n = 0;

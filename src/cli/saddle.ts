@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 import { Rng } from '../linalg/rng.js';
 import { SADDLE_DEFAULTS, type SaddleOptions, type SaddleVerdict, runSaddleLab } from '../lab/saddle.js';
-import { makeActivation } from '../model/activation.js';
+import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
 import { getTask } from '../tasks/tasks.js';
-import { htmlPage, renderFigure } from '../report/figure.js';
+import { htmlPage, type PageSection, renderFigure } from '../report/figure.js';
 import { saddleAlignmentFigure, saddleDistancesFigure, saddleHeatmapFigure } from '../report/saddle-figures.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { integer, number, positiveInteger } from './options.js';
@@ -27,8 +27,10 @@ export function saddleCommand(): Command {
     .option('--json', 'print the verdict as JSON, nothing else')
     .option('--quiet', 'no progress on stderr')
     .action(async (opts: Record<string, unknown>) => {
-      const activation = opts.activation as string;
-      makeActivation({ name: activation, alpha: opts.alpha as number | undefined }); // reject a bad name before any work
+      // reject a bad name before any work (a custom activation, which needs --p, too)
+      const checked = makeActivation({ name: String(opts.activation), alpha: opts.alpha as number | undefined });
+      const activation = ACTIVATION_NAMES.find((name) => name === checked.name);
+      if (activation === undefined) throw new Error('the saddle lab takes a preset activation');
       const base = SADDLE_DEFAULTS[activation === 'square' || activation === 'squared-relu' ? 'square' : 'relu'];
       const options: SaddleOptions = { ...base, activation, seed: opts.seed as number };
       if (opts.alpha !== undefined) options.alpha = opts.alpha as number;
@@ -50,12 +52,13 @@ export function saddleCommand(): Command {
           'wz-heatmaps': saddleHeatmapFigure(result),
         };
         const files: Record<string, string | Uint8Array> = {};
-        const sections = [{ title: 'Verdict', text: verdictLine(options, result.verdict) + '\n\n' + JSON.stringify(result.verdict, null, 2) }];
+        const verdict = verdictLine(options, result.verdict) + '\n\n' + JSON.stringify(result.verdict, null, 2);
+        const sections: PageSection[] = [{ title: 'Verdict', text: verdict }];
         for (const [name, spec] of Object.entries(figures)) {
           const { svg, png } = await renderFigure(spec);
           files[`${name}.svg`] = svg;
           files[`${name}.png`] = png;
-          sections.push({ title: name, svg } as never);
+          sections.push({ title: name, svg });
         }
         files['saddle.html'] = htmlPage(`Saddle dynamics — ${activation}`, sections, `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`);
         files['trace.json'] = JSON.stringify(result.trace) + '\n';

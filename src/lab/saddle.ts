@@ -10,14 +10,14 @@
  */
 import { type Matrix, clone, matrix, zeros } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
-import { makeActivation } from '../model/activation.js';
+import { type ActivationName, makeActivation } from '../model/activation.js';
 import { Network } from '../model/network.js';
 import { CandidateNcf } from '../ncf/candidate.js';
 import { gradientDescent } from '../optim/gradient-descent.js';
 import { NeuronPursuit } from '../pursuit/neuron-pursuit.js';
 
 export interface SaddleOptions {
-  activation: string;
+  activation: ActivationName;
   alpha?: number;
   depth: number;
   /** Neurons per hidden layer of the wide network. */
@@ -91,7 +91,7 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const act = makeActivation({ name: o.activation, alpha: o.alpha });
   const saddle = new NeuronPursuit({
     depth: o.depth,
-    activation: o.activation as never,
+    activation: o.activation,
     alpha: o.alpha,
     maxIterations: 1,
     targetError: 0,

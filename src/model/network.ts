@@ -71,7 +71,7 @@ export class Network {
   params: Float64Array;
   /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. See `layerOffset`. */
   private readonly offsets: number[];
-  /** Kernel arenas of the last two batch sizes (training data, and the test set a progress check predicts on). */
+  /** Kernel arenas of the last two batch sizes (the training set, and the test set NP scores after each iteration). */
   private workspaces: Workspace[] = [];
 
   constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {

@@ -28,6 +28,7 @@ export interface GdOptions {
   onCheck?: (info: GdCheck) => void;
 }
 
+/** The spec's GD settings; Neuron Pursuit's and the small-init baseline's defaults refer to them. */
 export const GD_DEFAULTS = {
   lr: 0.1,
   maxSteps: 70_000,

@@ -32,7 +32,7 @@ export const PGA_LR = 0.2;
 /** Flops of one GD step: 2·n·Σ k_l k_{l−1} forward, twice that backward. */
 export function gdFlops(c: GdCase): number {
   let s = 0;
-  for (let l = 1; l < c.widths.length; l++) s += c.widths[l] * c.widths[l - 1];
+  for (let l = 1; l < c.widths.length; l++) s += c.widths[l]! * c.widths[l - 1]!;
   return 3 * 2 * c.n * s;
 }
 
@@ -52,13 +52,13 @@ function gaussian(count: number, rng: Rng, scale = 1): Float64Array {
 export function writeBenchData(dir: string): void {
   const rng = new Rng(0, 'bench');
   for (const c of GD_CASES) {
-    const r = rng.fork(c.name), d = c.widths[0], m = c.widths.at(-1)!;
+    const r = rng.fork(c.name), d = c.widths[0]!, m = c.widths.at(-1)!;
     const caseDir = join(dir, c.name);
     mkdirSync(caseDir, { recursive: true });
     writeFileSync(join(caseDir, 'X.f64'), gaussian(c.n * d, r));
     writeFileSync(join(caseDir, 'Y.f64'), gaussian(c.n * m, r));
     for (let l = 1; l < c.widths.length; l++) {
-      writeFileSync(join(caseDir, `W${l}.f64`), gaussian(c.widths[l] * c.widths[l - 1], r, 1 / Math.sqrt(c.widths[l - 1])));
+      writeFileSync(join(caseDir, `W${l}.f64`), gaussian(c.widths[l]! * c.widths[l - 1]!, r, 1 / Math.sqrt(c.widths[l - 1]!)));
     }
   }
   const r = rng.fork(PGA_CASE.name), { n, kin, kout, restarts } = PGA_CASE;

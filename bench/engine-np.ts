@@ -17,6 +17,7 @@ import { goldenFit, GOLDEN_CASES } from '../test/golden-cases.js';
 import { BENCH_LR, GD_CASES, PGA_CASE, PGA_LR } from './cases.js';
 
 const [caseName, dataDir, secondsArg] = process.argv.slice(2);
+if (caseName === undefined || dataDir === undefined) throw new Error('usage: node dist/bench/engine-np.js CASE DATA_DIR SECONDS');
 const budget = Number(secondsArg ?? '1');
 
 function load(path: string): Float64Array {
@@ -46,7 +47,7 @@ function measure(block: (steps: number) => void): number {
     perStep.push((performance.now() - t) / 1000 / steps);
   }
   perStep.sort((a, b) => a - b);
-  return perStep[Math.floor(perStep.length / 2)];
+  return perStep[Math.floor(perStep.length / 2)]!;
 }
 
 let secondsPerStep: number;
@@ -65,7 +66,7 @@ if (caseName === 'np-fit') {
 } else {
   const c = GD_CASES.find((g) => g.name === caseName);
   if (!c) throw new Error(`unknown case ${caseName}`);
-  const dir = join(dataDir, c.name), d = c.widths[0], m = c.widths.at(-1)!;
+  const dir = join(dataDir, c.name), d = c.widths[0]!, m = c.widths.at(-1)!;
   const net = new Network(c.widths, makeActivation(c.activation));
   for (let l = 1; l < c.widths.length; l++) net.layer(l).data.set(load(join(dir, `W${l}.f64`)));
   const X = { rows: c.n, cols: d, data: load(join(dir, 'X.f64')) }, Y = { rows: c.n, cols: m, data: load(join(dir, 'Y.f64')) };

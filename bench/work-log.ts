@@ -46,7 +46,7 @@ export function recordWork(fit: () => { network: Network }): WorkLog {
   let lastKey = '';
   const add = (e: Entry): void => {
     const key = JSON.stringify(e);
-    if (key === lastKey) entries[entries.length - 1].count++;
+    if (key === lastKey) entries[entries.length - 1]!.count++;
     else entries.push({ ...e, count: 1 } as WorkEntry);
     lastKey = key;
   };
@@ -98,5 +98,6 @@ export function recordWork(fit: () => { network: Network }): WorkLog {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [dataDir] = process.argv.slice(2);
+  if (dataDir === undefined) throw new Error('usage: node dist/bench/work-log.js DATA_DIR');
   writeFileSync(join(dataDir, 'np-fit-work.json'), JSON.stringify(recordWork(() => goldenFit(GOLDEN_CASES[1]))));
 }

@@ -13,7 +13,7 @@ function workspace(): string {
   const rows = ['x1,x2,x3,y'];
   for (let i = 0; i < 60; i++) {
     const x = [Math.sin(i), Math.cos(3 * i), Math.sin(7 * i + 1)];
-    rows.push([...x, Math.max(0, x[0] + x[1])].join(','));
+    rows.push([...x, Math.max(0, x[0]! + x[1]!)].join(','));
   }
   writeFileSync(join(dir, 'train.csv'), rows.join('\n') + '\n');
   writeFileSync(join(dir, 'test.csv'), rows.slice(0, 21).join('\n') + '\n');
@@ -42,7 +42,7 @@ describe('CLI', () => {
     // the predictions reproduce the recorded test error
     const truth = readFileSync(join(dir, 'test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[3]));
     const pred = lines.slice(1).map(Number);
-    const err = pred.reduce((s, v, i) => s + (v - truth[i]) ** 2, 0) / truth.reduce((s, v) => s + v * v, 0);
+    const err = pred.reduce((s, v, i) => s + (v - truth[i]!) ** 2, 0) / truth.reduce((s, v) => s + v * v, 0);
     assert.ok(Math.abs(err - summary.testError) <= 1e-9 * Math.max(err, 1e-12));
   });
 

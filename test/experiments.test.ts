@@ -94,6 +94,7 @@ describe('reporting rules', () => {
       { ...fakeRun(0.2, 'gd', { testError: 0.4 + seed, trainError: 0.1 }), seed },
     ]);
     const [row] = summarize(runs);
+    assert.ok(row);
     assert.equal(row.seeds, 2);
     assert.ok(Math.abs(row.testMean - 0.7) < 1e-12 && row.testMin === 0.2 && row.testMax === 1.2);
   });
@@ -114,8 +115,8 @@ describe('run store', () => {
     store.record(row('ok', 0.75));
     const all = store.all();
     assert.equal(all.length, 1);
-    assert.equal(all[0].status, 'ok');
-    assert.equal(all[0].testError, 0.25);
+    assert.equal(all[0]!.status, 'ok');
+    assert.equal(all[0]!.testError, 0.25);
     assert.equal(store.integrityCheck(), 'ok');
     store.close();
   });
@@ -156,7 +157,7 @@ describe('small-initialization GD baseline', () => {
     const best = result.attempts.reduce((a, b) => (b.testError! < a.testError! ? b : a));
     assert.equal(result.best.lr, best.lr);
     assert.ok(result.best.trainError < 0.9, `GD learns something (training error ${result.best.trainError})`);
-    const start = result.best.trace[0];
+    const start = result.best.trace[0]!;
     // The loss at step 0 is that of the initial network: with radius r the output is O(r³), so ≈ ‖y‖²/2n.
     let yy = 0;
     for (const y of train.Y.data) yy += y * y;

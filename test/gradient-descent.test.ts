@@ -21,11 +21,12 @@ function youngBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 }
 
-let sink: unknown;
+/** Where the garbage goes, so that the compiler keeps it. */
+const sink: { value: unknown } = { value: null };
 /** Allocates garbage until a scavenge empties the young generation, so what follows is counted whole. */
 function emptyYoungGeneration(): void {
   for (let last = youngBytes(); ; ) {
-    for (let i = 0; i < 64; i++) sink = new Array(16);
+    for (let i = 0; i < 64; i++) sink.value = new Array(16);
     const now = youngBytes();
     if (now < last) return;
     last = now;
@@ -56,7 +57,7 @@ describe('gradientDescent', () => {
     assert.equal(result.stopReason, 'max-steps');
     assert.equal(result.steps, 5000);
     assert.ok(result.loss < 0.5 * start);
-    for (let i = 1; i < result.trace.length; i++) assert.ok(result.trace[i].loss <= result.trace[i - 1].loss);
+    for (let i = 1; i < result.trace.length; i++) assert.ok(result.trace[i]!.loss <= result.trace[i - 1]!.loss);
     assert.equal(result.loss, student.loss(X, Y));
   });
 
@@ -77,8 +78,9 @@ describe('gradientDescent', () => {
     const student = new Network([5, 1, 1], makeActivation({ name: 'relu' }), new Rng(3).normals(6).map((v) => 0.5 * v)); // too narrow to fit
     const result = gradientDescent(student, X, Y, { lr: 0.05, maxSteps: 200_000, targetError: 0, tol: 1e-3, kappa: 0.01, checkEvery: 100 });
     assert.equal(result.stopReason, 'plateau');
-    assert.ok(result.loss < 0.99 * result.trace[0].loss);
+    assert.ok(result.loss < 0.99 * result.trace[0]!.loss);
     const [prev, last] = result.trace.slice(-2);
+    assert.ok(prev && last);
     assert.ok(prev.loss - last.loss <= 1e-3 * last.loss);
     // At the origin (a saddle) the loss never moves: no escape, so no plateau stop: it runs to the cap.
     const still = new Network([5, 1, 1], makeActivation({ name: 'relu' }), new Float64Array(6));

@@ -49,7 +49,7 @@ describe('theory-lab commands', () => {
     const rows = ['a,b,c,y'];
     for (let i = 0; i < 6; i++) {
       const x = [Math.sin(i + 1), Math.cos(2 * i), Math.sin(3 * i + 2)];
-      rows.push([...x, 2 * x[0] - x[2]].join(','));
+      rows.push([...x, 2 * x[0]! - x[2]!].join(','));
     }
     writeFileSync(join(dir, 'dict.csv'), rows.join('\n'));
     const r = run(['diagonal', '--data', 'dict.csv', '--target', 'y', '--json'], dir);

@@ -16,7 +16,7 @@ function evaluateOne(objective: NcfObjective, w: Float64Array, grad?: Float64Arr
   const grads = zeros(1, objective.dim);
   objective.evaluate(matrix(1, objective.dim, w), values, grads);
   grad?.set(grads.data);
-  return values[0];
+  return values[0]!;
 }
 
 describe('NCF objectives', () => {
@@ -36,7 +36,7 @@ describe('NCF objectives', () => {
       assert.ok(relDiff(net.correlation(P, G), value) < 1e-12);
       // Euler: ∇N·w = (p+1) N
       let radial = 0;
-      for (let c = 0; c < ncf.dim; c++) radial += grad[c] * w[c];
+      for (let c = 0; c < ncf.dim; c++) radial += grad[c]! * w[c]!;
       assert.ok(relDiff(radial, ncf.degree * value) < 1e-10);
     });
   }
@@ -75,8 +75,8 @@ describe('NCF objectives', () => {
       assert.ok(result.value > 0);
       if (smooth) assert.ok(result.kktResidual < 1e-6, `KKT residual ${result.kktResidual}`);
       let aSq = 0, bSq = 0;
-      for (let c = 0; c < 6; c++) aSq += result.point[c] ** 2;
-      for (let c = 6; c < 9; c++) bSq += result.point[c] ** 2;
+      for (let c = 0; c < 6; c++) aSq += result.point[c]! ** 2;
+      for (let c = 6; c < 9; c++) bSq += result.point[c]! ** 2;
       assert.ok(Math.abs(aSq + bSq - 1) < 1e-12);
       assert.ok(Math.abs(aSq - act.p * bSq) < 1e-4, `‖a‖² = ${aSq}, p‖b‖² = ${act.p * bSq}`);
       // the dominant point is the best end point of all restarts
@@ -96,7 +96,7 @@ describe('NCF objectives', () => {
     const mass = joint.layerMass(result.point);
     const layer = mass.indexOf(Math.max(...mass));
     assert.equal(layer, separate.indexOf(Math.max(...separate)));
-    assert.ok(mass[layer] > 0.999, `mass ${mass}`);
+    assert.ok(mass[layer]! > 0.999, `mass ${mass}`);
     assert.ok(relDiff(result.value, Math.max(...separate)) < 1e-4);
   });
 });

@@ -9,7 +9,7 @@ import { gaussianMatrix, numericGradient, relDiff, relVecDiff } from './helpers.
 
 const ACTIVATIONS = [...ACTIVATION_NAMES.map((name) => makeActivation({ name })), makeActivation({ name: 'custom', p: 3, alpha: -0.5 })];
 
-function randomNetwork(widths: number[], act = ACTIVATIONS[0], seed = 1): Network {
+function randomNetwork(widths: number[], act = ACTIVATIONS[0]!, seed = 1): Network {
   const rng = new Rng(seed);
   const net = new Network(widths, act);
   for (let i = 0; i < net.size; i++) net.params[i] = rng.normal() / Math.sqrt(2);
@@ -42,7 +42,7 @@ describe('Network', () => {
       const scaled = new Network(net.widths, act, net.params.map((w) => c * w));
       const after = scaled.forward(X);
       const D = net.degree;
-      for (let i = 0; i < before.data.length; i++) assert.ok(relDiff(after.data[i], c ** D * before.data[i]) < 1e-12 || Math.abs(before.data[i]) < 1e-300);
+      for (let i = 0; i < before.data.length; i++) assert.ok(relDiff(after.data[i]!, c ** D * before.data[i]!) < 1e-12 || Math.abs(before.data[i]!) < 1e-300);
     });
   }
 
@@ -51,24 +51,24 @@ describe('Network', () => {
     const rng = new Rng(5);
     const X = gaussianMatrix(6, 4, rng), Y = gaussianMatrix(6, 2, rng);
     const H = net.forward(X);
-    const R = matrix(6, 2, Y.data.map((y, i) => y - H.data[i]));
+    const R = matrix(6, 2, Y.data.map((y, i) => y - H.data[i]!));
     const { inputs, residuals } = net.backpropagateResidual(X, R);
     assert.deepEqual(inputs.map((P) => [P.rows, P.cols]), [[6, 4], [6, 3]]);
     assert.deepEqual(residuals.map((G) => [G.rows, G.cols]), [[6, 2], [6, 2]]);
-    assert.deepEqual(Array.from(inputs[0].data), Array.from(X.data));
-    assert.deepEqual(Array.from(residuals[1].data), Array.from(R.data)); // last hidden layer: g_i = r_i
+    assert.deepEqual(Array.from(inputs[0]!.data), Array.from(X.data));
+    assert.deepEqual(Array.from(residuals[1]!.data), Array.from(R.data)); // last hidden layer: g_i = r_i
     // Layer 1: g_i · b is the first-order change of r_i · H when neuron output of layer 2 moves by b.
     // Check via the gradient of the loss with respect to W_2: ∂Loss/∂W_2 = −(1/n) Σ g_i h_1(x_i)ᵀ.
     const grad = new Float64Array(net.size);
     net.loss(X, Y, grad);
     const W2 = net.layer(2);
     const offset = net.layer(1).data.length;
-    const h1 = inputs[1];
+    const h1 = inputs[1]!;
     for (let j = 0; j < W2.rows; j++) {
       for (let c = 0; c < W2.cols; c++) {
         let s = 0;
-        for (let i = 0; i < 6; i++) s += residuals[0].data[i * 2 + j] * h1.data[i * 3 + c];
-        assert.ok(relDiff(-s / 6, grad[offset + j * W2.cols + c]) < 1e-10);
+        for (let i = 0; i < 6; i++) s += residuals[0]!.data[i * 2 + j]! * h1.data[i * 3 + c]!;
+        assert.ok(relDiff(-s / 6, grad[offset + j * W2.cols + c]!) < 1e-10);
       }
     }
   });
@@ -88,14 +88,14 @@ describe('Network', () => {
   for (const act of [makeActivation({ name: 'relu' }), makeActivation({ name: 'square' }), makeActivation({ name: 'custom', p: 3, alpha: 0 })]) {
     it(`balance() keeps the outputs and gives ‖in‖² = p‖out‖² (${act.name}, p=${act.p})`, () => {
       const net = randomNetwork([5, 4, 3, 2], act, 11);
-      for (let i = 0; i < 20; i++) net.params[i] *= 3; // unbalance layer 1
+      for (let i = 0; i < 20; i++) net.params[i]! *= 3; // unbalance layer 1
       const X = gaussianMatrix(15, 5, new Rng(11));
       const before = net.forward(X);
       net.balance();
       const after = net.forward(X);
       assert.ok(relVecDiff(after.data, before.data) < 1e-10);
       for (let l = 1; l < net.depth; l++) {
-        for (let j = 0; j < net.widths[l]; j++) {
+        for (let j = 0; j < net.widths[l]!; j++) {
           const { inSq, outSq } = net.neuronNorms(l, j);
           assert.ok(Math.abs(inSq - act.p * outSq) <= 1e-8 * Math.max(inSq, 1), `layer ${l} neuron ${j}: ${inSq} vs ${act.p * outSq}`);
         }

@@ -22,7 +22,7 @@ describe('NeuronPursuit', () => {
     const h = fitted.history;
     assert.ok(h.length <= 4, `${h.length} iterations`);
     assert.ok(h.at(-1)!.testError! < 1e-2, `test error ${h.at(-1)!.testError}`);
-    assert.deepEqual(h[1].layers, [1]);
+    assert.deepEqual(h[1]!.layers, [1]);
     assert.equal(fitted.stopReason, 'target');
     // predict() is the fitted network
     const p = fitted.predict(demoData.test.X);
@@ -33,8 +33,8 @@ describe('NeuronPursuit', () => {
     const fitted = new NeuronPursuit({ ...demo.defaults, targetError: 0, maxIterations: 3, gdSteps: 3000 }).fit(demoData.train.X, demoData.train.Y);
     assert.ok(fitted.history.length >= 3);
     const lossAtZero = demoData.train.Y.data.reduce((s, y) => s + y * y, 0) / (2 * 500);
-    assert.equal(fitted.history[0].lossBefore, lossAtZero);
-    assert.ok(fitted.history[0].lossAfterAdd <= lossAtZero);
+    assert.equal(fitted.history[0]!.lossBefore, lossAtZero);
+    assert.ok(fitted.history[0]!.lossAfterAdd <= lossAtZero);
     for (const row of fitted.history.slice(1)) {
       assert.ok(row.lossAfterAdd < row.lossBefore, `iteration ${row.iteration}: ${row.lossAfterAdd} ≥ ${row.lossBefore}`);
       assert.equal(row.deltaWarning, false);
@@ -58,12 +58,12 @@ describe('NeuronPursuit', () => {
     const perLayer = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);
     const joint = new NeuronPursuit({ ...options, joint: true }).fit(demoData.train.X, demoData.train.Y);
     assert.deepEqual(joint.history.slice(1).map((r) => r.layers), perLayer.history.slice(1).map((r) => r.layers));
-    assert.deepEqual(joint.history[1].layers, [1]);
+    assert.deepEqual(joint.history[1]!.layers, [1]);
   });
 
   it('adds the top-m distinct candidates when asked', () => {
     const fitted = new NeuronPursuit({ ...demo.defaults, candidatesPerIteration: 3, maxIterations: 2, targetError: 1e-9, gdSteps: 1000 }).fit(demoData.train.X, demoData.train.Y);
-    const row = fitted.history[1];
+    const row = fitted.history[1]!;
     assert.equal(row.layers.length, 3);
     assert.equal(row.widths.reduce((s, w) => s + w, 0), 2 + 3);
     assert.ok(row.lossAfterAdd < row.lossBefore);
@@ -83,10 +83,10 @@ describe('NeuronPursuit', () => {
       const err = relativeError(net.forward(demoData.train.X), demoData.train.Y);
       assert.ok(Math.abs(err - h.trainError) <= 1e-9 * h.trainError, `${err} vs ${h.trainError}`);
     }
-    assert.equal(fitted.history[0].kktPoint!.length, 20 + 1 + 1);
+    assert.equal(fitted.history[0]!.kktPoint!.length, 20 + 1 + 1);
     assert.deepEqual(Array.from(fitted.network.params), fitted.history.at(-1)!.weights);
     const plain = new NeuronPursuit({ ...demo.defaults, maxIterations: 1 }).fit(demoData.train.X, demoData.train.Y);
-    assert.equal(plain.history[0].weights, undefined);
+    assert.equal(plain.history[0]!.weights, undefined);
   });
 
   it('refuses data it cannot learn from, with a clear message', () => {

@@ -34,7 +34,7 @@ describe('Rng', () => {
     for (let i = 0; i < 20_000; i++) {
       const v = rng.onSphere(3, 2);
       assert.ok(Math.abs(Math.hypot(...v) - 2) < 1e-12);
-      for (let c = 0; c < 3; c++) mean[c] += v[c] / 20_000;
+      for (let c = 0; c < 3; c++) mean[c]! += v[c]! / 20_000;
     }
     for (const m of mean) assert.ok(Math.abs(m) < 0.05);
   });

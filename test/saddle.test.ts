@@ -10,7 +10,7 @@ describe('saddle lab', () => {
   it('square: w_z aligns with the NCF gradient (> 0.9) before escaping, one neuron escapes, Lemma 9 holds', () => {
     const { verdict, trace } = runSaddleLab(train.X, train.Y, { ...SADDLE_DEFAULTS.square, activation: 'square', seed: 0 });
     assert.ok(verdict.alignmentBeforeEscape > 0.9, `alignment ${verdict.alignmentBeforeEscape}`);
-    assert.ok(trace[0].alignment < 0.5, 'the random perturbation starts unaligned');
+    assert.ok(trace[0]!.alignment < 0.5, 'the random perturbation starts unaligned');
     assert.notEqual(verdict.escapeStep, null);
     assert.ok(verdict.nextPlateauStep! > verdict.escapeStep!);
     assert.ok(verdict.activeNeurons.length >= 1 && verdict.activeNeurons.length <= 2);
@@ -33,7 +33,7 @@ describe('saddle lab', () => {
     const s = recordSchedule(30_000, 100);
     assert.equal(s[0], 0);
     assert.equal(s.at(-1), 30_000);
-    for (let k = 1; k < s.length; k++) assert.ok(s[k] > s[k - 1]);
+    for (let k = 1; k < s.length; k++) assert.ok(s[k]! > s[k - 1]!);
     assert.ok(s.includes(1) && s.includes(10) && s.includes(15_000));
   });
 });

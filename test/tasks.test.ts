@@ -14,7 +14,7 @@ describe('teacher networks', () => {
       assert.equal(net.activation.name, task.defaults.activation, 'activation');
       const out = net.forward(train.X);
       let worst = 0;
-      for (let i = 0; i < out.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i] - train.Y.data[i]));
+      for (let i = 0; i < out.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i]! - train.Y.data[i]!));
       assert.ok(worst < 1e-12, `max |teacher − target| = ${worst}`);
       assert.ok(train.Y.data.some((y) => Math.abs(y) > 0.5), 'the target is not trivially zero');
     });
@@ -30,9 +30,9 @@ describe('samplers', () => {
     for (let i = 0; i < train.X.rows; i++) {
       let sq = 0;
       for (let c = 0; c < d; c++) {
-        const v = train.X.data[i * d + c];
+        const v = train.X.data[i * d + c]!;
         sq += v * v;
-        mean[c] += v / train.X.rows;
+        mean[c]! += v / train.X.rows;
       }
       assert.ok(Math.abs(Math.sqrt(sq) - Math.sqrt(d)) < 1e-12);
     }
@@ -58,7 +58,7 @@ describe('samplers', () => {
   });
   for (const P of [23, 7]) {
     it(`modular addition (P = ${P}): one-hot codes, targets e_(a+b) − 1/P, train and test split all pairs`, () => {
-      const task = P === 23 ? TASKS['modular-addition'] : getTask(`modular-addition-${P}`);
+      const task = P === 23 ? TASKS['modular-addition']! : getTask(`modular-addition-${P}`);
       const { train, test } = task.generate(0, 0, rng.fork(`mod${P}`));
       assert.equal(train.X.rows + test.X.rows, P * P);
       const seen = new Set<number>();

@@ -51,11 +51,11 @@ export function trainDiagonal(
   let eta = 0;
   for (let step = 0; step <= o.maxSteps; step++) {
     // g = X_Sᵀ (X_S β_S − y) / n
-    for (let q = 0; q < k; q++) beta[active[q]] = u[active[q]] * v[active[q]];
+    for (let q = 0; q < k; q++) beta[active[q]!] = u[active[q]!]! * v[active[q]!]!;
     let lossSq = 0;
     for (let i = 0; i < n; i++) {
-      let s = -y[i];
-      for (let q = 0; q < k; q++) s += X.data[i * d + active[q]] * beta[active[q]];
+      let s = -y[i]!;
+      for (let q = 0; q < k; q++) s += X.data[i * d + active[q]!]! * beta[active[q]!]!;
       r[i] = s;
       lossSq += s * s;
     }
@@ -63,22 +63,22 @@ export function trainDiagonal(
     let gMax = 0;
     for (let q = 0; q < k; q++) {
       let s = 0;
-      for (let i = 0; i < n; i++) s += X.data[i * d + active[q]] * r[i];
+      for (let i = 0; i < n; i++) s += X.data[i * d + active[q]!]! * r[i]!;
       g[q] = s / n;
-      gMax = Math.max(gMax, Math.abs(g[q]));
+      gMax = Math.max(gMax, Math.abs(g[q]!));
     }
     if (onStep && step % 100 === 0) onStep(step, beta);
     if (gMax < o.gradTol || lossSq <= o.lossTol * yNormSq) return { steps: step, converged: true };
     if (step === o.maxSteps) break;
     if (step % 50 === 0) {
       let size = 0;
-      for (const j of active) size = Math.max(size, u[j] * u[j] + v[j] * v[j]);
+      for (const j of active) size = Math.max(size, u[j]! * u[j]! + v[j]! * v[j]!);
       eta = o.stepFraction / (lambda * size + gMax + 1e-300);
     }
     for (let q = 0; q < k; q++) {
-      const j = active[q], uj = u[j];
-      u[j] -= eta * v[j] * g[q];
-      v[j] -= eta * uj * g[q];
+      const j = active[q]!, uj = u[j]!;
+      u[j]! -= eta * v[j]! * g[q]!;
+      v[j]! -= eta * uj * g[q]!;
     }
   }
   return { steps: o.maxSteps, converged: false };
@@ -201,7 +201,7 @@ export class DiagonalSmallInitGd extends SparseEstimator<z.output<typeof diagona
 
 function predictRow(X: Matrix, u: Float64Array, v: Float64Array, active: number[], i: number): number {
   let s = 0;
-  for (const j of active) s += X.data[i * X.cols + j] * u[j] * v[j];
+  for (const j of active) s += X.data[i * X.cols + j]! * u[j]! * v[j]!;
   return s;
 }
 
@@ -212,9 +212,9 @@ function largestEigenvalue(X: Matrix, active: number[]): number {
   let lambda = 0;
   for (let it = 0; it < 200; it++) {
     const xw = new Float64Array(n);
-    for (let i = 0; i < n; i++) for (let q = 0; q < k; q++) xw[i] += X.data[i * d + active[q]] * w[q];
+    for (let i = 0; i < n; i++) for (let q = 0; q < k; q++) xw[i]! += X.data[i * d + active[q]!]! * w[q]!;
     const next = new Float64Array(k);
-    for (let q = 0; q < k; q++) for (let i = 0; i < n; i++) next[q] += X.data[i * d + active[q]] * xw[i];
+    for (let q = 0; q < k; q++) for (let i = 0; i < n; i++) next[q]! += X.data[i * d + active[q]!]! * xw[i]!;
     const size = norm(next);
     if (size === 0) return 0;
     const done = Math.abs(size - lambda) <= 1e-6 * size;
@@ -234,11 +234,11 @@ export function sparseInstance(n: number, d: number, sparsity: number, rng: Rng)
   const X = zeros(n, d);
   for (let j = 0; j < d; j++) {
     const atom = rng.onSphere(n);
-    for (let i = 0; i < n; i++) X.data[i * d + j] = atom[i];
+    for (let i = 0; i < n; i++) X.data[i * d + j] = atom[i]!;
   }
   const beta = new Float64Array(d);
   for (const j of rng.permutation(d).slice(0, sparsity)) beta[j] = rng.sign() * (1 + rng.uniform());
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) y[i] += X.data[i * d + j] * beta[j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) y[i]! += X.data[i * d + j]! * beta[j]!;
   return { X, y, beta };
 }

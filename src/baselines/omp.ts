@@ -74,8 +74,8 @@ export function mostCorrelated(X: Matrix, r: ArrayLike<number>, exclude: number[
   const c = correlations(X, r);
   for (let j = 0; j < X.cols; j++) {
     if (exclude.includes(j)) continue;
-    if (Math.abs(c[j]) > bestValue) {
-      bestValue = Math.abs(c[j]);
+    if (Math.abs(c[j]!) > bestValue) {
+      bestValue = Math.abs(c[j]!);
       best = j;
     }
   }
@@ -85,20 +85,20 @@ export function mostCorrelated(X: Matrix, r: ArrayLike<number>, exclude: number[
 /** Xᵀ r. */
 export function correlations(X: Matrix, r: ArrayLike<number>): Float64Array {
   const c = new Float64Array(X.cols);
-  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) c[j] += X.data[i * X.cols + j] * r[i];
+  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) c[j]! += X.data[i * X.cols + j]! * r[i]!;
   return c;
 }
 
 /** argmin_β ‖y − X_S β‖ by QR. */
 export function leastSquares(X: Matrix, y: ArrayLike<number>, support: number[]): number[] {
   const A = new MlMatrix(X.rows, support.length);
-  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => A.set(i, k, X.data[i * X.cols + j]));
+  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => A.set(i, k, X.data[i * X.cols + j]!));
   return solve(A, MlMatrix.columnVector(Array.from(y))).to1DArray();
 }
 
 export function residualOf(X: Matrix, y: ArrayLike<number>, support: number[], coef: ArrayLike<number>): Float64Array {
   const r = Float64Array.from(y);
-  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => (r[i] -= X.data[i * X.cols + j] * coef[k]));
+  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => (r[i]! -= X.data[i * X.cols + j]! * coef[k]!));
   return r;
 }
 
@@ -111,7 +111,7 @@ export function solution(
   stopReason: SparseStopReason,
 ): SparseSolution {
   const coefficients = new Array<number>(X.cols).fill(0);
-  support.forEach((j, k) => (coefficients[j] = coef[k]));
+  support.forEach((j, k) => (coefficients[j] = coef[k]!));
   const r = residualOf(X, y, support, coef);
   const yNorm = norm(y);
   return {

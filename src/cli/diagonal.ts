@@ -61,10 +61,10 @@ function report(r: { np: SparseSolution; omp: SparseSolution; gd: SparseSolution
   const columns = [...new Set([...r.omp.support, ...r.np.support, ...r.gd.support, ...(truth ? [...truth.keys()].filter((j) => truth[j] !== 0) : [])])].sort((a, b) => a - b);
   const coefficients = table(
     ['atom', ...(truth ? ['planted'] : []), 'NP', 'OMP', 'GD'],
-    columns.map((j) => [names[j], ...(truth ? [fmt(truth[j])] : []), fmt(r.np.coefficients[j]), fmt(r.omp.coefficients[j]), fmt(r.gd.coefficients[j])]),
+    columns.map((j) => [names[j]!, ...(truth ? [fmt(truth[j]!)] : []), fmt(r.np.coefficients[j]!), fmt(r.omp.coefficients[j]!), fmt(r.gd.coefficients[j]!)]),
   );
   const sameOrder = r.np.support.length === r.omp.support.length && r.np.support.every((j, k) => j === r.omp.support[k]);
-  const gap = Math.max(...r.np.coefficients.map((c, j) => Math.abs(c - r.omp.coefficients[j])));
+  const gap = Math.max(...r.np.coefficients.map((c, j) => Math.abs(c - r.omp.coefficients[j]!)));
   const sameSupport = new Set(r.gd.support).size === new Set(r.omp.support).size && r.gd.support.every((j) => r.omp.support.includes(j));
   const lines = [
     summary,

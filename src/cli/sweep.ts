@@ -88,8 +88,8 @@ export function runsCommand(): Command {
       }
       const header = ['task', 'samples', 'seed', 'alg', 'lr', 'status', 'train err', 'test err', 'iters', 'sec'];
       const lines = rows.map((r) => [r.task, String(r.samples), String(r.seed), r.algorithm, String(r.lr), r.status === 'ok' ? 'ok' : `failed: ${r.error}`, r.trainError === null ? '—' : sci(r.trainError, 2), r.testError === null ? '—' : sci(r.testError, 2), r.iterations === null ? '—' : String(r.iterations), r.seconds.toFixed(1)]);
-      const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 ? 2 : l[i].length))));
-      const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+      const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 ? 2 : l[i]!.length))));
+      const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
       process.stdout.write([fmt(header), ...lines.map(fmt), `${rows.length} run(s)`].join('\n') + '\n');
     });
 }

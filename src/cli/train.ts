@@ -50,7 +50,7 @@ const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse:
 
 /** Commander's attribute for a flag: '--gd-steps <T>' → 'gdSteps'. */
 function attributeName(flag: string): string {
-  return flag.split(' ')[0].slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return flag.split(' ')[0]!.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 export function trainCommand(): Command {

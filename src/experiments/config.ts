@@ -76,7 +76,7 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
   }
   const parsed = sweepConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? issue.path.join('.') : '(top level)';
     throw new Error(`${source}: field '${field}': ${issue.message}`);
   }

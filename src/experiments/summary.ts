@@ -33,15 +33,18 @@ export const SOLVED_TEST_ERROR = 0.01;
  */
 export function chooseStepSize<T extends RunLike>(runs: T[], targetError: number = GD_DEFAULTS.targetError): T {
   const ok = runs.filter((r) => r.result !== null);
-  if (ok.length === 0) return runs[0];
+  const [first] = ok;
+  if (first === undefined) return runs[0]!;
   const err = (r: T) => scoredErrors(r.result!);
-  const by = (key: (r: T) => number) => (a: T, b: T) => key(a) - key(b) || a.lr - b.lr;
-  if (stepSizeRule(ok[0].algorithm) === 'lowest-test-error') return [...ok].sort(by((r) => nanLast(err(r).test)))[0];
+  /** The run of `candidates` (not empty) with the lowest key, the smaller step size on a tie. */
+  const lowest = (candidates: T[], key: (r: T) => number) =>
+    candidates.reduce((best, r) => (key(r) - key(best) || r.lr - best.lr) < 0 ? r : best);
+  if (stepSizeRule(first.algorithm) === 'lowest-test-error') return lowest(ok, (r) => nanLast(err(r).test));
   const solved = ok.filter((r) => err(r).test < SOLVED_TEST_ERROR);
-  if (solved.length > 0) return [...solved].sort(by((r) => r.result!.iterations))[0];
+  if (solved.length > 0) return lowest(solved, (r) => r.result!.iterations);
   const target = ok.filter((r) => r.result!.trainError < targetError);
-  if (target.length > 0) return [...target].sort(by((r) => nanLast(err(r).test)))[0];
-  return [...ok].sort(by((r) => nanLast(err(r).train)))[0];
+  if (target.length > 0) return lowest(target, (r) => nanLast(err(r).test));
+  return lowest(ok, (r) => nanLast(err(r).train));
 }
 
 const nanLast = (v: number) => (Number.isFinite(v) ? v : Infinity);
@@ -56,7 +59,7 @@ function stepSizeRule(algorithm: string): 'solved-fewest-iterations' | 'lowest-t
 /** One chosen run per (task, algorithm, samples, seed). */
 export function chosenRuns<T extends RunLike>(runs: T[]): T[] {
   const groups = groupBy(runs, (r) => [r.task, r.algorithm, r.samples, r.seed]);
-  return groups.map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? GD_DEFAULTS.targetError));
+  return groups.map((g) => chooseStepSize(g, g[0]!.config.options?.targetError ?? GD_DEFAULTS.targetError));
 }
 
 export interface SummaryRow {
@@ -82,9 +85,9 @@ export function summarize(runs: RunLike[]): SummaryRow[] {
     const ok = g.filter((r) => r.result !== null).map((r) => r.result!);
     const train = ok.map((r) => scoredErrors(r).train), test = ok.map((r) => scoredErrors(r).test);
     rows.push({
-      task: g[0].task,
-      algorithm: g[0].algorithm,
-      samples: g[0].samples,
+      task: g[0]!.task,
+      algorithm: g[0]!.algorithm,
+      samples: g[0]!.samples,
       seeds: ok.length,
       failed: g.length - ok.length,
       trainMean: mean(train),

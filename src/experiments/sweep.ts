@@ -64,7 +64,7 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
         try {
           result = (await pool.run(point, { signal: undefined })) as PointResult;
         } catch (err) {
-          error = String((err as Error)?.message ?? err).split('\n')[0];
+          error = String((err as Error)?.message ?? err).split('\n')[0]!;
         }
         store.record({
           key,

@@ -17,9 +17,9 @@ export class CsvError extends Error {
 export function parseCsv(text: string, source = 'CSV'): Table {
   const lines = text.split(/\r?\n/);
   let lineNo = 0;
-  while (lineNo < lines.length && lines[lineNo].trim() === '') lineNo++;
+  while (lineNo < lines.length && lines[lineNo]!.trim() === '') lineNo++;
   if (lineNo === lines.length) throw new CsvError(`${source} is empty (expected a header row and data rows)`);
-  const columns = splitLine(lines[lineNo]).map(unquote);
+  const columns = splitLine(lines[lineNo]!).map(unquote);
   if (columns.some((c) => c === '')) throw new CsvError(`${source} line ${lineNo + 1}: the header has an empty column name`);
   const seen = new Set<string>();
   for (const c of columns) {
@@ -28,8 +28,8 @@ export function parseCsv(text: string, source = 'CSV'): Table {
   }
   const rows: Float64Array[] = [];
   for (let i = lineNo + 1; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const cells = splitLine(lines[i]);
+    if (lines[i]!.trim() === '') continue;
+    const cells = splitLine(lines[i]!);
     if (cells.length !== columns.length) {
       throw new CsvError(`${source} line ${i + 1}: expected ${columns.length} cells, got ${cells.length}`);
     }
@@ -77,7 +77,7 @@ export function formatCsv(columns: string[], m: Matrix): string {
 
 function pick(table: Table, indices: number[]): Matrix {
   const m = zeros(table.rows.length, indices.length);
-  table.rows.forEach((row, i) => indices.forEach((c, k) => (m.data[i * indices.length + k] = row[c])));
+  table.rows.forEach((row, i) => indices.forEach((c, k) => (m.data[i * indices.length + k] = row[c]!)));
   return m;
 }
 

@@ -23,11 +23,11 @@ export function matrix(rows: number, cols: number, data: ArrayLike<number>): Mat
 
 export function fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix {
   const r = rows.length;
-  const c = r === 0 ? 0 : rows[0].length;
+  const c = r === 0 ? 0 : rows[0]!.length;
   const m = zeros(r, c);
   for (let i = 0; i < r; i++) {
-    if (rows[i].length !== c) throw new RangeError(`row ${i} has ${rows[i].length} entries, expected ${c}`);
-    m.data.set(rows[i], i * c);
+    if (rows[i]!.length !== c) throw new RangeError(`row ${i} has ${rows[i]!.length} entries, expected ${c}`);
+    m.data.set(rows[i]!, i * c);
   }
   return m;
 }
@@ -55,19 +55,19 @@ export function rowView(m: Matrix, i: number): Float64Array {
 /** The rows at the given indices, copied. */
 export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   const out = zeros(indices.length, m.cols);
-  for (let k = 0; k < indices.length; k++) out.data.set(rowView(m, indices[k]), k * m.cols);
+  for (let k = 0; k < indices.length; k++) out.data.set(rowView(m, indices[k]!), k * m.cols);
   return out;
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): number {
   let s = 0;
-  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
   return s;
 }
 
 export function sumOfSquares(a: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
   return s;
 }
 
@@ -85,7 +85,7 @@ export function matmulABt(A: Matrix, B: Matrix, out: Matrix = zeros(A.rows, B.ro
     for (let j = 0; j < r; j++) {
       const bj = j * k;
       let s = 0;
-      for (let t = 0; t < k; t++) s += a[ai + t] * b[bj + t];
+      for (let t = 0; t < k; t++) s += a[ai + t]! * b[bj + t]!;
       o[i * r + j] = s;
     }
   }
@@ -101,10 +101,10 @@ export function matmulAtB(A: Matrix, B: Matrix, out: Matrix = zeros(A.cols, B.co
   for (let i = 0; i < n; i++) {
     const bi = i * k;
     for (let j = 0; j < r; j++) {
-      const aij = a[i * r + j];
+      const aij = a[i * r + j]!;
       if (aij === 0) continue;
       const oj = j * k;
-      for (let t = 0; t < k; t++) o[oj + t] += aij * b[bi + t];
+      for (let t = 0; t < k; t++) o[oj + t]! += aij * b[bi + t]!;
     }
   }
   return out;
@@ -120,7 +120,7 @@ export function allFinite(a: ArrayLike<number>): boolean {
 export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]);
+    const v = Math.abs(a[i]!);
     if (v > m) m = v;
   }
   return m;

@@ -85,7 +85,7 @@ export class Network {
     let total = 0;
     for (let l = 1; l < widths.length; l++) {
       this.offsets.push(total);
-      total += widths[l] * widths[l - 1];
+      total += widths[l]! * widths[l - 1]!;
     }
     if (params !== undefined && params.length !== total) {
       throw new RangeError(`a network of widths [${widths.join(', ')}] has ${total} weights, got ${params.length}`);
@@ -103,10 +103,10 @@ export class Network {
     return this.widths.length - 1;
   }
   get inputDim(): number {
-    return this.widths[0];
+    return this.widths[0]!;
   }
   get outputDim(): number {
-    return this.widths[this.widths.length - 1];
+    return this.widths[this.widths.length - 1]!;
   }
   get hiddenWidths(): number[] {
     return this.widths.slice(1, -1);
@@ -122,14 +122,14 @@ export class Network {
   /** Start of W_l (1-based) in params: W_l[i][j] is params[layerOffset(l) + i·k_{l−1} + j]. */
   layerOffset(l: number): number {
     this.checkLayer(l, 1, this.depth);
-    return this.offsets[l];
+    return this.offsets[l]!;
   }
 
   /** W_l (1-based) as a view into params. */
   layer(l: number): Matrix {
     this.checkLayer(l, 1, this.depth);
-    const rows = this.widths[l], cols = this.widths[l - 1];
-    return { rows, cols, data: this.params.subarray(this.offsets[l], this.offsets[l] + rows * cols) };
+    const rows = this.widths[l]!, cols = this.widths[l - 1]!;
+    return { rows, cols, data: this.params.subarray(this.offsets[l], this.offsets[l]! + rows * cols) };
   }
 
   clone(): Network {
@@ -147,7 +147,7 @@ export class Network {
   /** Loss(W) = (1/2n) Σ ‖H(x_i) − y_i‖²; adds ∇Loss into `grad` when given (grad is overwritten). */
   loss(X: Matrix, Y: Matrix, grad?: Float64Array): number {
     this.checkPair(X, Y);
-    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows })[0] / (2 * X.rows);
+    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows })[0]! / (2 * X.rows);
   }
 
   /**
@@ -163,7 +163,7 @@ export class Network {
     return {
       loss: (grad?: Float64Array): number => {
         options.grad = grad;
-        return this.pass(X, Y, options)[0] / (2 * X.rows);
+        return this.pass(X, Y, options)[0]! / (2 * X.rows);
       },
     };
   }
@@ -171,7 +171,7 @@ export class Network {
   /** NCF N_{R,H}(W) = (1/n) Σ r_i · H(x_i; W); writes its gradient into `grad` when given. */
   correlation(X: Matrix, R: Matrix, grad?: Float64Array): number {
     this.checkPair(X, R);
-    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows })[0] / X.rows;
+    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows })[0]! / X.rows;
   }
 
   /**
@@ -183,8 +183,8 @@ export class Network {
     this.checkPair(X, R);
     const record: BackpropagatedResidual = { inputs: [], residuals: [] };
     for (let l = 1; l < this.depth; l++) {
-      record.inputs.push(zeros(X.rows, this.widths[l - 1]));
-      record.residuals.push(zeros(X.rows, this.widths[l + 1]));
+      record.inputs.push(zeros(X.rows, this.widths[l - 1]!));
+      record.residuals.push(zeros(X.rows, this.widths[l + 1]!));
     }
     this.pass(X, R, { mode: Mode.Correlation, record, seedScale: 1 });
     return record;
@@ -197,22 +197,22 @@ export class Network {
    */
   addNeuron(l: number, a: ArrayLike<number>, b: ArrayLike<number>): Network {
     this.checkLayer(l, 1, this.depth - 1);
-    const kin = this.widths[l - 1], kout = this.widths[l + 1];
+    const kin = this.widths[l - 1]!, kout = this.widths[l + 1]!;
     if (a.length > kin) throw new RangeError(`incoming weights have ${a.length} entries, layer ${l} takes ${kin}`);
     if (b.length > kout) throw new RangeError(`outgoing weights have ${b.length} entries, layer ${l + 1} has ${kout} neurons`);
     const widths = [...this.widths];
-    widths[l] += 1;
+    widths[l]! += 1;
     const grown = new Network(widths, this.activation);
     for (let t = 1; t <= this.depth; t++) {
       const src = this.layer(t), dst = grown.layer(t);
       if (t === l + 1) {
         for (let i = 0; i < src.rows; i++) {
           dst.data.set(src.data.subarray(i * src.cols, (i + 1) * src.cols), i * dst.cols);
-          dst.data[i * dst.cols + src.cols] = i < b.length ? b[i] : 0;
+          dst.data[i * dst.cols + src.cols] = i < b.length ? b[i]! : 0;
         }
       } else {
         dst.data.set(src.data);
-        if (t === l) for (let i = 0; i < a.length; i++) dst.data[src.rows * src.cols + i] = a[i];
+        if (t === l) for (let i = 0; i < a.length; i++) dst.data[src.rows * src.cols + i] = a[i]!;
       }
     }
     return grown;
@@ -222,8 +222,8 @@ export class Network {
   neuronNorms(l: number, j: number): { inSq: number; outSq: number } {
     const W = this.layer(l), V = this.layer(l + 1);
     let inSq = 0, outSq = 0;
-    for (let t = 0; t < W.cols; t++) inSq += W.data[j * W.cols + t] ** 2;
-    for (let t = 0; t < V.rows; t++) outSq += V.data[t * V.cols + j] ** 2;
+    for (let t = 0; t < W.cols; t++) inSq += W.data[j * W.cols + t]! ** 2;
+    for (let t = 0; t < V.rows; t++) outSq += V.data[t * V.cols + j]! ** 2;
     return { inSq, outSq };
   }
 
@@ -233,7 +233,7 @@ export class Network {
     const result: number[][] = [];
     for (let l = 1; l < this.depth; l++) {
       const row: number[] = [];
-      for (let j = 0; j < this.widths[l]; j++) {
+      for (let j = 0; j < this.widths[l]!; j++) {
         const { inSq, outSq } = this.neuronNorms(l, j);
         row.push(outSq === 0 ? (inSq === 0 ? 1 : Infinity) : inSq / (p * outSq));
       }
@@ -253,15 +253,15 @@ export class Network {
       let largestChange = 0;
       for (let l = 1; l < this.depth; l++) {
         const W = this.layer(l), V = this.layer(l + 1);
-        for (let j = 0; j < this.widths[l]; j++) {
+        for (let j = 0; j < this.widths[l]!; j++) {
           const { inSq, outSq } = this.neuronNorms(l, j);
           if (inSq === 0 || outSq === 0) continue;
           const c = Math.pow((p * outSq) / inSq, 1 / (2 * (p + 1)));
           if (c === 1) continue;
           largestChange = Math.max(largestChange, Math.abs(c - 1));
           const cOut = Math.pow(c, -p);
-          for (let t = 0; t < W.cols; t++) W.data[j * W.cols + t] *= c;
-          for (let t = 0; t < V.rows; t++) V.data[t * V.cols + j] *= cOut;
+          for (let t = 0; t < W.cols; t++) W.data[j * W.cols + t]! *= c;
+          for (let t = 0; t < V.rows; t++) V.data[t * V.cols + j]! *= cOut;
         }
       }
       if (largestChange < tolerance) return sweep;
@@ -292,19 +292,19 @@ export class Network {
     W.set(this.params);
     if (o.inputs === undefined || ws.inputs !== o.inputs) {
       xs.set(X.data);
-      arena.toFeatureMajor(hs[0], xs, n, d);
+      arena.toFeatureMajor(hs[0]!, xs, n, d);
       if (T) ts.set(T.data);
       ws.inputs = o.inputs ?? null;
     }
     // forward: Z_l = W_l H_{l−1}, H_l = σ(Z_l)
     for (let l = 1; l <= L; l++) {
-      const rows = widths[l], cols = widths[l - 1];
-      if (l < L) arena.forwardLayer(zs[l], hs[l], grad ? hsm[l] : null, W, offsets[l], cols, rows, cols, hs[l - 1], n);
-      else arena.productAB(zs[l], W, offsets[l], cols, rows, cols, hs[l - 1], n);
+      const rows = widths[l]!, cols = widths[l - 1]!;
+      if (l < L) arena.forwardLayer(zs[l]!, hs[l]!, grad ? hsm[l]! : null, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
+      else arena.productAB(zs[l]!, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
     }
-    const ZL = zs[L], dZL = dzs[L];
+    const ZL = zs[L]!, dZL = dzs[L]!;
     if (mode === Mode.Predict) {
-      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i];
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i]!;
       return ws.value;
     }
     // output seed of the backward pass, and the value (summed sample by sample)
@@ -313,18 +313,18 @@ export class Network {
     // backward
     if (grad) G.fill(0);
     for (let l = L; l >= 1; l--) {
-      const rows = widths[l], cols = widths[l - 1], dZ = dzs[l];
+      const rows = widths[l]!, cols = widths[l - 1]!, dZ = dzs[l]!;
       if (record && l >= 2) {
         // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l (both sample-major)
         arena.toSampleMajor(ws.scratch, dZ, rows, n);
-        record.residuals[l - 2].data.set(ws.scratch.subarray(0, n * rows));
-        const P = record.inputs[l - 2].data, pc = widths[l - 2], Hp = hs[l - 2];
-        for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i];
+        record.residuals[l - 2]!.data.set(ws.scratch.subarray(0, n * rows));
+        const P = record.inputs[l - 2]!.data, pc = widths[l - 2]!, Hp = hs[l - 2]!;
+        for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i]!;
       }
-      if (grad) arena.addProductABt(G, offsets[l], cols, rows, cols, dZ, hsm[l - 1], cols, n);
+      if (grad) arena.addProductABt(G, offsets[l]!, cols, rows, cols, dZ, hsm[l - 1]!, cols, n);
       if (l > 1) {
         // dZ_{l−1} = (W_lᵀ dZ_l) ⊙ σ'(Z_{l−1})
-        arena.backwardLayer(dzs[l - 1], W, offsets[l], cols, rows, cols, dZ, n, zs[l - 1]);
+        arena.backwardLayer(dzs[l - 1]!, W, offsets[l]!, cols, rows, cols, dZ, n, zs[l - 1]!);
       }
     }
     if (grad) grad.set(G);
@@ -339,7 +339,7 @@ export class Network {
   private buffers(n: number): Workspace {
     for (const cached of this.workspaces) if (cached.n === n) return cached;
     const L = this.depth, widths = this.widths;
-    const d = widths[0], m = this.outputDim;
+    const d = widths[0]!, m = this.outputDim;
     /** n doubles per neuron of layers from..to, none for the others (index l holds layer l). */
     const layers = (from: number, to: number) => widths.map((k, l) => (l >= from && l <= to ? k * n : 0));
     const { arena, panels } = allocatePanels(

@@ -110,7 +110,7 @@ export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Par
       restored = false;
     }
     const w = params;
-    for (let c = 0; c < w.length; c++) w[c] -= lr * grad[c];
+    for (let c = 0; c < w.length; c++) w[c]! -= lr * grad[c]!;
     step++;
     sinceCheck = (sinceCheck + 1) % o.checkEvery;
   }

@@ -172,7 +172,7 @@ class PursuitRun {
     const lossAtZero = sumOfSquares(this.Y.data) / (2 * this.X.rows);
     let delta = o.delta1, shrinks = 0;
     const place = () => {
-      for (let c = 0; c < result.point.length; c++) this.net.params[c] = delta * result.point[c];
+      for (let c = 0; c < result.point.length; c++) this.net.params[c] = delta * result.point[c]!;
       return this.net.loss(this.X, this.Y);
     };
     let lossAfterAdd = place();
@@ -201,14 +201,14 @@ class PursuitRun {
   private nextIteration(k: number): IterationRecord | null {
     const o = this.o, start = performance.now();
     const prediction = this.net.forward(this.X);
-    const residual = matrix(this.Y.rows, this.Y.cols, this.Y.data.map((y, i) => y - prediction.data[i]));
+    const residual = matrix(this.Y.rows, this.Y.cols, this.Y.data.map((y, i) => y - prediction.data[i]!));
     const { inputs, residuals } = this.net.backpropagateResidual(this.X, residual);
-    const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i], this.act));
+    const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i]!, this.act));
     const { candidates, best } = o.joint ? this.jointCandidates(parts, k) : this.layerCandidates(parts, k);
     const chosen = pickDistinct(candidates, o.candidatesPerIteration, o.ncfThreshold);
     if (chosen.length === 0) return null;
     const layers = chosen.map((c) => c.layer);
-    this.emit({ type: 'ncf', iteration: k, layers, value: chosen[0].value });
+    this.emit({ type: 'ncf', iteration: k, layers, value: chosen[0]!.value });
 
     const lossBefore = this.net.loss(this.X, this.Y);
     const saddle = this.net;
@@ -228,7 +228,7 @@ class PursuitRun {
     const layerValues = parts.map((_, i) => Math.max(0, ...candidates.filter((c) => c.layer === i + 1).map((c) => c.value)));
     return this.train(k, start, {
       layers,
-      ncfValue: chosen[0].value,
+      ncfValue: chosen[0]!.value,
       kktResidual: best.kktResidual,
       restartsAtBest: best.restartsAtBest,
       restartValues: spread(best.values),
@@ -238,7 +238,7 @@ class PursuitRun {
       deltaWarning: !(lossAfterAdd < lossBefore),
       lossBefore,
       lossAfterAdd,
-      ...(o.recordWeights ? { kktPoint: [...chosen[0].a, ...chosen[0].b] } : {}),
+      ...(o.recordWeights ? { kktPoint: [...chosen[0]!.a, ...chosen[0]!.b] } : {}),
     });
   }
 
@@ -251,7 +251,7 @@ class PursuitRun {
       if (best === null || result.value > best.value) best = result;
       for (let r = 0; r < result.values.length; r++) {
         const point = result.points.data.subarray(r * part.dim, (r + 1) * part.dim);
-        candidates.push({ layer: i + 1, a: point.slice(0, part.inDim), b: point.slice(part.inDim), value: result.values[r] });
+        candidates.push({ layer: i + 1, a: point.slice(0, part.inDim), b: point.slice(part.inDim), value: result.values[r]! });
       }
     });
     return { candidates, best: best! };
@@ -267,10 +267,10 @@ class PursuitRun {
       const mass = joint.layerMass(point);
       const i = mass.indexOf(Math.max(...mass));
       if (mass[i] === 0) continue;
-      const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]));
+      const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]!));
       const value = new Float64Array(1);
-      parts[i].evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
-      candidates.push({ layer: i + 1, a: block.slice(0, parts[i].inDim), b: block.slice(parts[i].inDim), value: value[0] });
+      parts[i]!.evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
+      candidates.push({ layer: i + 1, a: block.slice(0, parts[i]!.inDim), b: block.slice(parts[i]!.inDim), value: value[0]! });
     }
     return { candidates, best: result };
   }
@@ -329,9 +329,9 @@ function cosine(x: Candidate, y: Candidate): number {
   let s = 0, nx = 0, ny = 0;
   const xs = [...x.a, ...x.b], ys = [...y.a, ...y.b];
   for (let i = 0; i < xs.length; i++) {
-    s += xs[i] * ys[i];
-    nx += xs[i] * xs[i];
-    ny += ys[i] * ys[i];
+    s += xs[i]! * ys[i]!;
+    nx += xs[i]! * xs[i]!;
+    ny += ys[i]! * ys[i]!;
   }
   return s / Math.sqrt(nx * ny);
 }
@@ -339,6 +339,6 @@ function cosine(x: Candidate, y: Candidate): number {
 function spread(values: Float64Array): { min: number; median: number; max: number } {
   const sorted = Array.from(values).sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { min: sorted[0], median, max: sorted[sorted.length - 1] };
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median: median!, max: sorted[sorted.length - 1]! };
 }

@@ -116,7 +116,7 @@ export function widthsSpec(values: { iteration: number; layer: string; width: nu
 /** A heatmap of a matrix (rows × cols), e.g. |weights| or |DFT|. */
 export function heatmapSpec(title: string, rows: number, cols: number, data: ArrayLike<number>, labels = { row: 'row', col: 'column' }): FigureSpec {
   const values: { r: number; c: number; v: number }[] = [];
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) values.push({ r, c, v: data[r * cols + c] });
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) values.push({ r, c, v: data[r * cols + c]! });
   const cell = Math.max(4, Math.min(18, Math.floor(480 / Math.max(cols, 1))));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -159,7 +159,7 @@ export function rowDftMagnitude(rows: number, n: number, data: ArrayLike<number>
     for (let f = 0; f < n; f++) {
       let re = 0, im = 0;
       for (let t = 0; t < n; t++) {
-        const a = (-2 * Math.PI * f * t) / n, v = data[r * n + t];
+        const a = (-2 * Math.PI * f * t) / n, v = data[r * n + t]!;
         re += v * Math.cos(a);
         im += v * Math.sin(a);
       }

@@ -65,7 +65,7 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   for (const task of [...new Set(chosen.map((r) => r.task))]) {
     const mine = chosen.filter((r) => r.task === task);
     const largest = Math.max(...mine.map((r) => r.samples));
-    const best = mine.filter((r) => r.samples === largest).sort((a, b) => scoredErrors(a.result!).test - scoredErrors(b.result!).test)[0];
+    const best = mine.filter((r) => r.samples === largest).sort((a, b) => scoredErrors(a.result!).test - scoredErrors(b.result!).test)[0]!;
     if (taskViews(task).length > 0) {
       figures.push(...runFigures(best.result!, task, `${task} (n=${best.samples}, seed ${best.seed}, η=${best.lr})`, `${task}-`));
     }
@@ -84,7 +84,7 @@ export function headlineTable(rows: SummaryRow[]): string {
   const keys = [...new Set(rows.map((r) => `${r.task}\u0000${r.samples}`))];
   const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v.toExponential(2));
   const lines = [['task', 'samples', 'seeds', 'NP test', 'GD test', 'NP train', 'GD train', 'NP iters'].join(' | ')];
-  lines.push(lines[0].replace(/[^|]/g, '-'));
+  lines.push(lines[0]!.replace(/[^|]/g, '-'));
   for (const k of keys) {
     const [task, n] = k.split('\u0000');
     const np = rows.find((r) => r.task === task && String(r.samples) === n && r.algorithm === 'np');

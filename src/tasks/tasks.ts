@@ -95,7 +95,7 @@ const iidCommon = { defaultSamples: 1000, defaultTestSamples: 10_000 };
 
 /** Target of the demo task: σ(σ(x1+x2+x3) − 2σ(x1−x2)). */
 export function demoTarget(x: ArrayLike<number>): number {
-  return relu(relu(x[0] + x[1] + x[2]) - 2 * relu(x[0] - x[1]));
+  return relu(relu(x[0]! + x[1]! + x[2]!) - 2 * relu(x[0]! - x[1]!));
 }
 
 export const TASKS: Record<string, Task> = {
@@ -121,7 +121,7 @@ export const TASKS: Record<string, Task> = {
     ...iidCommon,
     defaults: hypercubeDefaults,
     draw: hypercube,
-    target: (x) => x[0] * x[1] + x[0] * x[1] * x[2] * x[3],
+    target: (x) => x[0]! * x[1]! + x[0]! * x[1]! * x[2]! * x[3]!,
   }),
   'hypercube-f2': iidTask({
     name: 'hypercube-f2',
@@ -130,7 +130,7 @@ export const TASKS: Record<string, Task> = {
     ...iidCommon,
     defaults: hypercubeDefaults,
     draw: hypercube,
-    target: (x) => x[0] * x[1] * x[2] * x[3],
+    target: (x) => x[0]! * x[1]! * x[2]! * x[3]!,
   }),
   'hypersphere-f1': iidTask({
     name: 'hypersphere-f1',
@@ -139,7 +139,7 @@ export const TASKS: Record<string, Task> = {
     ...iidCommon,
     defaults: sphereDefaults,
     draw: sphere,
-    target: (x) => relu(relu(x[0] + x[1]) - relu(x[2] + x[3])),
+    target: (x) => relu(relu(x[0]! + x[1]!) - relu(x[2]! + x[3]!)),
   }),
   'hypersphere-f2': iidTask({
     name: 'hypersphere-f2',
@@ -149,8 +149,8 @@ export const TASKS: Record<string, Task> = {
     defaults: sphereDefaults,
     draw: sphere,
     target: (x) => {
-      const n1 = relu(x[0] + x[1]), n2 = relu(x[2] + x[3]), n3 = relu(x[4] + x[5]);
-      const n4 = relu(x[0] - x[1]), n5 = relu(x[2] - x[3]), n6 = relu(x[4] - x[5]);
+      const n1 = relu(x[0]! + x[1]!), n2 = relu(x[2]! + x[3]!), n3 = relu(x[4]! + x[5]!);
+      const n4 = relu(x[0]! - x[1]!), n5 = relu(x[2]! - x[3]!), n6 = relu(x[4]! - x[5]!);
       return relu(n1 - n5) + relu(n2 - n6) + relu(n3 - n4);
     },
   }),
@@ -161,7 +161,7 @@ export const TASKS: Record<string, Task> = {
     ...iidCommon,
     defaults: gaussianDefaults,
     draw: gaussian,
-    target: (x) => Math.max(x[0], x[1], x[2]),
+    target: (x) => Math.max(x[0]!, x[1]!, x[2]!),
   }),
   'gaussian-f2': iidTask({
     name: 'gaussian-f2',
@@ -170,7 +170,7 @@ export const TASKS: Record<string, Task> = {
     ...iidCommon,
     defaults: gaussianDefaults,
     draw: gaussian,
-    target: (x) => Math.max(x[0], x[1], x[2], x[3], x[4]),
+    target: (x) => Math.max(x[0]!, x[1]!, x[2]!, x[3]!, x[4]!),
   }),
   'modular-addition': modularAddition(23),
   pvr: pointerValueRetrieval(),
@@ -258,7 +258,7 @@ export function pointerValueRetrieval(): Task {
 export function pvrLabel(x: Float64Array | number[]): number {
   x[4] = 1;
   let q = 0;
-  for (let bit = 0; bit < 4; bit++) q = 2 * q + (x[bit] > 0 ? 1 : 0);
-  const s = x[5 + q] + x[5 + ((q + 1) % 16)] + x[5 + ((q + 2) % 16)];
+  for (let bit = 0; bit < 4; bit++) q = 2 * q + (x[bit]! > 0 ? 1 : 0);
+  const s = x[5 + q]! + x[5 + ((q + 1) % 16)]! + x[5 + ((q + 2) % 16)]!;
   return s > 0 ? 1 : -1;
 }

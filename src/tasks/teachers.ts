@@ -15,7 +15,7 @@ function build(inputDim: number, layers: SparseLayer[], activation: { name: stri
   const params: number[] = [];
   layers.forEach((rows, i) => {
     for (const row of rows) {
-      const dense = Array<number>(widths[i]).fill(0);
+      const dense = Array<number>(widths[i]!).fill(0);
       for (const [c, w] of Object.entries(row)) dense[Number(c)] = w ?? 0;
       params.push(...dense);
     }

@@ -75,4 +75,4 @@ if (caseName === 'np-fit') {
     gradientDescent(net, X, Y, { lr: BENCH_LR, maxSteps: steps, tol: 0, targetError: 0, checkEvery: steps + 1 });
   });
 }
-process.stdout.write(JSON.stringify({ secondsPerStep, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(`${JSON.stringify({ secondsPerStep, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -74,7 +74,8 @@ if (work) {
   });
   const t = performance.now();
   for (const [s, count] of steps) for (let c = 0; c < count; c++) s();
-  process.stdout.write(JSON.stringify({ secondsPerStep: (performance.now() - t) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ secondsPerStep: (performance.now() - t) / 1000, maxRssMiB })}\n`);
   process.exit(0);
 } else if (caseName === 'pga-candidate') {
   const { n, kin, kout, restarts, lr } = spec;
@@ -106,4 +107,5 @@ while (performance.now() < end || perStep.length < 5) {
   perStep.push((performance.now() - t) / 1000 / steps);
 }
 perStep.sort((a, b) => a - b);
-process.stdout.write(JSON.stringify({ secondsPerStep: perStep[Math.floor(perStep.length / 2)], maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`${JSON.stringify({ secondsPerStep: perStep[Math.floor(perStep.length / 2)], maxRssMiB })}\n`);

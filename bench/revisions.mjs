@@ -50,7 +50,9 @@ try {
       for (const [k, rev] of revs.entries()) {
         const r = spawnSync('node', [join(trees[k], 'dist/bench/engine-np.js'), c, join(work, 'data'), '0.6'], { encoding: 'utf8', cwd: trees[k], env: { ...process.env, BENCH_CASES: JSON.stringify(specs) } });
         if (r.status !== 0) throw new Error(`${rev} on ${c}: ${r.stderr.trim().split('\n').at(-1)}`);
-        ((times[rev] ??= {})[c] ??= []).push(JSON.parse(r.stdout).secondsPerStep);
+        times[rev] ??= {};
+        times[rev][c] ??= [];
+        times[rev][c].push(JSON.parse(r.stdout).secondsPerStep);
       }
       process.stderr.write(`round ${round + 1}/3: ${c}\n`);
     }
@@ -62,7 +64,7 @@ try {
   for (const r of result.revisions) console.log([r.rev, ...cases.map((c) => fmt(r.medianSeconds[c]))].join(' | '));
   const dir = join(root, 'bench/results'), name = `revisions-${result.date.slice(0, 16).replace(':', '-')}.json`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `.${name}.tmp`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(dir, `.${name}.tmp`), `${JSON.stringify(result, null, 2)}\n`);
   renameSync(join(dir, `.${name}.tmp`), join(dir, name));
   console.log(`wrote bench/results/${name}`);
 } finally {

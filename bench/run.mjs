@@ -31,7 +31,8 @@ function torchVersion() {
 let torch = torchVersion();
 if (torch === null && process.getuid?.() === 0) {
   console.error('PyTorch not found for /usr/bin/python3: apt-get install -y python3-torch …');
-  spawnSync('sh', ['-c', 'apt-get install -y python3-torch python3-numpy || (apt-get update && apt-get install -y python3-torch python3-numpy)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const install = 'apt-get install -y python3-torch python3-numpy';
+  spawnSync('sh', ['-c', `${install} || (apt-get update && ${install})`], { stdio: ['ignore', 'ignore', 'inherit'] });
   torch = torchVersion();
 }
 const notices = [];
@@ -77,11 +78,14 @@ try {
         const [bin, args] = e.cmd(c, dataDir);
         const r = spawnSync(bin, args, { encoding: 'utf8', env, cwd: root });
         if (r.status !== 0) {
-          (failed[e.name] ??= {})[c] = (r.stderr || r.error?.message || '').trim().split('\n').at(-1);
+          failed[e.name] ??= {};
+          failed[e.name][c] = (r.stderr || r.error?.message || '').trim().split('\n').at(-1);
           notices.push(`${e.label} failed on ${c}: ${failed[e.name][c]}`);
           continue;
         }
-        ((samples[c] ??= {})[e.name] ??= []).push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
+        samples[c] ??= {};
+        samples[c][e.name] ??= [];
+        samples[c][e.name].push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
       }
       process.stderr.write(`round ${round + 1}/${rounds}: ${c}\n`);
     }
@@ -163,14 +167,20 @@ console.log('time per step (median over rounds); "vs" = reference time / neuron-
 console.log(out.join('\n'));
 const gflopsLine = engines.map((e) => `${e.label}: ${cases.filter((r) => r.flopsPerStep).map((r) => r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—').join(' / ')}`).join('\n  ');
 console.log(`GFLOP/s per case (${caseNames.join(' / ')}):\n  ${gflopsLine}`);
-if (fit) console.log('np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; PyTorch and TF.js (wasm) replay the same passes and PGA steps (bench/work-log.ts)');
+if (fit) {
+  console.log(
+    'np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; ' +
+      'PyTorch and TF.js (wasm) replay the same passes and PGA steps (bench/work-log.ts)',
+  );
+}
 console.log(`peak RSS, gd-wide: ${Object.entries(result.peakRssMiB['gd-wide']).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
-console.log(`load average before/after: ${loadBefore.map((v) => v.toFixed(2)).join(' ')} / ${result.machine.loadavgAfter.map((v) => v.toFixed(2)).join(' ')} on ${threadsAll} CPUs`);
+const loads = (values) => values.map((v) => v.toFixed(2)).join(' ');
+console.log(`load average before/after: ${loads(loadBefore)} / ${loads(result.machine.loadavgAfter)} on ${threadsAll} CPUs`);
 for (const n of notices) console.log(`notice: ${n}`);
 
 const resultsDir = join(root, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
-const json = JSON.stringify(result, null, 2) + '\n';
+const json = `${JSON.stringify(result, null, 2)}\n`;
 for (const name of ['latest.json', `${result.date.slice(0, 16).replace(':', '-')}.json`]) {
   const tmp = join(resultsDir, `.${name}.tmp`);
   writeFileSync(tmp, json);

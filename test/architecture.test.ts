@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 // experiments (sweep runner and its worker pool), store or report layers.
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab'];
-/** The saved formats: schemas, writers and readers of values, no file access (src/io/run-folder.ts and run-store.ts have that). */
+/** The saved formats: schemas, writers and readers of values; no file access (run-folder.ts, run-store.ts have it). */
 const BROWSER_SAFE_IO = ['io/model-format.js', 'io/run-format.js', 'io/run-record.js', 'io/csv.js'];
 /** Outside the core, but pure too: one sweep point's run, and the reporting rules. */
 const PURE = ['experiments/run-point.js', 'experiments/summary.js'];

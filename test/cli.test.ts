@@ -15,8 +15,8 @@ function workspace(): string {
     const x = [Math.sin(i), Math.cos(3 * i), Math.sin(7 * i + 1)];
     rows.push([...x, Math.max(0, x[0]! + x[1]!)].join(','));
   }
-  writeFileSync(join(dir, 'train.csv'), rows.join('\n') + '\n');
-  writeFileSync(join(dir, 'test.csv'), rows.slice(0, 21).join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'test.csv'), `${rows.slice(0, 21).join('\n')}\n`);
   return dir;
 }
 
@@ -60,18 +60,23 @@ describe('CLI', () => {
     assert.match(readFileSync(join(dir, 'demo/report.html'), 'utf8'), /Walk-through, dominant KKT vectors/);
   });
 
+  /** Writes `text` as bad.csv in `dir` and returns the arguments that read it. */
+  const badCsv = (dir: string, text: string, args = ['--data', 'bad.csv', '--target', 'y']) => {
+    writeFileSync(join(dir, 'bad.csv'), text);
+    return args;
+  };
   const bad: [string, (dir: string) => string[], RegExp][] = [
-    ['a ragged CSV row', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,2\n3\n'), ['--data', 'bad.csv', '--target', 'y']), /line 3: expected 2 cells/],
-    ['a non-numeric cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,two\n'), ['--data', 'bad.csv', '--target', 'y']), /'two' is not a finite number/],
-    ['a NaN cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\nNaN,2\n'), ['--data', 'bad.csv', '--target', 'y']), /'NaN' is not a finite number/],
-    ['an infinite cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,-Infinity\n'), ['--data', 'bad.csv', '--target', 'y']), /'-Infinity' is not a finite number/],
+    ['a ragged CSV row', (d) => badCsv(d, 'a,y\n1,2\n3\n'), /line 3: expected 2 cells/],
+    ['a non-numeric cell', (d) => badCsv(d, 'a,y\n1,two\n'), /'two' is not a finite number/],
+    ['a NaN cell', (d) => badCsv(d, 'a,y\nNaN,2\n'), /'NaN' is not a finite number/],
+    ['an infinite cell', (d) => badCsv(d, 'a,y\n1,-Infinity\n'), /'-Infinity' is not a finite number/],
     ['a missing target column', () => ['--data', 'train.csv', '--target', 'z'], /target column 'z' is not in the header/],
     ['no target column given', () => ['--data', 'train.csv'], /needs at least one --target/],
-    ['an empty data set', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n'), ['--data', 'bad.csv', '--target', 'y']), /no data rows/],
-    ['an empty file', (d) => (writeFileSync(join(d, 'bad.csv'), ''), ['--data', 'bad.csv', '--target', 'y']), /is empty/],
+    ['an empty data set', (d) => badCsv(d, 'a,y\n'), /no data rows/],
+    ['an empty file', (d) => badCsv(d, ''), /is empty/],
     ['a missing file', () => ['--data', 'nope.csv', '--target', 'y'], /nope\.csv: no such file/],
-    ['a test set without a training feature', (d) => (writeFileSync(join(d, 'bad.csv'), 'x1,x2,y\n1,2,3\n'), ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']), /feature column 'x3' is missing/],
-    ['an all-zero target', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,0\n2,0\n'), ['--data', 'bad.csv', '--target', 'y']), /nothing to learn/],
+    ['a test set without a training feature', (d) => badCsv(d, 'x1,x2,y\n1,2,3\n', ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']), /feature column 'x3' is missing/],
+    ['an all-zero target', (d) => badCsv(d, 'a,y\n1,0\n2,0\n'), /nothing to learn/],
     ['an unknown task', () => ['--task', 'hypercube-f9'], /unknown task 'hypercube-f9'/],
     ['an unknown activation', () => ['--task', 'demo', '--activation', 'tanh'], /--activation/],
     ['a negative sample count', () => ['--task', 'demo', '--samples', '-3'], /'-3' must be at least 1/],

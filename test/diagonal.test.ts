@@ -7,7 +7,8 @@ import { diagonalNeuronPursuit, diagonalSmallInitGd, sparseInstance } from '../s
 describe('diagonal linear networks (paper D.5)', () => {
   for (const [n, d, s] of [[15, 30, 5], [10, 20, 3], [12, 30, 4]] as const) {
     for (const seed of [0, 1, 2]) {
-      it(`NP picks OMP's atoms in OMP's order and reaches its coefficients (n=${n}, d=${d}, s=${s}, seed ${seed})`, () => {
+      const instance = `n=${n}, d=${d}, s=${s}, seed ${seed}`;
+      it(`NP picks OMP's atoms in OMP's order and reaches its coefficients (${instance})`, () => {
         const { X, y } = sparseInstance(n, d, s, new Rng(seed, 'diagonal'));
         const omp = orthogonalMatchingPursuit(X, y);
         const np = diagonalNeuronPursuit(X, y);

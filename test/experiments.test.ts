@@ -49,7 +49,7 @@ describe('sweep files', () => {
       [GRID.replace('maxIterations: 2', 'maxIterations: 0'), /field 'np\.options'.*maxIterations/],
       [GRID.replace('maxIterations: 2', 'restart: 2'), /field 'np\.options'.*restart/],
       [GRID.replace('maxIterations: 2', 'seed: 2'), /field 'np\.options\.seed'/],
-      [GRID + 'extra: 1\n', /field '\(top level\)'|extra/],
+      [`${GRID}extra: 1\n`, /field '\(top level\)'|extra/],
       ['name: t\ntasks: [demo\n', /not valid YAML/],
     ];
     for (const [text, message] of bad) assert.throws(() => parseSweepConfig(text, 'bad.yaml'), message);
@@ -120,7 +120,7 @@ describe('run store', () => {
     assert.equal(store.integrityCheck(), 'ok');
     store.close();
   });
-  it('merges another store under the same rule: a failure never replaces a success, a success replaces a failure', () => {
+  it('merges under the same rule: a failure never replaces a success, a success replaces a failure', () => {
     const dir = mkdtempSync(join(tmpdir(), 'np-merge-'));
     const a = new RunStore(join(dir, 'a.sqlite')), b = new RunStore(join(dir, 'b.sqlite'));
     a.record({ ...row('ok', 0.25), key: 'k1' });

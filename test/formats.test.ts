@@ -85,8 +85,9 @@ describe('the run folder', () => {
 /** The store's layout before it had a version: no code_commit column, user_version 0. */
 const VERSION_0 = `CREATE TABLE runs (
   key TEXT PRIMARY KEY, sweep TEXT NOT NULL, task TEXT NOT NULL, samples INTEGER NOT NULL, seed INTEGER NOT NULL,
-  algorithm TEXT NOT NULL, lr REAL NOT NULL, status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), config TEXT NOT NULL,
-  result TEXT, error TEXT, train_error REAL, test_error REAL, iterations INTEGER, seconds REAL NOT NULL,
+  algorithm TEXT NOT NULL, lr REAL NOT NULL, status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  config TEXT NOT NULL, result TEXT,
+  error TEXT, train_error REAL, test_error REAL, iterations INTEGER, seconds REAL NOT NULL,
   code_version TEXT NOT NULL, finished_at TEXT NOT NULL)`;
 
 const point = { task: 'demo', samples: 10, testSamples: 5, seed: 0, algorithm: 'np', lr: 0.1, options: {} } as const;
@@ -96,7 +97,8 @@ function version0Store(path: string, key: string): void {
   const db = new Database(path);
   db.exec(VERSION_0);
   db.prepare(
-    `INSERT INTO runs VALUES (?, 's', 'demo', 10, 0, 'np', 0.1, 'failed', ?, NULL, 'boom', NULL, NULL, NULL, 0.5, '0.1.0', 'then')`,
+    `INSERT INTO runs VALUES
+     (?, 's', 'demo', 10, 0, 'np', 0.1, 'failed', ?, NULL, 'boom', NULL, NULL, NULL, 0.5, '0.1.0', 'then')`,
   ).run(key, JSON.stringify(point));
   db.close();
 }
@@ -159,7 +161,8 @@ describe('store versions', () => {
     store.close();
     const db = new Database(path);
     db.prepare(
-      `INSERT INTO runs (key, sweep, task, samples, seed, algorithm, lr, status, config, result, seconds, code_version, finished_at)
+      `INSERT INTO runs
+       (key, sweep, task, samples, seed, algorithm, lr, status, config, result, seconds, code_version, finished_at)
        VALUES ('k9', 's', 'demo', 10, 0, 'np', 0.1, 'ok', ?, '{"trainError": "low"}', 1, '0.1.0', 'now')`,
     ).run(JSON.stringify(point));
     db.close();

@@ -36,7 +36,8 @@ export function goldenRecord(fitted: FittedNeuronPursuit): unknown {
 
 /** JSON with non-finite numbers spelled out (JSON itself would turn them into null). */
 export function toGoldenJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n';
+  const spelled = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+  return `${JSON.stringify(value, spelled, 1)}\n`;
 }
 
 export function fromGoldenJson(text: string): unknown {

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Matrix, zeros } from '../src/linalg/matrix.js';
-import { Rng } from '../src/linalg/rng.js';
+import type { Rng } from '../src/linalg/rng.js';
 
 export function gaussianMatrix(rows: number, cols: number, rng: Rng, scale = 1): Matrix {
   const m = zeros(rows, cols);

@@ -108,7 +108,8 @@ for (const backend of KERNEL_BACKENDS) {
     for (const spec of ACTIVATIONS) {
       const act = makeActivation(spec);
       const what = `${act.name} p = ${act.p}, α = ${act.alpha}`;
-      it(`forwardLayer, backwardLayer and candidatePointwise equal productAB/productAtB and activation.ts bit for bit (${what})`, () => {
+      const claim = 'forwardLayer, backwardLayer and candidatePointwise equal productAB/productAtB and activation.ts';
+      it(`${claim} bit for bit (${what})`, () => {
         for (const [rows, inner, n] of [
           [6, 5, 11],
           [4, 3, 8],
@@ -278,7 +279,8 @@ describe('the wasm and ts backends', () => {
     assert.equal(wasmSimdAvailable(), true, 'Node 20 has WebAssembly SIMD');
     const kernels = new URL('../src/linalg/kernels.js', import.meta.url).href;
     const backendIn = (prelude: string, env: Record<string, string> = {}) => {
-      const script = `${prelude}; const k = await import(${JSON.stringify(kernels)}); process.stdout.write(k.kernelBackend());`;
+      const load = `const k = await import(${JSON.stringify(kernels)})`;
+      const script = `${prelude}; ${load}; process.stdout.write(k.kernelBackend());`;
       const { NEURON_PURSUIT_KERNELS: _unset, ...inherited } = process.env;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...inherited, ...env } });
       return r.status === 0 ? r.stdout : `error: ${r.stderr.trim().split('\n').find((l) => /^\w*Error: /.test(l))}`;

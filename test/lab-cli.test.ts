@@ -39,7 +39,7 @@ describe('theory-lab commands', () => {
     assert.equal(r.code, 0, r.stderr);
     const { np, omp, gd } = JSON.parse(r.stdout);
     assert.deepEqual(np.support, omp.support);
-    np.coefficients.forEach((c: number, j: number) => assert.ok(Math.abs(c - omp.coefficients[j]) < 1e-6));
+    for (const [j, c] of (np.coefficients as number[]).entries()) assert.ok(Math.abs(c - omp.coefficients[j]) < 1e-6);
     assert.ok(gd.l1 < omp.l1);
     assert.equal(np.coefficients.length, 20);
   });

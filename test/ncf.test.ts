@@ -21,7 +21,8 @@ function evaluateOne(objective: NcfObjective, w: Float64Array, grad?: Float64Arr
 
 describe('NCF objectives', () => {
   for (const name of ['relu', 'square', 'leaky-relu'] as const) {
-    it(`candidate NCF: gradient matches central differences and equals a one-neuron network's correlation (${name})`, () => {
+    const what = `candidate NCF: gradient matches central differences and equals a one-neuron network's correlation`;
+    it(`${what} (${name})`, () => {
       const act = makeActivation({ name });
       const rng = new Rng(21);
       const P = gaussianMatrix(30, 4, rng), G = gaussianMatrix(30, 3, rng);
@@ -42,7 +43,8 @@ describe('NCF objectives', () => {
   }
 
   for (const depth of [2, 3, 4]) {
-    it(`origin NCF: gradient matches central differences and equals the one-wide network's correlation (depth ${depth})`, () => {
+    const what = `origin NCF: gradient matches central differences and equals the one-wide network's correlation`;
+    it(`${what} (depth ${depth})`, () => {
       const act = makeActivation({ name: depth === 3 ? 'squared-relu' : 'leaky-relu' });
       const rng = new Rng(4);
       const X = gaussianMatrix(25, 5, rng), Y = gaussianMatrix(25, 2, rng);

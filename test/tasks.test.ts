@@ -73,7 +73,7 @@ describe('samplers', () => {
           assert.ok(!seen.has(a * P + b), 'a pair is used twice');
           seen.add(a * P + b);
           const y = Array.from(set.Y.data.subarray(i * P, (i + 1) * P));
-          y.forEach((v, c) => assert.ok(Math.abs(v - ((c === (a + b) % P ? 1 : 0) - 1 / P)) < 1e-15));
+          for (const [c, v] of y.entries()) assert.ok(Math.abs(v - ((c === (a + b) % P ? 1 : 0) - 1 / P)) < 1e-15);
         }
       }
     });

@@ -92,13 +92,13 @@ export function correlations(X: Matrix, r: ArrayLike<number>): Float64Array {
 /** argmin_β ‖y − X_S β‖ by QR. */
 export function leastSquares(X: Matrix, y: ArrayLike<number>, support: number[]): number[] {
   const A = new MlMatrix(X.rows, support.length);
-  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => A.set(i, k, X.data[i * X.cols + j]!));
+  for (let i = 0; i < X.rows; i++) for (const [k, j] of support.entries()) A.set(i, k, X.data[i * X.cols + j]!);
   return solve(A, MlMatrix.columnVector(Array.from(y))).to1DArray();
 }
 
 export function residualOf(X: Matrix, y: ArrayLike<number>, support: number[], coef: ArrayLike<number>): Float64Array {
   const r = Float64Array.from(y);
-  for (let i = 0; i < X.rows; i++) support.forEach((j, k) => (r[i]! -= X.data[i * X.cols + j]! * coef[k]!));
+  for (let i = 0; i < X.rows; i++) for (const [k, j] of support.entries()) r[i]! -= X.data[i * X.cols + j]! * coef[k]!;
   return r;
 }
 
@@ -111,7 +111,7 @@ export function solution(
   stopReason: SparseStopReason,
 ): SparseSolution {
   const coefficients = new Array<number>(X.cols).fill(0);
-  support.forEach((j, k) => (coefficients[j] = coef[k]!));
+  for (const [k, j] of support.entries()) coefficients[j] = coef[k]!;
   const r = residualOf(X, y, support, coef);
   const yNorm = norm(y);
   return {

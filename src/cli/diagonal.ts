@@ -41,10 +41,10 @@ export function diagonalCommand(): Command {
       const result = { np: solve('diagonal-np'), omp: solve('omp'), gd: solve('diagonal-gd') };
       if (opts.json) {
         const plain = (s: SparseSolution) => ({ support: s.support, coefficients: s.coefficients, l1: s.l1, residual: s.residual });
-        process.stdout.write(JSON.stringify({ np: plain(result.np), omp: plain(result.omp), gd: plain(result.gd) }) + '\n');
+        process.stdout.write(`${JSON.stringify({ np: plain(result.np), omp: plain(result.omp), gd: plain(result.gd) })}\n`);
         return;
       }
-      process.stdout.write(report(result, names, truth) + '\n');
+      process.stdout.write(`${report(result, names, truth)}\n`);
     });
 }
 
@@ -66,13 +66,15 @@ function report(r: { np: SparseSolution; omp: SparseSolution; gd: SparseSolution
   const sameOrder = r.np.support.length === r.omp.support.length && r.np.support.every((j, k) => j === r.omp.support[k]);
   const gap = Math.max(...r.np.coefficients.map((c, j) => Math.abs(c - r.omp.coefficients[j]!)));
   const sameSupport = new Set(r.gd.support).size === new Set(r.omp.support).size && r.gd.support.every((j) => r.omp.support.includes(j));
+  const order = sameOrder ? 'same atoms in the same order' : 'different atoms or order';
+  const support = sameSupport ? 'has the same support as' : 'differs from';
   const lines = [
     summary,
     '',
     coefficients,
     '',
-    `NP ${sameOrder ? '=' : '≠'} OMP: ${sameOrder ? 'same atoms in the same order' : 'different atoms or order'}, largest coefficient gap ${sci(gap)}`,
-    `min-ℓ1 (small-init GD) ${sameSupport ? 'has the same support as' : 'differs from'} OMP: ℓ1 ${r.gd.l1.toFixed(4)} against ${r.omp.l1.toFixed(4)}`,
+    `NP ${sameOrder ? '=' : '≠'} OMP: ${order}, largest coefficient gap ${sci(gap)}`,
+    `min-ℓ1 (small-init GD) ${support} OMP: ℓ1 ${r.gd.l1.toFixed(4)} against ${r.omp.l1.toFixed(4)}`,
   ];
   return lines.join('\n');
 }

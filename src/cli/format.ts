@@ -42,12 +42,12 @@ export function historyTable(history: IterationRecord[]): string {
 }
 
 function pct(v: number | undefined): string {
-  return v === undefined ? '' : (100 * v).toFixed(1) + '%';
+  return v === undefined ? '' : `${(100 * v).toFixed(1)}%`;
 }
 
 /** camelCase option name → its --kebab-case flag. */
 export function flagName(option: string): string {
-  return '--' + option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /** What `train` prints of a fit: the algorithm's own table and headline, the errors, its closing line. */

@@ -13,7 +13,8 @@ export function inspectCommand(): Command {
     .action((dir: string, opts: { json?: boolean }) => {
       const { history } = readHistoryFile(dir);
       if (!isIterationHistory(history)) {
-        throw new Error(`${join(dir, 'history.json')} does not hold an NP history (expected NP's iteration records, as written by train --out)`);
+        const expected = "expected NP's iteration records, as written by train --out";
+        throw new Error(`${join(dir, 'history.json')} does not hold an NP history (${expected})`);
       }
       const rows = history.map((r) => ({
         iteration: r.iteration,
@@ -26,7 +27,7 @@ export function inspectCommand(): Command {
         balancedness: r.balancedness.map((layer) => ({ min: Math.min(...layer), max: Math.max(...layer) })),
       }));
       if (opts.json) {
-        process.stdout.write(JSON.stringify(rows) + '\n');
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
         return;
       }
       const out = table(
@@ -42,6 +43,6 @@ export function inspectCommand(): Command {
           r.balancedness.map((b) => `${b.min.toPrecision(3)}–${b.max.toPrecision(3)}`).join('  '),
         ]),
       );
-      process.stdout.write(out + '\n');
+      process.stdout.write(`${out}\n`);
     });
 }

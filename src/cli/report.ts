@@ -28,7 +28,8 @@ export function runDirReport(dir: string): ReportContent {
   const { summary, history, model } = readRunFolder(dir);
   const task = summary.task;
   const label = `${task ?? 'CSV data'}, seed ${String(summary.seed)}`;
-  const errors = `training error ${Number(summary.trainError).toExponential(2)}${summary.testError !== undefined ? `, test error ${Number(summary.testError).toExponential(2)}` : ''}`;
+  const test = summary.testError !== undefined ? `, test error ${Number(summary.testError).toExponential(2)}` : '';
+  const errors = `training error ${Number(summary.trainError).toExponential(2)}${test}`;
   return {
     title: `Neuron Pursuit run: ${basename(dir)}`,
     subtitle: `${label}: stopped on ${summary.stopReason}; ${errors}.`,

@@ -52,7 +52,7 @@ export function saddleCommand(): Command {
           'wz-heatmaps': saddleHeatmapFigure(result),
         };
         const files: Record<string, string | Uint8Array> = {};
-        const verdict = verdictLine(options, result.verdict) + '\n\n' + JSON.stringify(result.verdict, null, 2);
+        const verdict = `${verdictLine(options, result.verdict)}\n\n${JSON.stringify(result.verdict, null, 2)}`;
         const sections: PageSection[] = [{ title: 'Verdict', text: verdict }];
         for (const [name, spec] of Object.entries(figures)) {
           const { svg, png } = await renderFigure(spec);
@@ -61,12 +61,13 @@ export function saddleCommand(): Command {
           sections.push({ title: name, svg });
         }
         files['saddle.html'] = htmlPage(`Saddle dynamics — ${activation}`, sections, `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`);
-        files['trace.json'] = JSON.stringify(result.trace) + '\n';
-        files['verdict.json'] = JSON.stringify({ options, ...result.verdict }, null, 2) + '\n';
+        files['trace.json'] = `${JSON.stringify(result.trace)}\n`;
+        files['verdict.json'] = `${JSON.stringify({ options, ...result.verdict }, null, 2)}\n`;
         writeFilesAtomic(opts.out, files);
       }
-      if (opts.json) process.stdout.write(JSON.stringify(result.verdict) + '\n');
-      else process.stdout.write(verdictLine(options, result.verdict) + (typeof opts.out === 'string' ? `\nwrote ${opts.out}/saddle.html and figures` : '') + '\n');
+      const wrote = typeof opts.out === 'string' ? `\nwrote ${opts.out}/saddle.html and figures` : '';
+      if (opts.json) process.stdout.write(`${JSON.stringify(result.verdict)}\n`);
+      else process.stdout.write(`${verdictLine(options, result.verdict)}${wrote}\n`);
     });
 }
 

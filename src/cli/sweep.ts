@@ -32,7 +32,10 @@ function duration(seconds: number): string {
 
 export function sweepCommand(): Command {
   return new Command('sweep')
-    .description(`run a grid of experiments (a YAML/JSON sweep file or a preset: ${presetNames().join(', ')}) into a SQLite store; finished runs are skipped`)
+    .description(
+      `run a grid of experiments (a YAML/JSON sweep file or a preset: ${presetNames().join(', ')}) ` +
+        'into a SQLite store; finished runs are skipped',
+    )
     .argument('<config>', 'sweep file or preset name')
     .option('--store <file>', 'SQLite store', DEFAULT_STORE)
     .option('--shard <i/N>', 'run only the i-th of N disjoint parts of the grid')
@@ -53,17 +56,21 @@ export function sweepCommand(): Command {
           if (!started) bar.start(p.total, p.done, payload);
           else bar.update(p.done, payload);
         } else if (!opts.quiet && f) {
-          const what = `${f.point.task} n=${f.point.samples} seed=${f.point.seed} ${f.point.algorithm} lr=${f.point.lr}`;
-          process.stderr.write(`[${p.done}/${p.total}] ${what}: ${f.error ? `failed: ${f.error}` : 'done'} (${p.running} running, ${p.failed} failed, ${duration(p.etaSeconds)} left)\n`);
+          const { task, samples, seed, algorithm, lr } = f.point;
+          const status = f.error ? `failed: ${f.error}` : 'done';
+          const what = `${task} n=${samples} seed=${seed} ${algorithm} lr=${lr}: ${status}`;
+          const state = `${p.running} running, ${p.failed} failed, ${duration(p.etaSeconds)} left`;
+          process.stderr.write(`[${p.done}/${p.total}] ${what} (${state})\n`);
         }
         started = true;
       };
       try {
         const outcome = await runSweep(config, store, { shard, workers: opts.workers, onProgress });
         bar?.stop();
-        process.stdout.write(
-          `sweep ${config.name}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${outcome.total} grid points, ${outcome.skipped} already stored, ${outcome.ran} run (${outcome.failed} failed) in ${duration(outcome.seconds)}; store ${opts.store}\n`,
-        );
+        const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
+        const { total, skipped, ran, failed } = outcome;
+        const counts = `${total} grid points, ${skipped} already stored, ${ran} run (${failed} failed)`;
+        process.stdout.write(`sweep ${config.name}${part}: ${counts} in ${duration(outcome.seconds)}; store ${opts.store}\n`);
         if (outcome.failed > 0) process.exitCode = 1;
       } finally {
         bar?.stop();
@@ -83,14 +90,14 @@ export function runsCommand(): Command {
       const rows = store.all({ withResults: false });
       store.close();
       if (opts.json) {
-        process.stdout.write(JSON.stringify(rows.map(({ result: _r, config: _c, ...rest }) => rest)) + '\n');
+        process.stdout.write(`${JSON.stringify(rows.map(({ result: _r, config: _c, ...rest }) => rest))}\n`);
         return;
       }
       const header = ['task', 'samples', 'seed', 'alg', 'lr', 'status', 'train err', 'test err', 'iters', 'sec'];
       const lines = rows.map((r) => [r.task, String(r.samples), String(r.seed), r.algorithm, String(r.lr), r.status === 'ok' ? 'ok' : `failed: ${r.error}`, r.trainError === null ? '—' : sci(r.trainError, 2), r.testError === null ? '—' : sci(r.testError, 2), r.iterations === null ? '—' : String(r.iterations), r.seconds.toFixed(1)]);
       const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 ? 2 : l[i]!.length))));
       const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-      process.stdout.write([fmt(header), ...lines.map(fmt), `${rows.length} run(s)`].join('\n') + '\n');
+      process.stdout.write(`${[fmt(header), ...lines.map(fmt), `${rows.length} run(s)`].join('\n')}\n`);
     });
 }
 

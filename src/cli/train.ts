@@ -1,12 +1,20 @@
 /** `neuron-pursuit train`: fit a network algorithm on a task or on CSV data, print it, write the run folder. */
 import { Command, InvalidArgumentError } from 'commander';
 import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
-import { ALGORITHMS, NETWORK_ALGORITHMS, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
+import type { Estimator } from '../estimators/estimator.js';
+import {
+  ALGORITHMS,
+  type FittedNetwork,
+  NETWORK_ALGORITHMS,
+  type NetworkAlgorithm,
+  type RunOptions,
+  networkAlgorithm,
+} from '../estimators/registry.js';
 import { runDirReport, writeReport } from './report.js';
 import { Rng } from '../linalg/rng.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { type NeuronPursuitOptions, resolveOptions } from '../pursuit/options.js';
-import { getTask } from '../tasks/tasks.js';
+import { getTask, TASK_NAMES } from '../tasks/tasks.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
 import { readText } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
@@ -56,7 +64,7 @@ function attributeName(flag: string): string {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('fit Neuron Pursuit on a task or on CSV data')
-    .option('--task <name>', 'a built-in task (demo, hypercube-f1, hypercube-f2, hypersphere-f1, hypersphere-f2, gaussian-f1, gaussian-f2, modular-addition, pvr)')
+    .option('--task <name>', `a built-in task (${TASK_NAMES.join(', ')})`)
     .option('--data <train.csv>', 'training data: a header row, then numbers; every non-target column is a feature')
     .option('--test <test.csv>', 'test data with the same columns (with --data)')
     .option('--target <column>', 'target column (repeat for a vector output)', collect, [] as string[])
@@ -154,7 +162,7 @@ function givenOptions(opts: Record<string, unknown>): { given: RunOptions; flags
 }
 
 async function train(opts: Record<string, unknown>): Promise<void> {
-  let algorithm;
+  let algorithm: NetworkAlgorithm;
   try {
     algorithm = networkAlgorithm(String(opts.algorithm));
   } catch (err) {
@@ -170,7 +178,7 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   const loaded = loadData(opts);
   // A run folder gets a report, whose walk-through needs each iteration's KKT vector and weights.
   if (typeof opts.out === 'string') given.recordWeights = true;
-  let estimator;
+  let estimator: Estimator<FittedNetwork>;
   try {
     estimator = algorithm.create(algorithm.optionsFor(loaded.defaults, given));
   } catch (err) {
@@ -182,7 +190,7 @@ async function train(opts: Record<string, unknown>): Promise<void> {
 
   const progress = progressReporter(!opts.quiet && process.stderr.isTTY === true);
   const start = performance.now();
-  let fitted;
+  let fitted: FittedNetwork;
   try {
     fitted = estimator.fit(loaded.train.X, loaded.train.Y, { testX: loaded.test?.X, testY: loaded.test?.Y, onEvent: progress.onEvent });
   } finally {
@@ -197,10 +205,10 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     if (opts.report !== false) await writeReport(runDirReport(opts.out), opts.out, 'report.html');
   }
   if (opts.json) {
-    process.stdout.write(JSON.stringify(summary) + '\n');
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
   const lines = fitText(fitted, seconds);
   if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -22,7 +22,10 @@ export class DataError extends Error {
   override name = 'DataError';
 }
 
-/** What every fitted estimator reports; `summary()` adds the algorithm's own fields, in the order `train` prints them. */
+/**
+ * What every fitted estimator reports; `summary()` adds the algorithm's own fields, in the order `train`
+ * prints them.
+ */
 export interface FitSummary {
   stopReason: string;
   /** One line saying why the fit stopped, where the algorithm has one. */

@@ -13,7 +13,7 @@ import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
 import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
-import { getTask } from '../tasks/tasks.js';
+import { getTask, type Task } from '../tasks/tasks.js';
 import type { GridPoint } from '../io/run-record.js';
 
 const positiveInt = z.number().int().positive();
@@ -91,7 +91,7 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
   };
   config.tasks.forEach((t, i) => {
     const name = typeof t === 'string' ? t : t.name;
-    let task;
+    let task: Task;
     try {
       task = getTask(name);
     } catch (err) {
@@ -140,7 +140,9 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
   const seen = new Set<string>();
   return points.filter((p) => {
     const key = pointKey(p);
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

@@ -72,12 +72,14 @@ export function tableToMatrix(table: Table): Matrix {
 export function formatCsv(columns: string[], m: Matrix): string {
   const out: string[] = [columns.join(',')];
   for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), String).join(','));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function pick(table: Table, indices: number[]): Matrix {
   const m = zeros(table.rows.length, indices.length);
-  table.rows.forEach((row, i) => indices.forEach((c, k) => (m.data[i * indices.length + k] = row[c]!)));
+  for (const [i, row] of table.rows.entries()) {
+    for (const [k, c] of indices.entries()) m.data[i * indices.length + k] = row[c]!;
+  }
   return m;
 }
 

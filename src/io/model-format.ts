@@ -11,6 +11,7 @@ import { Network } from '../model/network.js';
 export const MODEL_FORMAT = 'neuron-pursuit-model';
 export const MODEL_FORMAT_VERSION = 1;
 
+const version = MODEL_FORMAT_VERSION;
 const sizes = 'widths must be a list of at least 3 positive integers';
 const activationFields = 'activation must have a name, p and alpha';
 
@@ -22,7 +23,7 @@ export const modelSchema = z
       }),
       version: z.literal(MODEL_FORMAT_VERSION, {
         error: (issue) =>
-          `format version ${JSON.stringify(issue.input)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`,
+          `format version ${JSON.stringify(issue.input)} is not supported (this build reads version ${version})`,
       }),
       activation: z.object(
         {

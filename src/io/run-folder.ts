@@ -31,9 +31,9 @@ export function writeRunFolder(
   extra: Record<string, string | Uint8Array> = {},
 ): void {
   writeFilesAtomic(dir, {
-    'history.json': JSON.stringify(run.history, null, 2) + '\n',
-    'model.json': JSON.stringify(run.model) + '\n',
-    'summary.json': JSON.stringify(run.summary, null, 2) + '\n',
+    'history.json': `${JSON.stringify(run.history, null, 2)}\n`,
+    'model.json': `${JSON.stringify(run.model)}\n`,
+    'summary.json': `${JSON.stringify(run.summary, null, 2)}\n`,
     ...extra,
   });
 }

@@ -62,12 +62,13 @@ export function isIterationHistory(history: FitHistory): history is IterationRec
   return history.every((row) => 'iteration' in row);
 }
 
+const version = RUN_FORMAT_VERSION;
 const fileFormat = <F extends string>(format: F) => ({
   format: z.literal(format).optional(),
   version: z
     .literal(RUN_FORMAT_VERSION, {
       error: (issue) =>
-        `format version ${JSON.stringify(issue.input)} is not supported (this build reads version ${RUN_FORMAT_VERSION})`,
+        `format version ${JSON.stringify(issue.input)} is not supported (this build reads version ${version})`,
     })
     .optional(),
 });

@@ -110,9 +110,9 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const wSaddle = net.params.slice();
   const rng = new Rng(o.seed, 'saddle/perturbation');
   const zIdx: number[] = [];
-  inZ.forEach((z, i) => z && zIdx.push(i));
+  for (const [i, z] of inZ.entries()) if (z) zIdx.push(i);
   const direction = rng.onSphere(zIdx.length, o.perturbation);
-  zIdx.forEach((i, k) => (net.params[i] = direction[k]!));
+  for (const [k, i] of zIdx.entries()) net.params[i] = direction[k]!;
 
   const ncfGrad = saddleNcfGradient(saddle, X, Y, net);
   const schedule = recordSchedule(o.steps, o.points);

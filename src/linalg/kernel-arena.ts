@@ -27,10 +27,8 @@ export interface KernelActivation {
 export const IDENTITY: KernelActivation = { p: 1, alpha: 1, value: (z) => z, derivative: () => 1 };
 
 /** The output seed of a backward pass: the loss residual, or the correlation's target. */
-export const enum Seed {
-  Loss = 0,
-  Correlation = 1,
-}
+export const Seed = { Loss: 0, Correlation: 1 } as const;
+export type Seed = (typeof Seed)[keyof typeof Seed];
 
 /**
  * A fixed-size block of float64 memory, carved into panels by `alloc`, with

@@ -35,7 +35,7 @@ export class Rng {
 
   /** An independent generator for a named sub-stream of this one's seed. */
   fork(label: string): Rng {
-    return new Rng(this.seed, this.label + '/' + label);
+    return new Rng(this.seed, `${this.label}/${label}`);
   }
 
   /** Uniform 32-bit unsigned integer. */

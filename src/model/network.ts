@@ -21,11 +21,8 @@ export interface BackpropagatedResidual {
   residuals: Matrix[];
 }
 
-const enum Mode {
-  Loss,
-  Correlation,
-  Predict,
-}
+const Mode = { Loss: 0, Correlation: 1, Predict: 2 } as const;
+type Mode = (typeof Mode)[keyof typeof Mode];
 
 interface PassOptions {
   mode: Mode;

@@ -96,7 +96,7 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
     stepsTaken = t + 1;
     if (still.length < active.length) {
       const packed = zeros(still.length, dim);
-      still.forEach((k, i) => packed.data.set(w.subarray(k * dim, (k + 1) * dim), i * dim));
+      for (const [i, k] of still.entries()) packed.data.set(w.subarray(k * dim, (k + 1) * dim), i * dim);
       active = still.map((k) => active[k]!);
       work = packed;
       values = new Float64Array(still.length);

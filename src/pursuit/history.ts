@@ -40,7 +40,10 @@ export interface IterationRecord {
   /** ‖in‖² / (p‖out‖²) per hidden neuron, per layer, after GD (and balancing). */
   balancedness: number[][];
   seconds: number;
-  /** With `recordWeights`: the unit KKT vector added (iteration 1: the one-wide network's weights; later: [a, b] of the first neuron). */
+  /**
+   * With `recordWeights`: the unit KKT vector added (iteration 1: the one-wide network's weights; later:
+   * [a, b] of the first neuron).
+   */
   kktPoint?: number[];
   /** With `recordWeights`: all weights after GD (Network.params layout for `[d, ...widths, m]`). */
   weights?: number[];

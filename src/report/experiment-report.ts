@@ -44,6 +44,10 @@ export interface ReportContent {
 
 const ALG = (a: string) => (a === 'np' ? 'NP' : 'GD') as 'NP' | 'GD';
 
+const RULES =
+  'NP step size by the reporting rule of spec §10; GD by the lowest test error. ' +
+  'Errors are relative squared errors, classification errors for modular addition.';
+
 /** A report of a whole store: sample complexity per task, then each task's showcase run. */
 export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   const rows = summarize(runs.filter((r) => r.status === 'ok' || r.result === null));
@@ -73,7 +77,7 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   const failed = runs.filter((r) => r.status !== 'ok').length;
   return {
     title: `Neuron Pursuit experiments: ${storeName}`,
-    subtitle: `${runs.length} stored run(s), ${failed} failed. NP step size by the reporting rule of spec §10; GD by the lowest test error. Errors are relative squared errors, classification errors for modular addition.`,
+    subtitle: `${runs.length} stored run(s), ${failed} failed. ${RULES}`,
     figures,
     texts: [{ title: 'Headline numbers (mean over seeds)', text: headlineTable(rows) }],
   };
@@ -132,23 +136,30 @@ function taskViews(task: string | undefined): readonly TaskView[] {
 }
 
 /** The figures of a task's views (spec §10 items 2, 4, 5), in the order the task lists them. */
-function viewFigures(views: readonly TaskView[], result: Pick<PointResult, 'history' | 'model'>, label: string, prefix: string): ReportFigure[] {
+function viewFigures(
+  views: readonly TaskView[],
+  result: Pick<PointResult, 'history' | 'model'>,
+  label: string,
+  prefix: string,
+): ReportFigure[] {
+  return views.flatMap((view) => viewFigure(view, result, label, prefix));
+}
+
+function viewFigure(view: TaskView, result: Pick<PointResult, 'history' | 'model'>, label: string, prefix: string): ReportFigure[] {
   const { history, model } = result;
-  return views.flatMap((view): ReportFigure[] => {
-    switch (view.kind) {
-      case 'weight-heatmaps':
-        return weightHeatmaps(model, label, prefix);
-      case 'fourier':
-        return fourierFigures(model, view.inputBlocks, label, prefix);
-      case 'vertex-function':
-        return [vertexFunctionFigure(model, view, label, prefix)];
-      case 'walkthrough':
-        // drawn when the run recorded every iteration's KKT vector and weights
-        return history.length > 0 && isIterationHistory(history) && history.every((h) => h.weights && h.kktPoint)
-          ? walkthroughFigures(history, model, view, label, prefix)
-          : [];
-    }
-  });
+  switch (view.kind) {
+    case 'weight-heatmaps':
+      return weightHeatmaps(model, label, prefix);
+    case 'fourier':
+      return fourierFigures(model, view.inputBlocks, label, prefix);
+    case 'vertex-function':
+      return [vertexFunctionFigure(model, view, label, prefix)];
+    case 'walkthrough':
+      // drawn when the run recorded every iteration's KKT vector and weights
+      return history.length > 0 && isIterationHistory(history) && history.every((h) => h.weights && h.kktPoint)
+        ? walkthroughFigures(history, model, view, label, prefix)
+        : [];
+  }
 }
 
 /** The 2^c vertices of the first c inputs, the other inputs at +1, with their labels ('+−+'). */
@@ -181,9 +192,10 @@ function walkthroughFigures(
     const point = h.kktPoint!;
     // Iteration 1: [W_1 (d), middle scalars, W_L (m)]; later: [a (k_{l−1}), b (k_{l+1})] of the new neuron.
     const inDim = h.layers.length ? (h.layers[0] === 1 ? d : history[h.iteration - 2]!.widths[h.layers[0]! - 2]!) : d;
-    point.forEach((value, c) =>
-      kkt.push({ iteration: it, order: h.iteration, value, component: c < inDim ? `a${c + 1}` : h.layers.length ? `b${c - inDim + 1}` : `w${c - inDim + 1}` }),
-    );
+    for (const [c, value] of point.entries()) {
+      const component = c < inDim ? `a${c + 1}` : h.layers.length ? `b${c - inDim + 1}` : `w${c - inDim + 1}`;
+      kkt.push({ iteration: it, order: h.iteration, value, component });
+    }
     const widths = [d, ...h.widths, m];
     const net = new Network(widths, model.activation, h.weights!);
     for (let l = 1; l < widths.length; l++) {

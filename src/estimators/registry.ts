@@ -42,6 +42,8 @@ export interface NetworkAlgorithm extends AlgorithmEntry<FittedNetwork> {
   optionsFor(defaults: NeuronPursuitOptions, given: RunOptions): object;
   /** How a report chooses among step sizes (spec §10): NP's rule, or the lowest test error. */
   readonly stepSizeRule: 'solved-fewest-iterations' | 'lowest-test-error';
+  /** Whether it fits in iterations that a report plots (NP grows the network; GD trains one network once). */
+  readonly iterative: boolean;
 }
 
 const NP_OPTIONS = Object.keys(neuronPursuitOptionsSchema.shape) as (keyof NeuronPursuitOptions)[];
@@ -57,6 +59,7 @@ const np: NetworkAlgorithm = {
     return Object.fromEntries(NP_OPTIONS.filter((key) => o[key] !== undefined).map((key) => [key, o[key]]));
   },
   stepSizeRule: 'solved-fewest-iterations',
+  iterative: true,
 };
 
 const gd: NetworkAlgorithm = {
@@ -85,6 +88,7 @@ const gd: NetworkAlgorithm = {
     };
   },
   stepSizeRule: 'lowest-test-error',
+  iterative: false,
 };
 
 /** `given` over `defaults`, skipping the options `given` leaves undefined. */
@@ -113,6 +117,11 @@ export const ALGORITHMS = {
 /** The algorithms that fit a network to a task: what `train` and sweeps run. */
 export const NETWORK_ALGORITHMS = ['np', 'gd'] as const;
 export type NetworkAlgorithmName = (typeof NETWORK_ALGORITHMS)[number];
+
+/** The network algorithm of a stored run's name, or undefined for a name this build does not know. */
+export function knownNetworkAlgorithm(name: string): NetworkAlgorithm | undefined {
+  return (NETWORK_ALGORITHMS as readonly string[]).includes(name) ? ALGORITHMS[name as NetworkAlgorithmName] : undefined;
+}
 
 /** A network algorithm by name; an unknown name throws, listing the known ones. */
 export function networkAlgorithm(name: string): NetworkAlgorithm {

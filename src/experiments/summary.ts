@@ -2,7 +2,7 @@
  * From stored runs to the numbers a paper reports: per grid point without its
  * step size, the run chosen by the reporting rules; then mean and spread over seeds.
  */
-import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
+import { knownNetworkAlgorithm } from '../estimators/registry.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
 
@@ -51,9 +51,7 @@ const nanLast = (v: number) => (Number.isFinite(v) ? v : Infinity);
 
 /** The registry's rule for an algorithm; one this build does not know is scored by its test error. */
 function stepSizeRule(algorithm: string): 'solved-fewest-iterations' | 'lowest-test-error' {
-  return (NETWORK_ALGORITHMS as readonly string[]).includes(algorithm)
-    ? ALGORITHMS[algorithm as (typeof NETWORK_ALGORITHMS)[number]].stepSizeRule
-    : 'lowest-test-error';
+  return knownNetworkAlgorithm(algorithm)?.stepSizeRule ?? 'lowest-test-error';
 }
 
 /** One chosen run per (task, algorithm, samples, seed). */

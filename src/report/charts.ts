@@ -1,11 +1,19 @@
 /** Vega-lite specs of the paper's figures (spec §10): pure data → spec, no rendering here. */
+import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import type { FigureSpec } from './figure.js';
 
-const ALG_COLOR = { field: 'algorithm', type: 'nominal', title: null, scale: { domain: ['NP', 'GD'], range: ['#d62728', '#1f77b4'] } } as const;
+/** One colour per network algorithm, by its label (NP red, GD blue). */
+const ALG_COLOR = {
+  field: 'algorithm',
+  type: 'nominal',
+  title: null,
+  scale: { domain: NETWORK_ALGORITHMS.map((name) => ALGORITHMS[name].label), range: ['#d62728', '#1f77b4'] },
+} as const;
 
 export interface ErrorPoint {
   task: string;
-  algorithm: 'NP' | 'GD';
+  /** The algorithm's label ('NP'). */
+  algorithm: string;
   samples: number;
   kind: 'test' | 'train';
   mean: number;
@@ -37,18 +45,18 @@ export function sampleComplexitySpec(task: string, points: ErrorPoint[]): Figure
   } as FigureSpec;
 }
 
-/** NP iterations used against samples, one line per task. */
-export function iterationsSpec(values: { task: string; samples: number; iterations: number }[]): FigureSpec {
+/** An iterative algorithm's iterations against samples, one line per task. */
+export function iterationsSpec(label: string, values: { task: string; samples: number; iterations: number }[]): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'NP iterations against samples (mean over seeds)',
+    title: `${label} iterations against samples (mean over seeds)`,
     width: 420,
     height: 220,
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'samples', type: 'quantitative', scale: { type: 'log' }, title: 'training samples' },
-      y: { field: 'iterations', type: 'quantitative', title: 'NP iterations' },
+      y: { field: 'iterations', type: 'quantitative', title: `${label} iterations` },
       color: { field: 'task', type: 'nominal' },
     },
   } as FigureSpec;

@@ -9,6 +9,7 @@ import { fromRows } from '../linalg/matrix.js';
 import type { IterationRecord } from '../pursuit/history.js';
 import { getTask, type TaskView } from '../tasks/tasks.js';
 import type { PointResult } from '../io/run-record.js';
+import { knownNetworkAlgorithm, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { chosenRuns, scoredErrors, summarize, type RunLike, type SummaryRow } from '../experiments/summary.js';
 import { isIterationHistory } from '../io/run-format.js';
 import type { FigureSpec } from './figure.js';
@@ -42,7 +43,10 @@ export interface ReportContent {
   texts: { title: string; text: string }[];
 }
 
-const ALG = (a: string) => (a === 'np' ? 'NP' : 'GD') as 'NP' | 'GD';
+/** The registry's label of an algorithm ('NP'); a name this build does not know stands for itself. */
+const label = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.label ?? algorithm;
+/** Whether an algorithm's runs have iterations to plot and to show (the registry's `iterative`). */
+const iterative = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.iterative ?? false;
 
 const RULES =
   'NP step size by the reporting rule of spec §10; GD by the lowest test error. ' +
@@ -56,16 +60,22 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   for (const r of rows) byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
   for (const [task, taskRows] of byTask) {
     const points: ErrorPoint[] = taskRows.flatMap((r) => [
-      { task, algorithm: ALG(r.algorithm), samples: r.samples, kind: 'test' as const, mean: r.testMean, lo: r.testMin, hi: r.testMax },
-      { task, algorithm: ALG(r.algorithm), samples: r.samples, kind: 'train' as const, mean: r.trainMean, lo: r.trainMin, hi: r.trainMax },
+      { task, algorithm: label(r.algorithm), samples: r.samples, kind: 'test' as const, mean: r.testMean, lo: r.testMin, hi: r.testMax },
+      { task, algorithm: label(r.algorithm), samples: r.samples, kind: 'train' as const, mean: r.trainMean, lo: r.trainMin, hi: r.trainMax },
     ]).filter((p) => Number.isFinite(p.mean));
     figures.push({ name: `sample-complexity-${task}`, title: `Sample complexity: ${task}`, spec: sampleComplexitySpec(task, points) });
   }
-  const iters = rows.filter((r) => r.algorithm === 'np' && byTask.get(r.task)!.some((o) => o.samples !== r.samples));
-  if (iters.length > 0) figures.push({ name: 'np-iterations', title: 'NP iterations against samples', spec: iterationsSpec(iters.map((r) => ({ task: r.task, samples: r.samples, iterations: r.iterationsMean }))) });
+  for (const algorithm of NETWORK_ALGORITHMS.filter(iterative)) {
+    const iters = rows.filter((r) => r.algorithm === algorithm && byTask.get(r.task)!.some((o) => o.samples !== r.samples));
+    if (iters.length === 0) continue;
+    const values = iters.map((r) => ({ task: r.task, samples: r.samples, iterations: r.iterationsMean }));
+    const name = label(algorithm);
+    figures.push({ name: `${algorithm}-iterations`, title: `${name} iterations against samples`, spec: iterationsSpec(name, values) });
+  }
 
-  // The showcase run of a task: NP, seed with the lowest test error at the largest sample size.
-  const chosen = chosenRuns(runs).filter((r) => r.result !== null && r.algorithm === 'np');
+  // The showcase run of a task: an iterative algorithm's (NP's), the seed with the lowest test error at the
+  // largest sample size.
+  const chosen = chosenRuns(runs).filter((r) => r.result !== null && iterative(r.algorithm));
   for (const task of [...new Set(chosen.map((r) => r.task))]) {
     const mine = chosen.filter((r) => r.task === task);
     const largest = Math.max(...mine.map((r) => r.samples));
@@ -83,17 +93,32 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   };
 }
 
-/** Test error by task and sample size, NP against GD. */
+/** Test and training error by task and sample size, one column per network algorithm; iterations where they count. */
 export function headlineTable(rows: SummaryRow[]): string {
   const keys = [...new Set(rows.map((r) => `${r.task}\u0000${r.samples}`))];
   const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v.toExponential(2));
-  const lines = [['task', 'samples', 'seeds', 'NP test', 'GD test', 'NP train', 'GD train', 'NP iters'].join(' | ')];
+  const algorithms = NETWORK_ALGORITHMS;
+  const counted = algorithms.filter(iterative);
+  const header = [
+    ...['task', 'samples', 'seeds'],
+    ...algorithms.map((a) => `${label(a)} test`),
+    ...algorithms.map((a) => `${label(a)} train`),
+    ...counted.map((a) => `${label(a)} iters`),
+  ];
+  const lines = [header.join(' | ')];
   lines.push(lines[0]!.replace(/[^|]/g, '-'));
   for (const k of keys) {
     const [task, n] = k.split('\u0000');
-    const np = rows.find((r) => r.task === task && String(r.samples) === n && r.algorithm === 'np');
-    const gd = rows.find((r) => r.task === task && String(r.samples) === n && r.algorithm === 'gd');
-    lines.push([task, n, String(Math.max(np?.seeds ?? 0, gd?.seeds ?? 0)), fmt(np?.testMean), fmt(gd?.testMean), fmt(np?.trainMean), fmt(gd?.trainMean), np ? np.iterationsMean.toFixed(1) : '—'].join(' | '));
+    const row = (a: string) => rows.find((r) => r.task === task && String(r.samples) === n && r.algorithm === a);
+    const cells = [
+      task!,
+      n!,
+      String(Math.max(...algorithms.map((a) => row(a)?.seeds ?? 0))),
+      ...algorithms.map((a) => fmt(row(a)?.testMean)),
+      ...algorithms.map((a) => fmt(row(a)?.trainMean)),
+      ...counted.map((a) => row(a)?.iterationsMean.toFixed(1) ?? '—'),
+    ];
+    lines.push(cells.join(' | '));
   }
   return lines.join('\n');
 }

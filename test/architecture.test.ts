@@ -25,7 +25,11 @@ function importsOf(file: string): string[] {
 describe('architecture', () => {
   it('keeps the algorithm core, and all it imports, free of Node, CLI, experiments, store and report imports', () => {
     const roots = [
-      ...CORE.flatMap((dir) => readdirSync(join(SRC, dir)).filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`)),
+      ...CORE.flatMap((dir) =>
+        readdirSync(join(SRC, dir))
+          .filter((f) => f.endsWith('.js'))
+          .map((f) => `${dir}/${f}`),
+      ),
       ...BROWSER_SAFE_IO,
       ...PURE,
     ];
@@ -40,9 +44,14 @@ describe('architecture', () => {
           assert.ok(ALLOWED_PACKAGES.has(spec), `${file} imports the package ${spec}`);
           continue;
         }
-        const target = relative(SRC, join(SRC, dirname(file), spec)).split('\\').join('/');
+        const target = relative(SRC, join(SRC, dirname(file), spec))
+          .split('\\')
+          .join('/');
         const top = target.split('/')[0]!;
-        assert.ok(CORE.includes(top) || BROWSER_SAFE_IO.includes(target), `${file} imports ${target}, which the core may not`);
+        assert.ok(
+          CORE.includes(top) || BROWSER_SAFE_IO.includes(target),
+          `${file} imports ${target}, which the core may not`,
+        );
         if (!seen.has(target)) {
           seen.add(target);
           queue.push(target);

@@ -27,8 +27,12 @@ describe('the estimator shape', () => {
       assert.equal(fitted.algorithm, name);
       const summary = fitted.summary();
       // The summary's errors are those of `predict` on the same data.
-      assert.ok(Math.abs(relativeError(fitted.predict(train.X), train.Y) - summary.trainError) <= 1e-9 * summary.trainError);
-      assert.ok(Math.abs(relativeError(fitted.predict(test.X), test.Y) - summary.testError!) <= 1e-9 * summary.testError!);
+      assert.ok(
+        Math.abs(relativeError(fitted.predict(train.X), train.Y) - summary.trainError) <= 1e-9 * summary.trainError,
+      );
+      assert.ok(
+        Math.abs(relativeError(fitted.predict(test.X), test.Y) - summary.testError!) <= 1e-9 * summary.testError!,
+      );
       assert.deepEqual(summary.widths, fitted.network.hiddenWidths);
       assert.ok(fitted.history.length >= 1 && fitted.iterations >= 1 && fitted.gdSteps >= 1);
       const json = JSON.parse(JSON.stringify(fitted));
@@ -40,7 +44,7 @@ describe('the estimator shape', () => {
     });
   }
 
-  it('np takes a task\'s defaults and the run\'s options; gd its shape and step size but its own step cap', () => {
+  it("np takes a task's defaults and the run's options; gd its shape and step size but its own step cap", () => {
     const task = getTask('gaussian-f1'); // depth 4, relu, η = 0.05, NP's cap 100,000 steps per stage
     const np = networkAlgorithm('np').optionsFor(task.defaults, { seed: 3, lr: 0.2, width: 9 });
     assert.deepEqual(np, { ...task.defaults, seed: 3, lr: 0.2 });
@@ -67,7 +71,7 @@ describe('the estimator shape', () => {
     assert.throws(() => networkAlgorithm('sgd'), /'sgd' is not np or gd/);
   });
 
-  it('the sparse estimators give their solvers\' solutions and predict Xβ', () => {
+  it("the sparse estimators give their solvers' solutions and predict Xβ", () => {
     const { X, y } = sparseInstance(15, 30, 5, new Rng(0, 'diagonal'));
     const omp = ALGORITHMS.omp.create({}).fit(X, column(y));
     assert.deepEqual(omp.solution, orthogonalMatchingPursuit(X, y));
@@ -84,6 +88,9 @@ describe('the estimator shape', () => {
     );
     assert.ok(np.gdSteps > 0);
     assert.throws(() => ALGORITHMS['diagonal-gd'].create({ scale: -1 }), /option scale/);
-    assert.throws(() => ALGORITHMS.omp.create({}).fit(X, { rows: 15, cols: 2, data: new Float64Array(30) }), /one target column/);
+    assert.throws(
+      () => ALGORITHMS.omp.create({}).fit(X, { rows: 15, cols: 2, data: new Float64Array(30) }),
+      /one target column/,
+    );
   });
 });

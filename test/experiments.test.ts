@@ -34,8 +34,24 @@ describe('sweep files', () => {
     assert.ok(points.every((p) => p.algorithm === 'gd' || p.options.maxIterations === 2));
   });
   it('keys depend on the configuration, not on the order of its fields', () => {
-    const p: GridPoint = { task: 'demo', samples: 10, testSamples: 5, seed: 0, algorithm: 'np', lr: 0.1, options: { depth: 3, restarts: 4 } };
-    const q: GridPoint = { options: { restarts: 4, depth: 3 }, lr: 0.1, algorithm: 'np', seed: 0, testSamples: 5, samples: 10, task: 'demo' };
+    const p: GridPoint = {
+      task: 'demo',
+      samples: 10,
+      testSamples: 5,
+      seed: 0,
+      algorithm: 'np',
+      lr: 0.1,
+      options: { depth: 3, restarts: 4 },
+    };
+    const q: GridPoint = {
+      options: { restarts: 4, depth: 3 },
+      lr: 0.1,
+      algorithm: 'np',
+      seed: 0,
+      testSamples: 5,
+      samples: 10,
+      task: 'demo',
+    };
     assert.equal(pointKey(p), pointKey(q));
     assert.notEqual(pointKey(p), pointKey({ ...p, seed: 1 }));
     assert.notEqual(pointKey(p), pointKey({ ...p, options: { depth: 3, restarts: 5 } }));
@@ -69,23 +85,57 @@ describe('sweep files', () => {
 const MODEL = modelToJson(new Network([1, 1, 1], makeActivation({ name: 'relu' })));
 
 function fakeRun(lr: number, algorithm: string, r: Partial<PointResult>): RunLike {
-  const result = { trainError: 1, testError: 1, iterations: 1, stopReason: 'x', widths: [], history: [], gdSteps: 0, model: MODEL, seconds: 1, ...r };
-  return { task: 'demo', samples: 10, seed: 0, algorithm, lr, status: 'ok', config: { options: { targetError: 1e-3 } } as GridPoint, result };
+  const result = {
+    trainError: 1,
+    testError: 1,
+    iterations: 1,
+    stopReason: 'x',
+    widths: [],
+    history: [],
+    gdSteps: 0,
+    model: MODEL,
+    seconds: 1,
+    ...r,
+  };
+  return {
+    task: 'demo',
+    samples: 10,
+    seed: 0,
+    algorithm,
+    lr,
+    status: 'ok',
+    config: { options: { targetError: 1e-3 } } as GridPoint,
+    result,
+  };
 }
 
 describe('reporting rules', () => {
   it('NP: among step sizes with test error < 0.01 the fewest iterations', () => {
-    const runs = [fakeRun(0.1, 'np', { testError: 0.001, iterations: 9 }), fakeRun(0.2, 'np', { testError: 0.005, iterations: 4 }), fakeRun(0.3, 'np', { testError: 0.5, iterations: 1 })];
+    const runs = [
+      fakeRun(0.1, 'np', { testError: 0.001, iterations: 9 }),
+      fakeRun(0.2, 'np', { testError: 0.005, iterations: 4 }),
+      fakeRun(0.3, 'np', { testError: 0.5, iterations: 1 }),
+    ];
     assert.equal(chooseStepSize(runs).lr, 0.2);
   });
   it('NP: else among those reaching the training target the lowest test error', () => {
-    const runs = [fakeRun(0.1, 'np', { trainError: 1e-4, testError: 0.3 }), fakeRun(0.2, 'np', { trainError: 5e-4, testError: 0.1 }), fakeRun(0.3, 'np', { trainError: 0.1, testError: 0.02 })];
+    const runs = [
+      fakeRun(0.1, 'np', { trainError: 1e-4, testError: 0.3 }),
+      fakeRun(0.2, 'np', { trainError: 5e-4, testError: 0.1 }),
+      fakeRun(0.3, 'np', { trainError: 0.1, testError: 0.02 }),
+    ];
     assert.equal(chooseStepSize(runs).lr, 0.2);
   });
   it('NP: else the lowest training error; GD: the lowest test error', () => {
-    const runs = [fakeRun(0.1, 'np', { trainError: 0.2, testError: 0.1 }), fakeRun(0.2, 'np', { trainError: 0.1, testError: 0.3 })];
+    const runs = [
+      fakeRun(0.1, 'np', { trainError: 0.2, testError: 0.1 }),
+      fakeRun(0.2, 'np', { trainError: 0.1, testError: 0.3 }),
+    ];
     assert.equal(chooseStepSize(runs).lr, 0.2);
-    const gd = [fakeRun(0.1, 'gd', { trainError: 0.2, testError: 0.1 }), fakeRun(0.2, 'gd', { trainError: 0.1, testError: 0.3 })];
+    const gd = [
+      fakeRun(0.1, 'gd', { trainError: 0.2, testError: 0.1 }),
+      fakeRun(0.2, 'gd', { trainError: 0.1, testError: 0.3 }),
+    ];
     assert.equal(chooseStepSize(gd).lr, 0.1);
   });
   it('summaries average the chosen runs over seeds', () => {
@@ -101,10 +151,33 @@ describe('reporting rules', () => {
 });
 
 describe('run store', () => {
-  const point: GridPoint = { task: 'demo', samples: 10, testSamples: 5, seed: 0, algorithm: 'np', lr: 0.1, options: {} };
+  const point: GridPoint = {
+    task: 'demo',
+    samples: 10,
+    testSamples: 5,
+    seed: 0,
+    algorithm: 'np',
+    lr: 0.1,
+    options: {},
+  };
   const row = (status: 'ok' | 'failed', testError: number | null) => ({
-    key: 'k1', sweep: 's', task: 'demo', samples: 10, seed: 0, algorithm: 'np', lr: 0.1, status, config: point,
-    result: null, error: status === 'failed' ? 'boom' : null, trainError: testError, testError, iterations: 1, seconds: 0.5, codeVersion: 'v', finishedAt: 'now',
+    key: 'k1',
+    sweep: 's',
+    task: 'demo',
+    samples: 10,
+    seed: 0,
+    algorithm: 'np',
+    lr: 0.1,
+    status,
+    config: point,
+    result: null,
+    error: status === 'failed' ? 'boom' : null,
+    trainError: testError,
+    testError,
+    iterations: 1,
+    seconds: 0.5,
+    codeVersion: 'v',
+    finishedAt: 'now',
   });
   it('keeps one row per key: a success replaces a failure, never the other way round', () => {
     const store = new RunStore(join(mkdtempSync(join(tmpdir(), 'np-store-')), 'a.sqlite'));
@@ -122,7 +195,8 @@ describe('run store', () => {
   });
   it('merges under the same rule: a failure never replaces a success, a success replaces a failure', () => {
     const dir = mkdtempSync(join(tmpdir(), 'np-merge-'));
-    const a = new RunStore(join(dir, 'a.sqlite')), b = new RunStore(join(dir, 'b.sqlite'));
+    const a = new RunStore(join(dir, 'a.sqlite')),
+      b = new RunStore(join(dir, 'b.sqlite'));
     a.record({ ...row('ok', 0.25), key: 'k1' });
     a.record({ ...row('failed', null), key: 'k2' });
     b.record({ ...row('failed', null), key: 'k1' });
@@ -151,7 +225,12 @@ describe('small-initialization GD baseline', () => {
   const task = getTask('hypersphere-f1');
   const { train, test } = task.generate(60, 60, new Rng(1, 'gd-test'));
   it('starts on the sphere of the given radius, 50 wide, and reports the step size with the lowest test error', () => {
-    const result = smallInitGd(train.X, train.Y, { depth: 3, activation: 'relu', lrs: [0.02, 0.3], maxSteps: 1500, radius: 0.5, seed: 2 }, test);
+    const result = smallInitGd(
+      train.X,
+      train.Y,
+      { depth: 3, activation: 'relu', lrs: [0.02, 0.3], maxSteps: 1500, radius: 0.5, seed: 2 },
+      test,
+    );
     assert.deepEqual(result.network.hiddenWidths, [50, 50]);
     assert.equal(result.attempts.length, 2);
     const best = result.attempts.reduce((a, b) => (b.testError! < a.testError! ? b : a));

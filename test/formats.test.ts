@@ -31,9 +31,18 @@ describe('the model format', () => {
     const back = modelFromJson(json);
     assert.deepEqual(Array.from(back.network.params), Array.from(fitted.network.params));
     assert.deepEqual([back.features, back.targets], [columns.features, columns.targets]);
-    assert.throws(() => modelFromJson({ ...json, features: ['a'] }), /invalid model file: features must name 20 columns/);
-    assert.throws(() => modelFromJson({ ...json, activation: { name: 'relu', p: 2, alpha: 0 } }), /invalid model file: activation relu has p = 1, not 2/);
-    assert.throws(() => modelFromJson({ ...json, widths: [20, 0, 1] }), /widths must be a list of at least 3 positive integers/);
+    assert.throws(
+      () => modelFromJson({ ...json, features: ['a'] }),
+      /invalid model file: features must name 20 columns/,
+    );
+    assert.throws(
+      () => modelFromJson({ ...json, activation: { name: 'relu', p: 2, alpha: 0 } }),
+      /invalid model file: activation relu has p = 1, not 2/,
+    );
+    assert.throws(
+      () => modelFromJson({ ...json, widths: [20, 0, 1] }),
+      /widths must be a list of at least 3 positive integers/,
+    );
   });
 });
 
@@ -44,7 +53,11 @@ describe('the run folder', () => {
   it('reads back what it wrote, each file with its format and version, non-finite numbers as NaN', () => {
     const dir = join(tmp('np-run-'), 'run');
     const history = fitted.history.map((h, i) => (i === 0 ? { ...h, balancedness: [[Infinity]] } : h));
-    writeRunFolder(dir, { summary, history: historyFile(fitted.summary(), history), model: modelToJson(fitted.network) });
+    writeRunFolder(dir, {
+      summary,
+      history: historyFile(fitted.summary(), history),
+      model: modelToJson(fitted.network),
+    });
     const written = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'));
     assert.deepEqual([written.format, written.version], [HISTORY_FORMAT, RUN_FORMAT_VERSION]);
     const run = readRunFolder(dir);
@@ -58,7 +71,11 @@ describe('the run folder', () => {
 
   it('reads folders written before the files had versions, and refuses other versions and malformed fields', () => {
     const dir = join(tmp('np-run-'), 'old');
-    writeRunFolder(dir, { summary, history: historyFile(fitted.summary(), fitted.history), model: modelToJson(fitted.network) });
+    writeRunFolder(dir, {
+      summary,
+      history: historyFile(fitted.summary(), fitted.history),
+      model: modelToJson(fitted.network),
+    });
     const strip = (name: string) => {
       const { format: _f, version: _v, ...rest } = JSON.parse(readFileSync(join(dir, name), 'utf8'));
       writeFileSync(join(dir, name), JSON.stringify(rest));
@@ -69,7 +86,10 @@ describe('the run folder', () => {
     assert.equal(readRunFolder(dir).history.history.length, fitted.history.length);
     writeFileSync(join(dir, 'history.json'), JSON.stringify({ ...history, version: 2 }));
     assert.throws(() => readHistoryFile(dir), /history\.json: field 'version': format version 2 is not supported/);
-    writeFileSync(join(dir, 'history.json'), JSON.stringify({ ...history, history: [{ ...history.history[0], gdSteps: -1 }] }));
+    writeFileSync(
+      join(dir, 'history.json'),
+      JSON.stringify({ ...history, history: [{ ...history.history[0], gdSteps: -1 }] }),
+    );
     assert.throws(() => readHistoryFile(dir), /history\.json: field 'history/);
     assert.throws(() => readRunFolder(join(dir, 'nowhere')), /not a run folder \(no summary\.json\)/);
   });

@@ -16,7 +16,9 @@ export function relDiff(a: number, b: number): number {
 
 /** ‖a − b‖ / max(‖a‖, ‖b‖). */
 export function relVecDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, na = 0, nb = 0;
+  let d = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     d += (a[i]! - b[i]!) ** 2;
     na += a[i]! ** 2;

@@ -52,9 +52,19 @@ for (const backend of KERNEL_BACKENDS) {
       [2, 3, 3],
     ] as const) {
       it(`productAB, productAtB, addProductABt equal the plain loops bit for bit (${rows}×${inner}, n = ${n})`, () => {
-        const stride = inner + 3, a0 = 3;
-        const arena = arenaFor([a0 + rows * stride, inner * n, rows * n, rows * n, inner * n, n * inner, 1 + rows * stride]);
-        const A = panel(arena, gaussian(a0 + rows * stride, rng)), B = panel(arena, gaussian(inner * n, rng));
+        const stride = inner + 3,
+          a0 = 3;
+        const arena = arenaFor([
+          a0 + rows * stride,
+          inner * n,
+          rows * n,
+          rows * n,
+          inner * n,
+          n * inner,
+          1 + rows * stride,
+        ]);
+        const A = panel(arena, gaussian(a0 + rows * stride, rng)),
+          B = panel(arena, gaussian(inner * n, rng));
         const D = panel(arena, gaussian(rows * n, rng));
         const out = arena.alloc(rows * n).fill(NaN);
         arena.productAB(out, A, a0, stride, rows, inner, B, n);
@@ -98,7 +108,8 @@ for (const backend of KERNEL_BACKENDS) {
     it('toFeatureMajor and toSampleMajor are inverse copies', () => {
       const arena = arenaFor([6, 6, 6]);
       const M = panel(arena, Float64Array.from([1, 2, 3, 4, 5, 6])); // 3 samples × 2 features
-      const F = arena.alloc(6), S = arena.alloc(6);
+      const F = arena.alloc(6),
+        S = arena.alloc(6);
       arena.toFeatureMajor(F, M, 3, 2);
       assert.deepEqual(Array.from(F), [1, 3, 5, 2, 4, 6]);
       arena.toSampleMajor(S, F, 2, 3);
@@ -117,9 +128,12 @@ for (const backend of KERNEL_BACKENDS) {
         ] as const) {
           const lengths = [rows * inner, inner * n, rows * n, rows * n, rows * n, rows * n, rows * n];
           const arena = arenaFor([...lengths, inner * n, inner * n, inner * n, inner * n], act);
-          const A = panel(arena, gaussian(rows * inner, rng)), B = panel(arena, gaussian(inner * n, rng));
+          const A = panel(arena, gaussian(rows * inner, rng)),
+            B = panel(arena, gaussian(inner * n, rng));
           for (let c = 0; c < inner; c++) B[c * n] = 0; // sample 0 gets z = 0 exactly: the kink
-          const Z = arena.alloc(rows * n), H = arena.alloc(rows * n), Hs = arena.alloc(rows * n);
+          const Z = arena.alloc(rows * n),
+            H = arena.alloc(rows * n),
+            Hs = arena.alloc(rows * n);
           const plain = arena.alloc(rows * n);
           arena.forwardLayer(Z, H, Hs, A, 0, inner, rows, inner, B, n);
           arena.productAB(plain, A, 0, inner, rows, inner, B, n);
@@ -131,10 +145,12 @@ for (const backend of KERNEL_BACKENDS) {
             }
           }
           // backward through A to `inner` features, times σ' of pre-activations that include 0 and −0
-          const dZ = panel(arena, gaussian(rows * n, rng)), Zp = panel(arena, gaussian(inner * n, rng));
+          const dZ = panel(arena, gaussian(rows * n, rng)),
+            Zp = panel(arena, gaussian(inner * n, rng));
           Zp[0] = 0;
           Zp[1] = -0;
-          const D = arena.alloc(inner * n), back = arena.alloc(inner * n);
+          const D = arena.alloc(inner * n),
+            back = arena.alloc(inner * n);
           arena.backwardLayer(D, A, 0, inner, rows, inner, dZ, n, Zp);
           arena.productAtB(back, A, 0, inner, rows, inner, dZ, n);
           for (let k = 0; k < inner * n; k++) {
@@ -142,16 +158,22 @@ for (const backend of KERNEL_BACKENDS) {
           }
         }
 
-        const R = 3, n = 31, inv = 1 / n;
+        const R = 3,
+          n = 31,
+          inv = 1 / n;
         const arena = arenaFor([R * n, R * n, R], act);
-        const zs = gaussian(R * n, rng), us = gaussian(R * n, rng);
+        const zs = gaussian(R * n, rng),
+          us = gaussian(R * n, rng);
         zs[0] = 0;
-        const Zc = panel(arena, zs), Uc = panel(arena, us), values = arena.alloc(R);
+        const Zc = panel(arena, zs),
+          Uc = panel(arena, us),
+          values = arena.alloc(R);
         arena.candidatePointwise(values, Zc, Uc, R, n, inv);
         for (let r = 0; r < R; r++) {
           let value = 0;
           for (let k = r * n; k < (r + 1) * n; k++) {
-            const s = act.value(zs[k]!), ds = act.derivative(zs[k]!);
+            const s = act.value(zs[k]!),
+              ds = act.derivative(zs[k]!);
             value += us[k]! * s;
             assert.equal(Zc[k], us[k]! * ds * inv);
             assert.equal(Uc[k], s * inv);
@@ -162,11 +184,16 @@ for (const backend of KERNEL_BACKENDS) {
     }
 
     it('outputSeed sums sample by sample, output by output', () => {
-      const n = 7, m = 3, scale = 0.25;
+      const n = 7,
+        m = 3,
+        scale = 0.25;
       const arena = arenaFor([n * m, n * m, n * m, 1]);
-      const Z = panel(arena, gaussian(n * m, rng)), T = panel(arena, gaussian(n * m, rng));
-      const dZ = arena.alloc(n * m), value = arena.alloc(1);
-      let loss = 0, corr = 0;
+      const Z = panel(arena, gaussian(n * m, rng)),
+        T = panel(arena, gaussian(n * m, rng));
+      const dZ = arena.alloc(n * m),
+        value = arena.alloc(1);
+      let loss = 0,
+        corr = 0;
       for (let i = 0; i < n; i++) {
         for (let c = 0; c < m; c++) {
           const e = Z[c * n + i]! - T[i * m + c]!;
@@ -217,7 +244,9 @@ describe('the wasm and ts backends', () => {
   for (const spec of ACTIVATIONS) {
     const act = makeActivation(spec);
     it(`give the same bits in every kernel (${act.name} p = ${act.p}, α = ${act.alpha})`, () => {
-      const rows = 7, inner = 9, n = 13;
+      const rows = 7,
+        inner = 9,
+        n = 13;
       const products = onBothBackends(
         [rows * inner, inner * n, rows * n, rows * n, n * rows, inner * n, rows * n, rows * inner, n * inner],
         act,
@@ -266,7 +295,10 @@ describe('the wasm and ts backends', () => {
       setKernelBackend(backend);
       try {
         const fitted = goldenFit(GOLDEN_CASES[0]);
-        return { history: fitted.history.map(({ seconds: _seconds, ...rest }) => rest), params: Array.from(fitted.network.params) };
+        return {
+          history: fitted.history.map(({ seconds: _seconds, ...rest }) => rest),
+          params: Array.from(fitted.network.params),
+        };
       } finally {
         setKernelBackend(before);
       }
@@ -282,13 +314,24 @@ describe('the wasm and ts backends', () => {
       const load = `const k = await import(${JSON.stringify(kernels)})`;
       const script = `${prelude}; ${load}; process.stdout.write(k.kernelBackend());`;
       const { NEURON_PURSUIT_KERNELS: _unset, ...inherited } = process.env;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...inherited, ...env } });
-      return r.status === 0 ? r.stdout : `error: ${r.stderr.trim().split('\n').find((l) => /^\w*Error: /.test(l))}`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...inherited, ...env },
+      });
+      return r.status === 0
+        ? r.stdout
+        : `error: ${r.stderr
+            .trim()
+            .split('\n')
+            .find((l) => /^\w*Error: /.test(l))}`;
     };
     assert.equal(backendIn(''), 'wasm');
     assert.equal(backendIn('delete globalThis.WebAssembly'), 'ts');
     assert.equal(backendIn('', { NEURON_PURSUIT_KERNELS: 'ts' }), 'ts');
-    assert.match(backendIn('delete globalThis.WebAssembly', { NEURON_PURSUIT_KERNELS: 'wasm' }), /needs WebAssembly SIMD/);
+    assert.match(
+      backendIn('delete globalThis.WebAssembly', { NEURON_PURSUIT_KERNELS: 'wasm' }),
+      /needs WebAssembly SIMD/,
+    );
     assert.match(backendIn('', { NEURON_PURSUIT_KERNELS: 'gpu' }), /unknown kernel backend 'gpu'/);
     assert.throws(() => setKernelBackend('gpu' as KernelBackend), /unknown kernel backend/);
   });

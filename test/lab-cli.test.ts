@@ -11,12 +11,26 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'np-lab-'));
 describe('theory-lab commands', () => {
   it('saddle writes figures, a page and a verdict; --json prints the verdict alone', () => {
     const dir = tmp();
-    const r = run(['saddle', '--activation', 'relu', '--steps', '3000', '--points', '120', '--out', 'lab', '--json'], dir);
+    const r = run(
+      ['saddle', '--activation', 'relu', '--steps', '3000', '--points', '120', '--out', 'lab', '--json'],
+      dir,
+    );
     assert.equal(r.code, 0, r.stderr);
     const verdict = JSON.parse(r.stdout);
-    for (const key of ['alignmentBeforeEscape', 'escapeStep', 'activeNeurons', 'sparsityKept']) assert.ok(key in verdict, key);
+    for (const key of ['alignmentBeforeEscape', 'escapeStep', 'activeNeurons', 'sparsityKept'])
+      assert.ok(key in verdict, key);
     const files = readdirSync(join(dir, 'lab')).sort();
-    for (const f of ['alignment.png', 'alignment.svg', 'loss-distances.png', 'loss-distances.svg', 'saddle.html', 'trace.json', 'verdict.json', 'wz-heatmaps.png', 'wz-heatmaps.svg']) {
+    for (const f of [
+      'alignment.png',
+      'alignment.svg',
+      'loss-distances.png',
+      'loss-distances.svg',
+      'saddle.html',
+      'trace.json',
+      'verdict.json',
+      'wz-heatmaps.png',
+      'wz-heatmaps.svg',
+    ]) {
       assert.ok(files.includes(f), f);
     }
     const png = readFileSync(join(dir, 'lab/alignment.png'));
@@ -62,7 +76,27 @@ describe('theory-lab commands', () => {
 
   it('inspect prints the KKT diagnostics of a run and rejects a folder without a history', () => {
     const dir = tmp();
-    const t = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '0', '--restarts', '5', '--pga-steps', '300', '--gd-steps', '2000', '--out', 'run', '--quiet'], dir);
+    const t = run(
+      [
+        'train',
+        '--task',
+        'demo',
+        '--samples',
+        '200',
+        '--test-samples',
+        '0',
+        '--restarts',
+        '5',
+        '--pga-steps',
+        '300',
+        '--gd-steps',
+        '2000',
+        '--out',
+        'run',
+        '--quiet',
+      ],
+      dir,
+    );
     assert.equal(t.code, 0, t.stderr);
     const r = run(['inspect', 'run', '--json'], dir);
     assert.equal(r.code, 0, r.stderr);

@@ -7,7 +7,10 @@ import { modelFromJson, modelToJson } from '../src/io/model-format.js';
 import { Network } from '../src/model/network.js';
 import { gaussianMatrix, numericGradient, relDiff, relVecDiff } from './helpers.js';
 
-const ACTIVATIONS = [...ACTIVATION_NAMES.map((name) => makeActivation({ name })), makeActivation({ name: 'custom', p: 3, alpha: -0.5 })];
+const ACTIVATIONS = [
+  ...ACTIVATION_NAMES.map((name) => makeActivation({ name })),
+  makeActivation({ name: 'custom', p: 3, alpha: -0.5 }),
+];
 
 function randomNetwork(widths: number[], act = ACTIVATIONS[0]!, seed = 1): Network {
   const rng = new Rng(seed);
@@ -23,7 +26,8 @@ describe('Network', () => {
         const widths = [5, ...[4, 3, 3].slice(0, depth - 1), 2];
         const net = randomNetwork(widths, act, depth);
         const rng = new Rng(7);
-        const X = gaussianMatrix(12, 5, rng), Y = gaussianMatrix(12, 2, rng);
+        const X = gaussianMatrix(12, 5, rng),
+          Y = gaussianMatrix(12, 2, rng);
         const grad = new Float64Array(net.size);
         net.loss(X, Y, grad);
         const numeric = numericGradient(() => net.loss(X, Y), net.params);
@@ -39,22 +43,44 @@ describe('Network', () => {
       const X = gaussianMatrix(10, 4, new Rng(3));
       const before = net.forward(X);
       const c = 1.7;
-      const scaled = new Network(net.widths, act, net.params.map((w) => c * w));
+      const scaled = new Network(
+        net.widths,
+        act,
+        net.params.map((w) => c * w),
+      );
       const after = scaled.forward(X);
       const D = net.degree;
-      for (let i = 0; i < before.data.length; i++) assert.ok(relDiff(after.data[i]!, c ** D * before.data[i]!) < 1e-12 || Math.abs(before.data[i]!) < 1e-300);
+      for (let i = 0; i < before.data.length; i++)
+        assert.ok(relDiff(after.data[i]!, c ** D * before.data[i]!) < 1e-12 || Math.abs(before.data[i]!) < 1e-300);
     });
   }
 
   it('backpropagates the residual to every hidden layer (G_l = −n ∂Loss/∂z_{l+1})', () => {
     const net = randomNetwork([4, 3, 2, 2], makeActivation({ name: 'leaky-relu' }), 5);
     const rng = new Rng(5);
-    const X = gaussianMatrix(6, 4, rng), Y = gaussianMatrix(6, 2, rng);
+    const X = gaussianMatrix(6, 4, rng),
+      Y = gaussianMatrix(6, 2, rng);
     const H = net.forward(X);
-    const R = matrix(6, 2, Y.data.map((y, i) => y - H.data[i]!));
+    const R = matrix(
+      6,
+      2,
+      Y.data.map((y, i) => y - H.data[i]!),
+    );
     const { inputs, residuals } = net.backpropagateResidual(X, R);
-    assert.deepEqual(inputs.map((P) => [P.rows, P.cols]), [[6, 4], [6, 3]]);
-    assert.deepEqual(residuals.map((G) => [G.rows, G.cols]), [[6, 2], [6, 2]]);
+    assert.deepEqual(
+      inputs.map((P) => [P.rows, P.cols]),
+      [
+        [6, 4],
+        [6, 3],
+      ],
+    );
+    assert.deepEqual(
+      residuals.map((G) => [G.rows, G.cols]),
+      [
+        [6, 2],
+        [6, 2],
+      ],
+    );
     assert.deepEqual(Array.from(inputs[0]!.data), Array.from(X.data));
     assert.deepEqual(Array.from(residuals[1]!.data), Array.from(R.data)); // last hidden layer: g_i = r_i
     // Layer 1: g_i · b is the first-order change of r_i · H when neuron output of layer 2 moves by b.
@@ -85,7 +111,11 @@ describe('Network', () => {
     assert.deepEqual(two.hiddenWidths, [3, 3]);
   });
 
-  for (const act of [makeActivation({ name: 'relu' }), makeActivation({ name: 'square' }), makeActivation({ name: 'custom', p: 3, alpha: 0 })]) {
+  for (const act of [
+    makeActivation({ name: 'relu' }),
+    makeActivation({ name: 'square' }),
+    makeActivation({ name: 'custom', p: 3, alpha: 0 }),
+  ]) {
     it(`balance() keeps the outputs and gives ‖in‖² = p‖out‖² (${act.name}, p=${act.p})`, () => {
       const net = randomNetwork([5, 4, 3, 2], act, 11);
       for (let i = 0; i < 20; i++) net.params[i]! *= 3; // unbalance layer 1
@@ -97,7 +127,10 @@ describe('Network', () => {
       for (let l = 1; l < net.depth; l++) {
         for (let j = 0; j < net.widths[l]!; j++) {
           const { inSq, outSq } = net.neuronNorms(l, j);
-          assert.ok(Math.abs(inSq - act.p * outSq) <= 1e-8 * Math.max(inSq, 1), `layer ${l} neuron ${j}: ${inSq} vs ${act.p * outSq}`);
+          assert.ok(
+            Math.abs(inSq - act.p * outSq) <= 1e-8 * Math.max(inSq, 1),
+            `layer ${l} neuron ${j}: ${inSq} vs ${act.p * outSq}`,
+          );
         }
       }
       for (const row of net.balancedness()) for (const b of row) assert.ok(Math.abs(b - 1) < 1e-8);
@@ -113,7 +146,17 @@ describe('Network', () => {
     assert.throws(() => modelFromJson({ ...json, version: 99 }), /version 99 is not supported/);
     assert.throws(() => modelFromJson({ ...json, format: 'other' }), /invalid model file/);
     assert.throws(() => modelFromJson({ ...json, layers: [[1, 2], [3]] }), /layer 1 must hold 6 weights/);
-    assert.throws(() => modelFromJson({ ...json, layers: [[1, 2, 3, 4, 5, null], [1, 2, 3, 4]] }), /non-finite/);
+    assert.throws(
+      () =>
+        modelFromJson({
+          ...json,
+          layers: [
+            [1, 2, 3, 4, 5, null],
+            [1, 2, 3, 4],
+          ],
+        }),
+      /non-finite/,
+    );
     assert.throws(() => modelFromJson(42), /not a JSON object/);
   });
 

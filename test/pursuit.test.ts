@@ -18,7 +18,10 @@ function withoutTimes(history: IterationRecord[]): Omit<IterationRecord, 'second
 
 describe('NeuronPursuit', () => {
   it('recovers the demo target: test error < 1e-2 within 4 iterations, iteration 2 grows layer 1', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, seed: 0 }).fit(demoData.train.X, demoData.train.Y, { testX: demoData.test.X, testY: demoData.test.Y });
+    const fitted = new NeuronPursuit({ ...demo.defaults, seed: 0 }).fit(demoData.train.X, demoData.train.Y, {
+      testX: demoData.test.X,
+      testY: demoData.test.Y,
+    });
     const h = fitted.history;
     assert.ok(h.length <= 4, `${h.length} iterations`);
     assert.ok(h.at(-1)!.testError! < 1e-2, `test error ${h.at(-1)!.testError}`);
@@ -30,13 +33,19 @@ describe('NeuronPursuit', () => {
   });
 
   it('adds each neuron with a back-tracked δ that lowers the loss', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, targetError: 0, maxIterations: 3, gdSteps: 3000 }).fit(demoData.train.X, demoData.train.Y);
+    const fitted = new NeuronPursuit({ ...demo.defaults, targetError: 0, maxIterations: 3, gdSteps: 3000 }).fit(
+      demoData.train.X,
+      demoData.train.Y,
+    );
     assert.ok(fitted.history.length >= 3);
     const lossAtZero = demoData.train.Y.data.reduce((s, y) => s + y * y, 0) / (2 * 500);
     assert.equal(fitted.history[0]!.lossBefore, lossAtZero);
     assert.ok(fitted.history[0]!.lossAfterAdd <= lossAtZero);
     for (const row of fitted.history.slice(1)) {
-      assert.ok(row.lossAfterAdd < row.lossBefore, `iteration ${row.iteration}: ${row.lossAfterAdd} ≥ ${row.lossBefore}`);
+      assert.ok(
+        row.lossAfterAdd < row.lossBefore,
+        `iteration ${row.iteration}: ${row.lossAfterAdd} ≥ ${row.lossBefore}`,
+      );
       assert.equal(row.deltaWarning, false);
       assert.ok(row.loss <= row.lossAfterAdd);
       assert.ok(row.ncfValue > 0);
@@ -57,25 +66,46 @@ describe('NeuronPursuit', () => {
     const options = { ...demo.defaults, maxIterations: 3, targetError: 1e-9, gdSteps: 5000 };
     const perLayer = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);
     const joint = new NeuronPursuit({ ...options, joint: true }).fit(demoData.train.X, demoData.train.Y);
-    assert.deepEqual(joint.history.slice(1).map((r) => r.layers), perLayer.history.slice(1).map((r) => r.layers));
+    assert.deepEqual(
+      joint.history.slice(1).map((r) => r.layers),
+      perLayer.history.slice(1).map((r) => r.layers),
+    );
     assert.deepEqual(joint.history[1]!.layers, [1]);
   });
 
   it('adds the top-m distinct candidates when asked', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, candidatesPerIteration: 3, maxIterations: 2, targetError: 1e-9, gdSteps: 1000 }).fit(demoData.train.X, demoData.train.Y);
+    const fitted = new NeuronPursuit({
+      ...demo.defaults,
+      candidatesPerIteration: 3,
+      maxIterations: 2,
+      targetError: 1e-9,
+      gdSteps: 1000,
+    }).fit(demoData.train.X, demoData.train.Y);
     const row = fitted.history[1]!;
     assert.equal(row.layers.length, 3);
-    assert.equal(row.widths.reduce((s, w) => s + w, 0), 2 + 3);
+    assert.equal(
+      row.widths.reduce((s, w) => s + w, 0),
+      2 + 3,
+    );
     assert.ok(row.lossAfterAdd < row.lossBefore);
   });
 
   it('balances the weights after each stage when asked', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, balance: true, maxIterations: 2, gdSteps: 2000 }).fit(demoData.train.X, demoData.train.Y);
+    const fitted = new NeuronPursuit({ ...demo.defaults, balance: true, maxIterations: 2, gdSteps: 2000 }).fit(
+      demoData.train.X,
+      demoData.train.Y,
+    );
     for (const layer of fitted.history.at(-1)!.balancedness) for (const b of layer) assert.ok(Math.abs(b - 1) < 1e-8);
   });
 
-  it('records each iteration\'s unit KKT vector and weights when asked, reproducing the recorded errors', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, recordWeights: true, maxIterations: 3, gdSteps: 3000, targetError: 0 }).fit(demoData.train.X, demoData.train.Y);
+  it("records each iteration's unit KKT vector and weights when asked, reproducing the recorded errors", () => {
+    const fitted = new NeuronPursuit({
+      ...demo.defaults,
+      recordWeights: true,
+      maxIterations: 3,
+      gdSteps: 3000,
+      targetError: 0,
+    }).fit(demoData.train.X, demoData.train.Y);
     for (const h of fitted.history) {
       const norm = Math.hypot(...h.kktPoint!);
       assert.ok(Math.abs(norm - 1) < 1e-12);
@@ -91,12 +121,18 @@ describe('NeuronPursuit', () => {
 
   it('refuses data it cannot learn from, with a clear message', () => {
     const np = new NeuronPursuit();
-    assert.throws(() => np.fit(demoData.train.X, zeros(500, 1)), (e: Error) => e instanceof DataError && /nothing to learn/.test(e.message));
+    assert.throws(
+      () => np.fit(demoData.train.X, zeros(500, 1)),
+      (e: Error) => e instanceof DataError && /nothing to learn/.test(e.message),
+    );
     assert.throws(() => np.fit(zeros(0, 3), zeros(0, 1)), /empty/);
     const X = zeros(3, 2);
     X.data[1] = NaN;
     assert.throws(() => np.fit(X, zeros(3, 1)), /NaN/);
-    assert.throws(() => np.fit(demoData.train.X, demoData.train.Y, { testX: zeros(5, 3), testY: zeros(5, 1) }), /3 features/);
+    assert.throws(
+      () => np.fit(demoData.train.X, demoData.train.Y, { testX: zeros(5, 3), testY: zeros(5, 1) }),
+      /3 features/,
+    );
     assert.throws(() => new NeuronPursuit({ depth: 1 }), /depth/);
     assert.throws(() => new NeuronPursuit({ activation: 'leaky-relu', alpha: -2 }), /alpha/);
     assert.throws(() => new NeuronPursuit({ activation: 'custom' }), /custom activation needs/);

@@ -13,7 +13,9 @@ describe('Rng', () => {
 
   it('draws uniforms in [0, 1) and standard normals with the right moments', () => {
     const rng = new Rng(1);
-    let su = 0, sn = 0, sn2 = 0;
+    let su = 0,
+      sn = 0,
+      sn2 = 0;
     const N = 200_000;
     for (let i = 0; i < N; i++) {
       const u = rng.uniform();
@@ -41,6 +43,9 @@ describe('Rng', () => {
 
   it('shuffles into a permutation', () => {
     const p = new Rng(3).permutation(50);
-    assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...p].sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 });

@@ -33,7 +33,14 @@ describe('task views', () => {
     it(`${name}: the report draws the views the task declares${views.length ? '' : ' (none)'}`, () => {
       const task = getTask(name);
       const { train } = task.generate(60, 0, new Rng(0, `data/${name}`));
-      const options = { ...task.defaults, maxIterations: 2, gdSteps: 200, restarts: 3, pgaSteps: 50, recordWeights: recordsWeights(task) };
+      const options = {
+        ...task.defaults,
+        maxIterations: 2,
+        gdSteps: 200,
+        restarts: 3,
+        pgaSteps: 50,
+        recordWeights: recordsWeights(task),
+      };
       const fitted = new NeuronPursuit(options).fit(train.X, train.Y);
       const figures = runFigures({ history: fitted.history, model: modelToJson(fitted.network) }, name, name);
       assert.deepEqual(
@@ -50,15 +57,24 @@ describe('task views', () => {
     );
     const demo = getTask('demo');
     const { train } = demo.generate(60, 0, new Rng(0, 'data/demo'));
-    const fitted = new NeuronPursuit({ ...demo.defaults, maxIterations: 1, gdSteps: 200, restarts: 3, pgaSteps: 50 }).fit(train.X, train.Y);
-    const names = runFigures({ history: fitted.history, model: modelToJson(fitted.network) }, 'demo', 'demo').map((f) => f.name);
+    const fitted = new NeuronPursuit({
+      ...demo.defaults,
+      maxIterations: 1,
+      gdSteps: 200,
+      restarts: 3,
+      pgaSteps: 50,
+    }).fit(train.X, train.Y);
+    const names = runFigures({ history: fitted.history, model: modelToJson(fitted.network) }, 'demo', 'demo').map(
+      (f) => f.name,
+    );
     assert.ok(names.includes('function') && !names.some((n) => n.startsWith('walkthrough')), names.join(', '));
   });
 
   it('no task is named in the report or the sweep runner', () => {
     for (const file of ['src/report/experiment-report.ts', 'src/experiments/run-point.ts']) {
       const code = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-      for (const name of [...TASK_NAMES, 'modular-addition']) assert.ok(!code.includes(`'${name}`), `${file} names the task ${name}`);
+      for (const name of [...TASK_NAMES, 'modular-addition'])
+        assert.ok(!code.includes(`'${name}`), `${file} names the task ${name}`);
     }
   });
 });

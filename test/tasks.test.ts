@@ -16,7 +16,10 @@ describe('teacher networks', () => {
       let worst = 0;
       for (let i = 0; i < out.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i]! - train.Y.data[i]!));
       assert.ok(worst < 1e-12, `max |teacher − target| = ${worst}`);
-      assert.ok(train.Y.data.some((y) => Math.abs(y) > 0.5), 'the target is not trivially zero');
+      assert.ok(
+        train.Y.data.some((y) => Math.abs(y) > 0.5),
+        'the target is not trivially zero',
+      );
     });
   }
 });
@@ -68,7 +71,8 @@ describe('samplers', () => {
           const x = Array.from(set.X.data.subarray(i * d, (i + 1) * d));
           assert.equal(x.filter((v) => v === 1).length, 3);
           assert.equal(x.filter((v) => v === 0).length, d - 3);
-          const a = x.indexOf(1), b = x.indexOf(1, P) - P;
+          const a = x.indexOf(1),
+            b = x.indexOf(1, P) - P;
           assert.ok(a < P && b >= 0 && b < P && x[2 * P] === 1);
           assert.ok(!seen.has(a * P + b), 'a pair is used twice');
           seen.add(a * P + b);
@@ -88,7 +92,13 @@ describe('samplers', () => {
       const x = Array.from(train.X.data.subarray(i * 21, (i + 1) * 21));
       assert.equal(x[4], 1, 'constant input');
       // Direct computation: the pointer is the binary number of bits 0..3 (−1 → 0), most significant first.
-      const pointer = parseInt(x.slice(0, 4).map((b) => (b === 1 ? '1' : '0')).join(''), 2);
+      const pointer = parseInt(
+        x
+          .slice(0, 4)
+          .map((b) => (b === 1 ? '1' : '0'))
+          .join(''),
+        2,
+      );
       const window = [0, 1, 2].map((k) => x[5 + ((pointer + k) % 16)]);
       const label = window.filter((v) => v === 1).length >= 2 ? 1 : -1;
       assert.equal(train.Y.data[i], label);

@@ -42,7 +42,9 @@ export function trainDiagonal(
   o: DiagonalGdOptions,
   onStep?: (step: number, beta: Float64Array) => void,
 ): { steps: number; converged: boolean } {
-  const n = X.rows, d = X.cols, k = active.length;
+  const n = X.rows,
+    d = X.cols,
+    k = active.length;
   const yNormSq = sumOfSquares(y);
   const lambda = largestEigenvalue(X, active) / n;
   const beta = new Float64Array(d);
@@ -76,7 +78,8 @@ export function trainDiagonal(
       eta = o.stepFraction / (lambda * size + gMax + 1e-300);
     }
     for (let q = 0; q < k; q++) {
-      const j = active[q]!, uj = u[j]!;
+      const j = active[q]!,
+        uj = u[j]!;
       u[j]! -= eta * v[j]! * g[q]!;
       v[j]! -= eta * uj * g[q]!;
     }
@@ -105,15 +108,23 @@ export function diagonalNeuronPursuit(
   options: DiagonalNpOptions = {},
 ): SparseSolution & { ncfValues: number[]; steps: number } {
   const o = parseOptions(diagonalNpOptionsSchema, options);
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   const maxAtoms = Math.min(o.maxAtoms ?? Math.min(n, d), d);
-  const u = new Float64Array(d), v = new Float64Array(d);
+  const u = new Float64Array(d),
+    v = new Float64Array(d);
   const active: number[] = [];
   const ncfValues: number[] = [];
   const yNorm = norm(y);
   let steps = 0;
   const done = (stopReason: 'tolerance' | 'max-atoms' | 'no-correlation') => ({
-    ...solution(X, y, active, active.map((j) => u[j]! * v[j]!), stopReason),
+    ...solution(
+      X,
+      y,
+      active,
+      active.map((j) => u[j]! * v[j]!),
+      stopReason,
+    ),
     ncfValues,
     steps,
   });
@@ -156,13 +167,15 @@ export function diagonalSmallInitGd(
 ): SparseSolution & { steps: number } {
   const o = parseOptions(diagonalSmallInitOptionsSchema, options);
   const d = X.cols;
-  const u = new Float64Array(d).fill(o.scale), v = new Float64Array(d);
+  const u = new Float64Array(d).fill(o.scale),
+    v = new Float64Array(d);
   const all = Array.from({ length: d }, (_, j) => j);
   const firstSeen = new Array<number>(d).fill(Infinity);
   const seenLevel = 0.05; // |β_j| reached 5% of ‖y‖_∞-scale: the coordinate has escaped
   const yMax = Math.max(...Array.from(y, Math.abs));
   const { steps, converged } = trainDiagonal(X, y, u, v, all, o, (step, beta) => {
-    for (let j = 0; j < d; j++) if (firstSeen[j] === Infinity && Math.abs(beta[j]!) > seenLevel * yMax) firstSeen[j] = step;
+    for (let j = 0; j < d; j++)
+      if (firstSeen[j] === Infinity && Math.abs(beta[j]!) > seenLevel * yMax) firstSeen[j] = step;
   });
   const beta = all.map((j) => u[j]! * v[j]!);
   const maxBeta = Math.max(...beta.map(Math.abs));
@@ -207,7 +220,9 @@ function predictRow(X: Matrix, u: Float64Array, v: Float64Array, active: number[
 
 /** λ_max(X_Sᵀ X_S) by power iteration. */
 function largestEigenvalue(X: Matrix, active: number[]): number {
-  const k = active.length, n = X.rows, d = X.cols;
+  const k = active.length,
+    n = X.rows,
+    d = X.cols;
   let w = new Float64Array(k).fill(1 / Math.sqrt(k));
   let lambda = 0;
   for (let it = 0; it < 200; it++) {
@@ -229,8 +244,14 @@ function largestEigenvalue(X: Matrix, active: number[]): number {
  * A random over-complete sparse-recovery instance: n × d atoms uniform on the
  * unit sphere, an s-sparse β with random signs and magnitudes in [1, 2), y = Xβ.
  */
-export function sparseInstance(n: number, d: number, sparsity: number, rng: Rng): { X: Matrix; y: Float64Array; beta: Float64Array } {
-  if (!(n >= 1 && d >= 1 && sparsity >= 1 && sparsity <= d)) throw new RangeError('need n ≥ 1, d ≥ 1 and 1 ≤ sparsity ≤ d');
+export function sparseInstance(
+  n: number,
+  d: number,
+  sparsity: number,
+  rng: Rng,
+): { X: Matrix; y: Float64Array; beta: Float64Array } {
+  if (!(n >= 1 && d >= 1 && sparsity >= 1 && sparsity <= d))
+    throw new RangeError('need n ≥ 1, d ≥ 1 and 1 ≤ sparsity ≤ d');
   const X = zeros(n, d);
   for (let j = 0; j < d; j++) {
     const atom = rng.onSphere(n);

@@ -36,7 +36,8 @@ export const ompOptionsSchema = z
 export type OmpOptions = z.input<typeof ompOptionsSchema>;
 
 export function orthogonalMatchingPursuit(X: Matrix, y: ArrayLike<number>, options: OmpOptions = {}): SparseSolution {
-  const n = X.rows, d = X.cols;
+  const n = X.rows,
+    d = X.cols;
   if (y.length !== n) throw new RangeError(`y has ${y.length} entries, X has ${n} rows`);
   const o = parseOptions(ompOptionsSchema, options);
   const maxAtoms = Math.min(o.maxAtoms ?? Math.min(n, d), d);
@@ -70,7 +71,8 @@ export class OrthogonalMatchingPursuit extends SparseEstimator<z.output<typeof o
 
 /** Column j of X not yet in `exclude` maximizing |X_jᵀ r| (−1 when none correlates). */
 export function mostCorrelated(X: Matrix, r: ArrayLike<number>, exclude: number[]): number {
-  let best = -1, bestValue = 0;
+  let best = -1,
+    bestValue = 0;
   const c = correlations(X, r);
   for (let j = 0; j < X.cols; j++) {
     if (exclude.includes(j)) continue;

@@ -7,7 +7,15 @@
  *   const fitted = new SmallInitGd({ depth: 3, lrs: [0.05, 0.1] }).fit(X, Y, { testX, testY });
  */
 import { z } from 'zod';
-import { type Estimator, type FitExtras, type Fitted, type FitSummary, type FittedJSON, checkFitData, parseOptions } from '../estimators/estimator.js';
+import {
+  type Estimator,
+  type FitExtras,
+  type Fitted,
+  type FitSummary,
+  type FittedJSON,
+  checkFitData,
+  parseOptions,
+} from '../estimators/estimator.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { makeActivation } from '../model/activation.js';
@@ -42,10 +50,25 @@ export const smallInitGdOptionsSchema = z
   .strict()
   .superRefine(checkActivationOptions)
   // The radius resolved, in the order of the fields above (the order summary.json lists them in).
-  .transform(({ depth, activation, alpha, p, lrs, width, radius, maxSteps, targetError, checkEvery, classification, seed }) => {
-    radius ??= smallInitRadius(depth);
-    return { depth, activation, alpha, p, lrs, width, radius, maxSteps, targetError, checkEvery, classification, seed };
-  });
+  .transform(
+    ({ depth, activation, alpha, p, lrs, width, radius, maxSteps, targetError, checkEvery, classification, seed }) => {
+      radius ??= smallInitRadius(depth);
+      return {
+        depth,
+        activation,
+        alpha,
+        p,
+        lrs,
+        width,
+        radius,
+        maxSteps,
+        targetError,
+        checkEvery,
+        classification,
+        seed,
+      };
+    },
+  );
 
 export type SmallInitGdOptions = z.input<typeof smallInitGdOptionsSchema>;
 export type ResolvedSmallInitGdOptions = z.output<typeof smallInitGdOptionsSchema>;
@@ -114,7 +137,8 @@ export function smallInitGd(
     attempts.push(attempt);
     const key = (a: SmallInitGdAttempt) =>
       o.classification ? (a.testClassError ?? a.trainClassError!) : (a.testError ?? a.trainError);
-    if (!best || key(attempt) < key(best.attempt) || !Number.isFinite(key(best.attempt))) best = { attempt, network: net };
+    if (!best || key(attempt) < key(best.attempt) || !Number.isFinite(key(best.attempt)))
+      best = { attempt, network: net };
   }
   return { best: best!.attempt, attempts, network: best!.network };
 }

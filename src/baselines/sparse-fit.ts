@@ -67,7 +67,8 @@ export class FittedSparseLinear implements Fitted {
   /** Xβ, one column. */
   predict(X: Matrix): Matrix {
     const { coefficients } = this.solution;
-    if (X.cols !== coefficients.length) throw new RangeError(`inputs have ${X.cols} features, the model takes ${coefficients.length}`);
+    if (X.cols !== coefficients.length)
+      throw new RangeError(`inputs have ${X.cols} features, the model takes ${coefficients.length}`);
     const out = zeros(X.rows, 1);
     for (let i = 0; i < X.rows; i++) {
       let s = 0;
@@ -93,6 +94,12 @@ export class FittedSparseLinear implements Fitted {
 
   toJSON(): FittedJSON {
     const { support, coefficients } = this.solution;
-    return { algorithm: this.algorithm, options: this.options, summary: this.summary(), history: this.history, model: { support, coefficients } };
+    return {
+      algorithm: this.algorithm,
+      options: this.options,
+      summary: this.summary(),
+      history: this.history,
+      model: { support, coefficients },
+    };
   }
 }

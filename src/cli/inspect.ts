@@ -31,14 +31,25 @@ export function inspectCommand(): Command {
         return;
       }
       const out = table(
-        ['iter', 'layer', 'NCF', 'KKT res', 'at best', 'restart values min / median / max', 'best per layer', 'balancedness per layer (min–max)'],
+        [
+          'iter',
+          'layer',
+          'NCF',
+          'KKT res',
+          'at best',
+          'restart values min / median / max',
+          'best per layer',
+          'balancedness per layer (min–max)',
+        ],
         rows.map((r) => [
           String(r.iteration),
           r.layers.join(',') || '—',
           sci(r.ncfValue),
           sci(r.kktResidual, 1),
           String(r.restartsAtBest),
-          r.restartValues ? `${sci(r.restartValues.min)} / ${sci(r.restartValues.median)} / ${sci(r.restartValues.max)}` : '',
+          r.restartValues
+            ? `${sci(r.restartValues.min)} / ${sci(r.restartValues.median)} / ${sci(r.restartValues.max)}`
+            : '',
           r.layerValues.map((v) => sci(v)).join(' ') || '—',
           r.balancedness.map((b) => `${b.min.toPrecision(3)}–${b.max.toPrecision(3)}`).join('  '),
         ]),

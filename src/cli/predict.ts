@@ -14,7 +14,9 @@ export function predictCommand(): Command {
       const { network: net, features, targets } = readModelFile(opts.model);
       const table = parseCsv(readText(opts.data), opts.data);
       // A model trained on CSV data reads its feature columns by name; otherwise every column is a feature.
-      const X = features?.every((f) => table.columns.includes(f)) ? splitColumns(table, [], opts.data, features).X : tableToMatrix(table);
+      const X = features?.every((f) => table.columns.includes(f))
+        ? splitColumns(table, [], opts.data, features).X
+        : tableToMatrix(table);
       if (X.cols !== net.inputDim) {
         throw new Error(`${opts.data} has ${X.cols} feature columns, the model takes ${net.inputDim}`);
       }

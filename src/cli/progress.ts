@@ -8,7 +8,8 @@ export function progressReporter(enabled: boolean): { onEvent: (e: PursuitEvent)
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: 'NP iteration {iteration}/{maxIterations} | {phase} {bar} {value}/{total} | loss {loss} | train err {error}',
+      format:
+        'NP iteration {iteration}/{maxIterations} | {phase} {bar} {value}/{total} | loss {loss} | train err {error}',
       hideCursor: true,
       clearOnComplete: true,
       barsize: 24,

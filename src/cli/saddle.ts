@@ -43,7 +43,12 @@ export function saddleCommand(): Command {
       const task = getTask(opts.task as string);
       const { train } = task.generate(opts.samples as number, 0, new Rng(options.seed, `data/${task.name}`));
       const showProgress = !opts.quiet && process.stderr.isTTY === true;
-      const result = runSaddleLab(train.X, train.Y, options, showProgress ? (s, total) => process.stderr.write(`\rGD step ${s}/${total}`) : undefined);
+      const result = runSaddleLab(
+        train.X,
+        train.Y,
+        options,
+        showProgress ? (s, total) => process.stderr.write(`\rGD step ${s}/${total}`) : undefined,
+      );
       if (showProgress) process.stderr.write('\r\x1b[K');
       if (typeof opts.out === 'string') {
         const figures = {
@@ -60,7 +65,11 @@ export function saddleCommand(): Command {
           files[`${name}.png`] = png;
           sections.push({ title: name, svg });
         }
-        files['saddle.html'] = htmlPage(`Saddle dynamics — ${activation}`, sections, `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`);
+        files['saddle.html'] = htmlPage(
+          `Saddle dynamics — ${activation}`,
+          sections,
+          `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`,
+        );
         files['trace.json'] = `${JSON.stringify(result.trace)}\n`;
         files['verdict.json'] = `${JSON.stringify({ options, ...result.verdict }, null, 2)}\n`;
         writeFilesAtomic(opts.out, files);

@@ -27,7 +27,11 @@ export function loadSweepConfig(nameOrPath: string): SweepConfig {
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 export function sweepCommand(): Command {
@@ -47,10 +51,20 @@ export function sweepCommand(): Command {
       const store = new RunStore(opts.store);
       const tty = !opts.quiet && process.stderr.isTTY === true;
       const bar = tty
-        ? new cliProgress.SingleBar({ format: '{bar} {value}/{total} done, {running} running, {failed} failed, {eta_h} left', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+        ? new cliProgress.SingleBar(
+            {
+              format: '{bar} {value}/{total} done, {running} running, {failed} failed, {eta_h} left',
+              hideCursor: true,
+              stream: process.stderr,
+            },
+            cliProgress.Presets.shades_classic,
+          )
         : null;
       let started = false;
-      const onProgress = (p: SweepProgress, f?: { point: { task: string; samples: number; seed: number; algorithm: string; lr: number }; error?: string }) => {
+      const onProgress = (
+        p: SweepProgress,
+        f?: { point: { task: string; samples: number; seed: number; algorithm: string; lr: number }; error?: string },
+      ) => {
         const payload = { running: p.running, failed: p.failed, eta_h: duration(p.etaSeconds) };
         if (bar) {
           if (!started) bar.start(p.total, p.done, payload);
@@ -70,7 +84,9 @@ export function sweepCommand(): Command {
         const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
         const { total, skipped, ran, failed } = outcome;
         const counts = `${total} grid points, ${skipped} already stored, ${ran} run (${failed} failed)`;
-        process.stdout.write(`sweep ${config.name}${part}: ${counts} in ${duration(outcome.seconds)}; store ${opts.store}\n`);
+        process.stdout.write(
+          `sweep ${config.name}${part}: ${counts} in ${duration(outcome.seconds)}; store ${opts.store}\n`,
+        );
         if (outcome.failed > 0) process.exitCode = 1;
       } finally {
         bar?.stop();
@@ -94,9 +110,24 @@ export function runsCommand(): Command {
         return;
       }
       const header = ['task', 'samples', 'seed', 'alg', 'lr', 'status', 'train err', 'test err', 'iters', 'sec'];
-      const lines = rows.map((r) => [r.task, String(r.samples), String(r.seed), r.algorithm, String(r.lr), r.status === 'ok' ? 'ok' : `failed: ${r.error}`, r.trainError === null ? '—' : sci(r.trainError, 2), r.testError === null ? '—' : sci(r.testError, 2), r.iterations === null ? '—' : String(r.iterations), r.seconds.toFixed(1)]);
+      const lines = rows.map((r) => [
+        r.task,
+        String(r.samples),
+        String(r.seed),
+        r.algorithm,
+        String(r.lr),
+        r.status === 'ok' ? 'ok' : `failed: ${r.error}`,
+        r.trainError === null ? '—' : sci(r.trainError, 2),
+        r.testError === null ? '—' : sci(r.testError, 2),
+        r.iterations === null ? '—' : String(r.iterations),
+        r.seconds.toFixed(1),
+      ]);
       const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 ? 2 : l[i]!.length))));
-      const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+      const fmt = (cells: string[]) =>
+        cells
+          .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd();
       process.stdout.write(`${[fmt(header), ...lines.map(fmt), `${rows.length} run(s)`].join('\n')}\n`);
     });
 }
@@ -112,7 +143,9 @@ export function mergeCommand(): Command {
       try {
         let added = 0;
         for (const input of inputs) added += store.mergeFrom(input);
-        process.stdout.write(`merged ${inputs.length} store(s) into ${opts.store}: ${added} new run(s), ${store.count()} in all\n`);
+        process.stdout.write(
+          `merged ${inputs.length} store(s) into ${opts.store}: ${added} new run(s), ${store.count()} in all\n`,
+        );
       } finally {
         store.close();
       }

@@ -30,7 +30,12 @@ const NP = resolveOptions();
 const show = (v: number) => (v !== 0 && Math.abs(v) < 0.01 ? v.toExponential() : String(v));
 
 /** CLI flag → run option (NP's vocabulary, src/estimators/registry.ts), with its parser. */
-const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse: (v: string) => number, help: string][] = [
+const ALGORITHM_FLAGS: [
+  flag: string,
+  option: keyof NeuronPursuitOptions,
+  parse: (v: string) => number,
+  help: string,
+][] = [
   ['--depth <L>', 'depth', integer, 'number of layers L ≥ 2'],
   ['--alpha <a>', 'alpha', number, 'negative slope α of leaky-relu / custom activations, in [-1, 1]'],
   ['--p <p>', 'p', number, 'degree p ≥ 1 of a custom activation'],
@@ -58,7 +63,10 @@ const ALGORITHM_FLAGS: [flag: string, option: keyof NeuronPursuitOptions, parse:
 
 /** Commander's attribute for a flag: '--gd-steps <T>' → 'gdSteps'. */
 function attributeName(flag: string): string {
-  return flag.split(' ')[0]!.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return flag
+    .split(' ')[0]!
+    .slice(2)
+    .replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 export function trainCommand(): Command {
@@ -74,12 +82,16 @@ export function trainCommand(): Command {
     .option('--activation <name>', 'relu, leaky-relu, square, squared-relu, linear or custom')
     .option('--balance', 'rebalance weights after each GD stage')
     .option('--no-balance', 'do not rebalance')
-    .option('--joint', 'maximize the joint NCF over all layers (the paper\'s form)')
+    .option('--joint', "maximize the joint NCF over all layers (the paper's form)")
     .option('--out <dir>', 'write history.json, model.json and summary.json here')
     .option('--json', 'print the summary as JSON on stdout, nothing else')
     .option('--quiet', 'no progress display')
     .option('--algorithm <name>', 'np (Neuron Pursuit) or gd (the small-initialization GD baseline, spec §7)', 'np')
-    .option('--lrs <list>', 'gd: comma-separated step sizes to try; the lowest test error is reported (default: the task\'s η)', stepSizes)
+    .option(
+      '--lrs <list>',
+      "gd: comma-separated step sizes to try; the lowest test error is reported (default: the task's η)",
+      stepSizes,
+    )
     .option('--width <k>', `gd: neurons per hidden layer (default ${SMALL_INIT_GD_DEFAULTS.width})`, positiveInteger)
     .option('--radius <r>', 'gd: radius of the initial weight sphere (default 0.01; 0.1 for depth ≥ 4)', number)
     .option('--no-report', 'with --out: skip report.html and the figures');
@@ -101,7 +113,8 @@ function loadData(opts: Record<string, unknown>): Loaded {
   if (opts.task !== undefined && opts.data !== undefined) throw new Error('give --task or --data, not both');
   if (typeof opts.task === 'string') {
     for (const flag of ['test', 'target'] as const) {
-      if (opts[flag] !== undefined && !(Array.isArray(opts[flag]) && opts[flag].length === 0)) throw new Error(`--${flag} goes with --data, not --task`);
+      if (opts[flag] !== undefined && !(Array.isArray(opts[flag]) && opts[flag].length === 0))
+        throw new Error(`--${flag} goes with --data, not --task`);
     }
     const task = getTask(opts.task);
     const samples = (opts.samples as number | undefined) ?? task.defaultSamples;
@@ -115,7 +128,8 @@ function loadData(opts: Record<string, unknown>): Loaded {
     };
   }
   if (typeof opts.data === 'string') {
-    if (opts.samples !== undefined || opts.testSamples !== undefined) throw new Error('--samples and --test-samples go with --task, not --data');
+    if (opts.samples !== undefined || opts.testSamples !== undefined)
+      throw new Error('--samples and --test-samples go with --task, not --data');
     const targets = opts.target as string[];
     if (targets.length === 0) throw new Error('--data needs at least one --target column');
     const trainSet = splitColumns(parseCsv(readText(opts.data), opts.data), targets, opts.data);
@@ -172,7 +186,9 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   for (const [option, flag] of flags) {
     if (algorithm.takes.includes(option)) continue;
     const owners = NETWORK_ALGORITHMS.filter((name) => ALGORITHMS[name].takes.includes(option));
-    throw new Error(`${flag} goes with --algorithm ${owners.join(' or ')}; --algorithm ${algorithm.name} does not use it`);
+    throw new Error(
+      `${flag} goes with --algorithm ${owners.join(' or ')}; --algorithm ${algorithm.name} does not use it`,
+    );
   }
   if (opts.lr !== undefined && opts.lrs !== undefined) throw new Error('give --lr or --lrs, not both');
   const loaded = loadData(opts);
@@ -184,7 +200,10 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   } catch (err) {
     // Name the flag the user typed, not the library's option.
     throw new Error(
-      (err as Error).message.replace(/^option ([A-Za-z]+)/, (_, name: string) => flags.get(name as keyof RunOptions) ?? flagName(name)),
+      (err as Error).message.replace(
+        /^option ([A-Za-z]+)/,
+        (_, name: string) => flags.get(name as keyof RunOptions) ?? flagName(name),
+      ),
     );
   }
 
@@ -192,7 +211,11 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   const start = performance.now();
   let fitted: FittedNetwork;
   try {
-    fitted = estimator.fit(loaded.train.X, loaded.train.Y, { testX: loaded.test?.X, testY: loaded.test?.Y, onEvent: progress.onEvent });
+    fitted = estimator.fit(loaded.train.X, loaded.train.Y, {
+      testX: loaded.test?.X,
+      testY: loaded.test?.Y,
+      onEvent: progress.onEvent,
+    });
   } finally {
     progress.stop();
   }
@@ -200,8 +223,13 @@ async function train(opts: Record<string, unknown>): Promise<void> {
   const fit = fitted.summary();
   const summary = summaryFile(codeVersion(), loaded.source, fit, seconds, fitted.options);
   if (typeof opts.out === 'string') {
-    const columns = loaded.features && loaded.targets ? { features: loaded.features, targets: loaded.targets } : undefined;
-    writeRunFolder(opts.out, { summary, history: historyFile(fit, fitted.history), model: modelToJson(fitted.network, columns) });
+    const columns =
+      loaded.features && loaded.targets ? { features: loaded.features, targets: loaded.targets } : undefined;
+    writeRunFolder(opts.out, {
+      summary,
+      history: historyFile(fit, fitted.history),
+      model: modelToJson(fitted.network, columns),
+    });
     if (opts.report !== false) await writeReport(runDirReport(opts.out), opts.out, 'report.html');
   }
   if (opts.json) {
@@ -209,6 +237,7 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     return;
   }
   const lines = fitText(fitted, seconds);
-  if (typeof opts.out === 'string') lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
+  if (typeof opts.out === 'string')
+    lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -87,8 +87,10 @@ export function checkFitData(X: Matrix, Y: Matrix, extras: FitExtras = {}): void
   if ((testX === undefined) !== (testY === undefined)) throw new DataError('give both testX and testY, or neither');
   if (testX && testY) {
     checkData(testX, testY, 'test');
-    if (testX.cols !== X.cols) throw new DataError(`test inputs have ${testX.cols} features, training inputs ${X.cols}`);
-    if (testY.cols !== Y.cols) throw new DataError(`test targets have ${testY.cols} outputs, training targets ${Y.cols}`);
+    if (testX.cols !== X.cols)
+      throw new DataError(`test inputs have ${testX.cols} features, training inputs ${X.cols}`);
+    if (testY.cols !== Y.cols)
+      throw new DataError(`test targets have ${testY.cols} outputs, training targets ${Y.cols}`);
   }
 }
 

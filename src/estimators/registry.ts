@@ -66,7 +66,21 @@ const gd: NetworkAlgorithm = {
   name: 'gd',
   title: 'small-initialization GD',
   label: 'GD',
-  takes: ['depth', 'activation', 'alpha', 'p', 'lr', 'lrs', 'width', 'radius', 'gdSteps', 'maxSteps', 'targetError', 'checkEvery', 'seed'],
+  takes: [
+    'depth',
+    'activation',
+    'alpha',
+    'p',
+    'lr',
+    'lrs',
+    'width',
+    'radius',
+    'gdSteps',
+    'maxSteps',
+    'targetError',
+    'checkEvery',
+    'seed',
+  ],
   create: (options): Estimator<FittedSmallInitGd> => new SmallInitGd(options as SmallInitGdOptions),
   // The task's network shape, step size and error target; its step cap is the baseline's own, not NP's per-stage cap.
   optionsFor(defaults, given): SmallInitGdOptions {
@@ -110,8 +124,18 @@ export const ALGORITHMS = {
   np,
   gd,
   omp: sparse('omp', 'orthogonal matching pursuit', 'OMP', (o) => new OrthogonalMatchingPursuit(o)),
-  'diagonal-np': sparse('diagonal-np', 'Neuron Pursuit on the diagonal network', 'NP', (o) => new DiagonalNeuronPursuit(o)),
-  'diagonal-gd': sparse('diagonal-gd', 'small-initialization GD on the diagonal network', 'GD (small init)', (o) => new DiagonalSmallInitGd(o)),
+  'diagonal-np': sparse(
+    'diagonal-np',
+    'Neuron Pursuit on the diagonal network',
+    'NP',
+    (o) => new DiagonalNeuronPursuit(o),
+  ),
+  'diagonal-gd': sparse(
+    'diagonal-gd',
+    'small-initialization GD on the diagonal network',
+    'GD (small init)',
+    (o) => new DiagonalSmallInitGd(o),
+  ),
 } as const;
 
 /** The algorithms that fit a network to a task: what `train` and sweeps run. */
@@ -120,7 +144,9 @@ export type NetworkAlgorithmName = (typeof NETWORK_ALGORITHMS)[number];
 
 /** The network algorithm of a stored run's name, or undefined for a name this build does not know. */
 export function knownNetworkAlgorithm(name: string): NetworkAlgorithm | undefined {
-  return (NETWORK_ALGORITHMS as readonly string[]).includes(name) ? ALGORITHMS[name as NetworkAlgorithmName] : undefined;
+  return (NETWORK_ALGORITHMS as readonly string[]).includes(name)
+    ? ALGORITHMS[name as NetworkAlgorithmName]
+    : undefined;
 }
 
 /** A network algorithm by name; an unknown name throws, listing the known ones. */

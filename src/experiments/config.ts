@@ -63,7 +63,11 @@ export type SweepConfig = z.output<typeof sweepConfigSchema>;
 export const PRESET_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
 
 export function presetNames(): string[] {
-  return existsSync(PRESET_DIR) ? readdirSync(PRESET_DIR).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => basename(f, extname(f))) : [];
+  return existsSync(PRESET_DIR)
+    ? readdirSync(PRESET_DIR)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .map((f) => basename(f, extname(f)))
+    : [];
 }
 
 /** Parse and validate a sweep file's text; errors are one line naming the field. */
@@ -72,7 +76,9 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
   try {
     raw = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new Error(`${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(
+      `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   const parsed = sweepConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -81,8 +87,14 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
     throw new Error(`${source}: field '${field}': ${issue.message}`);
   }
   const config = parsed.data;
-  const checkOptions = (options: Record<string, unknown> | undefined, defaults: NeuronPursuitOptions, field: string) => {
-    for (const fixed of ['seed', 'lr']) if (options && fixed in options) throw new Error(`${source}: field '${field}.${fixed}': set by the grid (seeds, lrs), not here`);
+  const checkOptions = (
+    options: Record<string, unknown> | undefined,
+    defaults: NeuronPursuitOptions,
+    field: string,
+  ) => {
+    for (const fixed of ['seed', 'lr'])
+      if (options && fixed in options)
+        throw new Error(`${source}: field '${field}.${fixed}': set by the grid (seeds, lrs), not here`);
     try {
       resolveOptions({ ...defaults, ...options });
     } catch (err) {
@@ -98,7 +110,8 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
       throw new Error(`${source}: field 'tasks.${i}': ${(err as Error).message}`);
     }
     checkOptions(config.np.options, task.defaults, 'np.options');
-    if (typeof t !== 'string') checkOptions({ ...config.np.options, ...t.np?.options }, task.defaults, `tasks.${i}.np.options`);
+    if (typeof t !== 'string')
+      checkOptions({ ...config.np.options, ...t.np?.options }, task.defaults, `tasks.${i}.np.options`);
   });
   return config;
 }
@@ -123,11 +136,20 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
             }
           } else {
             const gd = { ...config.gd, ...t.gd };
-            const options = { targetError: (config.np.options?.targetError as number | undefined) ?? GD_DEFAULTS.targetError };
-            const width = gd.width ?? SMALL_INIT_GD_DEFAULTS.width, maxSteps = gd.maxSteps ?? SMALL_INIT_GD_DEFAULTS.maxSteps;
+            const options = {
+              targetError: (config.np.options?.targetError as number | undefined) ?? GD_DEFAULTS.targetError,
+            };
+            const width = gd.width ?? SMALL_INIT_GD_DEFAULTS.width,
+              maxSteps = gd.maxSteps ?? SMALL_INIT_GD_DEFAULTS.maxSteps;
             for (const lr of gd.lrs ?? [taskLr]) {
               points.push({
-                task: task.name, samples: n, testSamples, seed, algorithm, lr, options,
+                task: task.name,
+                samples: n,
+                testSamples,
+                seed,
+                algorithm,
+                lr,
+                options,
                 gd: { width, maxSteps, ...(gd.radius ? { radius: gd.radius } : {}) },
               });
             }
@@ -154,7 +176,9 @@ export function pointKey(point: GridPoint): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -163,8 +187,10 @@ function canonicalJson(value: unknown): string {
 /** Parse '--shard i/N' (1-based). */
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new Error(`--shard: '${text}' is not of the form i/N with 1 ≤ i ≤ N`);
+  const index = m ? Number(m[1]) : NaN,
+    count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new Error(`--shard: '${text}' is not of the form i/N with 1 ≤ i ≤ N`);
   return { index, count };
 }
 

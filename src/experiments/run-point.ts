@@ -27,7 +27,9 @@ function pointResult(fitted: FittedNetwork, seconds: number): PointResult {
   return {
     trainError: s.trainError,
     testError: s.testError ?? NaN,
-    ...(s.trainClassError !== undefined ? { trainClassError: s.trainClassError, testClassError: s.testClassError } : {}),
+    ...(s.trainClassError !== undefined
+      ? { trainClassError: s.trainClassError, testClassError: s.testClassError }
+      : {}),
     iterations: fitted.iterations,
     stopReason: s.stopReason,
     widths: s.widths,

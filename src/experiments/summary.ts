@@ -19,7 +19,9 @@ export interface RunLike {
 
 /** The error a task is scored by: classification error where the run has one, else relative error. */
 export function scoredErrors(r: PointResult): { train: number; test: number } {
-  return r.testClassError !== undefined ? { train: r.trainClassError!, test: r.testClassError } : { train: r.trainError, test: r.testError };
+  return r.testClassError !== undefined
+    ? { train: r.trainClassError!, test: r.testClassError }
+    : { train: r.trainError, test: r.testError };
 }
 
 /** Test error below which a step size counts as solving the task (spec §10, reconstructed). */
@@ -38,7 +40,7 @@ export function chooseStepSize<T extends RunLike>(runs: T[], targetError: number
   const err = (r: T) => scoredErrors(r.result!);
   /** The run of `candidates` (not empty) with the lowest key, the smaller step size on a tie. */
   const lowest = (candidates: T[], key: (r: T) => number) =>
-    candidates.reduce((best, r) => (key(r) - key(best) || r.lr - best.lr) < 0 ? r : best);
+    candidates.reduce((best, r) => ((key(r) - key(best) || r.lr - best.lr) < 0 ? r : best));
   if (stepSizeRule(first.algorithm) === 'lowest-test-error') return lowest(ok, (r) => nanLast(err(r).test));
   const solved = ok.filter((r) => err(r).test < SOLVED_TEST_ERROR);
   if (solved.length > 0) return lowest(solved, (r) => r.result!.iterations);
@@ -81,7 +83,8 @@ export function summarize(runs: RunLike[]): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const g of groupBy(chosenRuns(runs), (r) => [r.task, r.algorithm, r.samples])) {
     const ok = g.filter((r) => r.result !== null).map((r) => r.result!);
-    const train = ok.map((r) => scoredErrors(r).train), test = ok.map((r) => scoredErrors(r).test);
+    const train = ok.map((r) => scoredErrors(r).train),
+      test = ok.map((r) => scoredErrors(r).test);
     rows.push({
       task: g[0]!.task,
       algorithm: g[0]!.algorithm,
@@ -98,7 +101,9 @@ export function summarize(runs: RunLike[]): SummaryRow[] {
       secondsMean: mean(ok.map((r) => r.seconds)),
     });
   }
-  return rows.sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : a.samples - b.samples || (a.algorithm < b.algorithm ? 1 : -1)));
+  return rows.sort((a, b) =>
+    a.task < b.task ? -1 : a.task > b.task ? 1 : a.samples - b.samples || (a.algorithm < b.algorithm ? 1 : -1),
+  );
 }
 
 /** The runs grouped by key, groups in order of first appearance. */

@@ -33,7 +33,11 @@ export interface SweepOutcome {
   seconds: number;
 }
 
-export async function runSweep(config: SweepConfig, store: RunStore, options: SweepOptions = {}): Promise<SweepOutcome> {
+export async function runSweep(
+  config: SweepConfig,
+  store: RunStore,
+  options: SweepOptions = {},
+): Promise<SweepOutcome> {
   const start = performance.now();
   let points = expandGrid(config);
   if (options.shard) points = shardOf(points, options.shard);
@@ -41,7 +45,14 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   const todo = points.map((point) => ({ point, key: pointKey(point) })).filter(({ key }) => !finished.has(key));
   const skipped = points.length - todo.length;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length || 1));
-  const progress: SweepProgress = { total: points.length, done: skipped, running: 0, failed: 0, skipped, etaSeconds: NaN };
+  const progress: SweepProgress = {
+    total: points.length,
+    done: skipped,
+    running: 0,
+    failed: 0,
+    skipped,
+    etaSeconds: NaN,
+  };
   const report = (f?: { point: GridPoint; error?: string }) => {
     const ran = progress.done - skipped;
     const elapsed = (performance.now() - start) / 1000;
@@ -53,7 +64,12 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   if (todo.length === 0) return { total: points.length, ran: 0, failed: 0, skipped, seconds: 0 };
 
   const code = codeVersion();
-  const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+  });
   try {
     await Promise.all(
       todo.map(async ({ point, key }) => {
@@ -95,7 +111,13 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   } finally {
     await pool.destroy();
   }
-  return { total: points.length, ran: todo.length, failed: progress.failed, skipped, seconds: (performance.now() - start) / 1000 };
+  return {
+    total: points.length,
+    ran: todo.length,
+    failed: progress.failed,
+    skipped,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 function finiteOrNull(v: number): number | null {

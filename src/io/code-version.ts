@@ -25,7 +25,8 @@ export function gitCommit(): string | null {
     commit = null;
     if (existsSync(join(ROOT, '.git'))) {
       try {
-        const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const git = (...args: string[]) =>
+          execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
         const head = git('rev-parse', 'HEAD').trim();
         let dirty = false;
         try {

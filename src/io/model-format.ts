@@ -34,7 +34,9 @@ export const modelSchema = z
         { error: activationFields },
       ),
       /** [d, k_1, …, k_{L−1}, m] */
-      widths: z.array(z.number({ error: sizes }).int({ error: sizes }).positive({ error: sizes }), { error: sizes }).min(3, { error: sizes }),
+      widths: z
+        .array(z.number({ error: sizes }).int({ error: sizes }).positive({ error: sizes }), { error: sizes })
+        .min(3, { error: sizes }),
       /** Layer l (1-based) at index l − 1, row-major k_l × k_{l−1}. */
       layers: z.array(z.array(z.number({ error: 'holds a non-finite weight' }))),
       /** The CSV columns of the inputs, in order, and of the outputs (models trained on CSV data). */
@@ -51,11 +53,16 @@ export const modelSchema = z
     }
     layers.forEach((layer, i) => {
       const expected = widths[i + 1]! * widths[i]!;
-      if (layer.length !== expected) ctx.addIssue({ code: 'custom', message: `layer ${i + 1} must hold ${expected} weights`, path: ['layers'] });
+      if (layer.length !== expected)
+        ctx.addIssue({ code: 'custom', message: `layer ${i + 1} must hold ${expected} weights`, path: ['layers'] });
     });
-    for (const [field, count] of [['features', widths[0]!], ['targets', widths.at(-1)!]] as const) {
+    for (const [field, count] of [
+      ['features', widths[0]!],
+      ['targets', widths.at(-1)!],
+    ] as const) {
       const names = model[field];
-      if (names && names.length !== count) ctx.addIssue({ code: 'custom', message: `${field} must name ${count} columns`, path: [field] });
+      if (names && names.length !== count)
+        ctx.addIssue({ code: 'custom', message: `${field} must name ${count} columns`, path: [field] });
     }
   });
 
@@ -101,5 +108,9 @@ export function modelFromJson(value: unknown): { network: Network } & Partial<Mo
   if (activation.p !== a.p || activation.alpha !== a.alpha) {
     throw new Error(`invalid model file: activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
   }
-  return { network: new Network(widths, activation, layers.flat()), ...(features ? { features } : {}), ...(targets ? { targets } : {}) };
+  return {
+    network: new Network(widths, activation, layers.flat()),
+    ...(features ? { features } : {}),
+    ...(targets ? { targets } : {}),
+  };
 }

@@ -9,13 +9,7 @@ import type { z } from 'zod';
 import { join } from 'node:path';
 import { readJson, writeFilesAtomic } from './files.js';
 import { type ModelColumns, type ModelJSON, modelFromJson, modelSchema } from './model-format.js';
-import {
-  type HistoryFile,
-  checkFile,
-  historyFileSchema,
-  parseFile,
-  summaryFileSchema,
-} from './run-format.js';
+import { type HistoryFile, checkFile, historyFileSchema, parseFile, summaryFileSchema } from './run-format.js';
 
 export interface RunFolder {
   /** As written (the report shows it so). */

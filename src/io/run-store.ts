@@ -128,7 +128,11 @@ export class RunStore {
          WHERE runs.status <> 'ok'`,
       )
       // the JSON of what was given (NaN as null), not of the checked copy
-      .run({ ...row, config: JSON.stringify(run.config), result: run.result === null ? null : JSON.stringify(run.result) });
+      .run({
+        ...row,
+        config: JSON.stringify(run.config),
+        result: run.result === null ? null : JSON.stringify(run.result),
+      });
   }
 
   /** Every run, checked against the format; `withResults: false` leaves the results out (a listing). */

@@ -85,7 +85,12 @@ export interface SaddleResult {
   snapshots: { label: string; step: number; layers: Matrix[] }[];
 }
 
-export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onProgress?: (step: number, total: number) => void): SaddleResult {
+export function runSaddleLab(
+  X: Matrix,
+  Y: Matrix,
+  options: SaddleOptions,
+  onProgress?: (step: number, total: number) => void,
+): SaddleResult {
   const o = options;
   if (o.width < 2) throw new RangeError('the wide network needs width ≥ 2');
   const act = makeActivation({ name: o.activation, alpha: o.alpha });
@@ -121,7 +126,14 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   let step = 0;
   for (const target of schedule) {
     if (target > step) {
-      gradientDescent(net, X, Y, { lr: o.lr, maxSteps: target - step, targetError: 0, tol: 0, checkEvery: target - step, maxHalvings: 4 });
+      gradientDescent(net, X, Y, {
+        lr: o.lr,
+        maxSteps: target - step,
+        targetError: 0,
+        tol: 0,
+        checkEvery: target - step,
+        maxHalvings: 4,
+      });
       step = target;
       onProgress?.(step, o.steps);
     }
@@ -131,15 +143,30 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const verdict = judge(trace, o.perturbation, act.p);
   const at = (label: string, s: number | null) => {
     const k = s === null ? snapshots.length - 1 : snapshots.findIndex((x) => x.step === s);
-    const copy = new Network(widths, act, snapshots[k]!.params.map((v, i) => (inZ[i] ? Math.abs(v) : 0)));
-    return { label, step: snapshots[k]!.step, layers: Array.from({ length: o.depth }, (_, l) => clone(copy.layer(l + 1))) };
+    const copy = new Network(
+      widths,
+      act,
+      snapshots[k]!.params.map((v, i) => (inZ[i] ? Math.abs(v) : 0)),
+    );
+    return {
+      label,
+      step: snapshots[k]!.step,
+      layers: Array.from({ length: o.depth }, (_, l) => clone(copy.layer(l + 1))),
+    };
   };
-  const escapeIndex = verdict.escapeStep === null ? trace.length - 1 : Math.max(0, trace.findIndex((r) => r.step === verdict.escapeStep) - 1);
+  const escapeIndex =
+    verdict.escapeStep === null
+      ? trace.length - 1
+      : Math.max(0, trace.findIndex((r) => r.step === verdict.escapeStep) - 1);
   return {
     options: o,
     trace,
     verdict,
-    snapshots: [at('start', 0), at('end of first plateau', trace[escapeIndex]!.step), at('next plateau', verdict.nextPlateauStep)],
+    snapshots: [
+      at('start', 0),
+      at('end of first plateau', trace[escapeIndex]!.step),
+      at('next plateau', verdict.nextPlateauStep),
+    ],
   };
 }
 
@@ -162,7 +189,8 @@ function zMask(net: Network): boolean[] {
 /** Copy the one-wide saddle into neuron 0 of every hidden layer of the wide network. */
 function embed(saddle: Network, net: Network): void {
   for (let l = 1; l <= net.depth; l++) {
-    const S = saddle.layer(l), W = net.layer(l);
+    const S = saddle.layer(l),
+      W = net.layer(l);
     for (let i = 0; i < S.rows; i++) for (let j = 0; j < S.cols; j++) W.data[i * W.cols + j] = S.data[i * S.cols + j]!;
   }
 }
@@ -175,23 +203,33 @@ function embed(saddle: Network, net: Network): void {
  */
 function saddleNcfGradient(saddle: Network, X: Matrix, Y: Matrix, wide: Network): (net: Network) => Float64Array {
   const H = saddle.forward(X);
-  const R = matrix(Y.rows, Y.cols, Y.data.map((y, i) => y - H.data[i]!));
+  const R = matrix(
+    Y.rows,
+    Y.cols,
+    Y.data.map((y, i) => y - H.data[i]!),
+  );
   const { inputs, residuals } = saddle.backpropagateResidual(X, R);
   const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i]!, saddle.activation));
-  const L = wide.depth, width = wide.widths[1]!;
+  const L = wide.depth,
+    width = wide.widths[1]!;
   return (net) => {
     const grad = new Float64Array(net.size);
     for (let l = 1; l < L; l++) {
-      const part = parts[l - 1]!, Win = net.layer(l), Wout = net.layer(l + 1);
+      const part = parts[l - 1]!,
+        Win = net.layer(l),
+        Wout = net.layer(l + 1);
       const points = zeros(width - 1, part.dim);
-      const inStart = net.layerOffset(l), outStart = net.layerOffset(l + 1);
+      const inStart = net.layerOffset(l),
+        outStart = net.layerOffset(l + 1);
       const inIndex = (j: number, c: number) => inStart + j * Win.cols + (l === 1 ? c : 0);
       const outIndex = (j: number, c: number) => outStart + (l + 1 === L ? c : 0) * Wout.cols + j;
       for (let j = 1; j < width; j++) {
         for (let c = 0; c < part.inDim; c++) points.data[(j - 1) * part.dim + c] = net.params[inIndex(j, c)]!;
-        for (let c = 0; c < part.outDim; c++) points.data[(j - 1) * part.dim + part.inDim + c] = net.params[outIndex(j, c)]!;
+        for (let c = 0; c < part.outDim; c++)
+          points.data[(j - 1) * part.dim + part.inDim + c] = net.params[outIndex(j, c)]!;
       }
-      const values = new Float64Array(width - 1), g = zeros(width - 1, part.dim);
+      const values = new Float64Array(width - 1),
+        g = zeros(width - 1, part.dim);
       part.evaluate(points, values, g);
       for (let j = 1; j < width; j++) {
         for (let c = 0; c < part.inDim; c++) grad[inIndex(j, c)] = g.data[(j - 1) * part.dim + c]!;
@@ -202,9 +240,21 @@ function saddleNcfGradient(saddle: Network, X: Matrix, Y: Matrix, wide: Network)
   };
 }
 
-function record(net: Network, X: Matrix, Y: Matrix, step: number, wSaddle: Float64Array, inZ: boolean[], ncfGrad: (net: Network) => Float64Array): SaddleRecord {
+function record(
+  net: Network,
+  X: Matrix,
+  Y: Matrix,
+  step: number,
+  wSaddle: Float64Array,
+  inZ: boolean[],
+  ncfGrad: (net: Network) => Float64Array,
+): SaddleRecord {
   const g = ncfGrad(net);
-  let dist = 0, distN = 0, z = 0, gz = 0, dotZG = 0;
+  let dist = 0,
+    distN = 0,
+    z = 0,
+    gz = 0,
+    dotZG = 0;
   net.params.forEach((w, i) => {
     const d = w - wSaddle[i]!;
     dist += d * d;
@@ -214,9 +264,11 @@ function record(net: Network, X: Matrix, Y: Matrix, step: number, wSaddle: Float
       dotZG += w * g[i]!;
     } else distN += d * d;
   });
-  const inSq: number[][] = [], outSq: number[][] = [];
+  const inSq: number[][] = [],
+    outSq: number[][] = [];
   for (let l = 1; l < net.depth; l++) {
-    const ins: number[] = [], outs: number[] = [];
+    const ins: number[] = [],
+      outs: number[] = [];
     for (let j = 1; j < net.widths[l]!; j++) {
       const { inSq: a, outSq: b } = net.neuronNorms(l, j);
       ins.push(a);
@@ -266,16 +318,35 @@ function judge(trace: SaddleRecord[], eps: number, p: number): SaddleVerdict {
     }
   }
   const at = nextPlateauStep === null ? trace[trace.length - 1]! : trace.find((r) => r.step === nextPlateauStep)!;
-  const neuronNorms = (r: SaddleRecord) => r.inSq.flatMap((layer, l) => layer.map((a, j) => ({ layer: l + 1, index: j + 1, norm: Math.sqrt(a + r.outSq[l]![j]!) })));
-  const activeNeurons = neuronNorms(at).filter((x) => x.norm > 10 * eps).map(({ layer, index }) => ({ layer, index }));
+  const neuronNorms = (r: SaddleRecord) =>
+    r.inSq.flatMap((layer, l) =>
+      layer.map((a, j) => ({ layer: l + 1, index: j + 1, norm: Math.sqrt(a + r.outSq[l]![j]!) })),
+    );
+  const activeNeurons = neuronNorms(at)
+    .filter((x) => x.norm > 10 * eps)
+    .map(({ layer, index }) => ({ layer, index }));
   const escapeRecord = escapeAt > 0 ? trace[escapeAt - 1]! : trace[trace.length - 1]!;
   const norms = neuronNorms(escapeRecord);
   const largest = Math.max(...norms.map((x) => x.norm));
   const patternAtEscape = norms.filter((x) => x.norm >= 0.5 * largest).map(({ layer, index }) => ({ layer, index }));
   const key = (x: NeuronRef) => `${x.layer}:${x.index}`;
   const sparsityKept =
-    escapeStep !== null && activeNeurons.length === patternAtEscape.length && activeNeurons.every((x) => patternAtEscape.some((y) => key(x) === key(y)));
+    escapeStep !== null &&
+    activeNeurons.length === patternAtEscape.length &&
+    activeNeurons.every((x) => patternAtEscape.some((y) => key(x) === key(y)));
   const end = trace[trace.length - 1]!;
-  const inOutRatios = activeNeurons.map(({ layer, index }) => end.inSq[layer - 1]![index - 1]! / end.outSq[layer - 1]![index - 1]!);
-  return { saddleLoss, alignmentBeforeEscape, escapeStep, nextPlateauStep, activeNeurons, patternAtEscape, sparsityKept, inOutRatios, p };
+  const inOutRatios = activeNeurons.map(
+    ({ layer, index }) => end.inSq[layer - 1]![index - 1]! / end.outSq[layer - 1]![index - 1]!,
+  );
+  return {
+    saddleLoss,
+    alignmentBeforeEscape,
+    escapeStep,
+    nextPlateauStep,
+    activeNeurons,
+    patternAtEscape,
+    sparsityKept,
+    inOutRatios,
+    p,
+  };
 }

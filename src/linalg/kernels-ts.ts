@@ -147,7 +147,8 @@ export class TsArena extends KernelArena {
     let value = 0;
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < m; c++) {
-        const z = Z[c * n + i]!, t = T[i * m + c]!;
+        const z = Z[c * n + i]!,
+          t = T[i * m + c]!;
         if (seed === Seed.Loss) {
           const e = z - t;
           value += e * e;
@@ -167,8 +168,10 @@ export class TsArena extends KernelArena {
     for (let r = 0; r < R; r++) {
       let value = 0;
       for (let k = r * n; k < (r + 1) * n; k++) {
-        const z = Z[k]!, u = U[k]!;
-        const s = sigma.value(z), ds = sigma.derivative(z);
+        const z = Z[k]!,
+          u = U[k]!;
+        const s = sigma.value(z),
+          ds = sigma.derivative(z);
         value += u * s;
         Z[k] = u * ds * inv;
         U[k] = s * inv;
@@ -195,8 +198,10 @@ export class TsArena extends KernelArena {
     this.ownAll(values, Z1, D1, W, G, Y, scratch);
     const sigma = this.activation;
     const dim = d + (L - 2) + m;
-    const mid = d, top = d + L - 2; // offsets of w_2 and w_L in a row
-    const z = scratch.subarray(0, L), h = scratch.subarray(L, 2 * L); // z_l, h_l of one sample at index l
+    const mid = d,
+      top = d + L - 2; // offsets of w_2 and w_L in a row
+    const z = scratch.subarray(0, L),
+      h = scratch.subarray(L, 2 * L); // z_l, h_l of one sample at index l
     for (let r = 0; r < R; r++) {
       const w = r * dim;
       let total = 0;

@@ -77,9 +77,13 @@ export function norm(a: ArrayLike<number>): number {
 
 /** out = A Bᵀ, A: n×k, B: r×k, out: n×r. */
 export function matmulABt(A: Matrix, B: Matrix, out: Matrix = zeros(A.rows, B.rows)): Matrix {
-  const n = A.rows, k = A.cols, r = B.rows;
+  const n = A.rows,
+    k = A.cols,
+    r = B.rows;
   if (B.cols !== k || out.rows !== n || out.cols !== r) throw new RangeError('matmulABt: shape mismatch');
-  const a = A.data, b = B.data, o = out.data;
+  const a = A.data,
+    b = B.data,
+    o = out.data;
   for (let i = 0; i < n; i++) {
     const ai = i * k;
     for (let j = 0; j < r; j++) {
@@ -94,9 +98,13 @@ export function matmulABt(A: Matrix, B: Matrix, out: Matrix = zeros(A.rows, B.ro
 
 /** out = Aᵀ B, A: n×r, B: n×k, out: r×k. */
 export function matmulAtB(A: Matrix, B: Matrix, out: Matrix = zeros(A.cols, B.cols)): Matrix {
-  const n = A.rows, r = A.cols, k = B.cols;
+  const n = A.rows,
+    r = A.cols,
+    k = B.cols;
   if (B.rows !== n || out.rows !== r || out.cols !== k) throw new RangeError('matmulAtB: shape mismatch');
-  const a = A.data, b = B.data, o = out.data;
+  const a = A.data,
+    b = B.data,
+    o = out.data;
   o.fill(0);
   for (let i = 0; i < n; i++) {
     const bi = i * k;

@@ -4,8 +4,10 @@ import type { Matrix } from '../linalg/matrix.js';
 /** E = Σ‖ŷ_i − y_i‖² / Σ‖y_i‖². */
 export function relativeError(predicted: Matrix, target: Matrix): number {
   checkShapes(predicted, target);
-  let num = 0, den = 0;
-  const p = predicted.data, t = target.data;
+  let num = 0,
+    den = 0;
+  const p = predicted.data,
+    t = target.data;
   for (let i = 0; i < t.length; i++) {
     const e = p[i]! - t[i]!;
     num += e * e;

@@ -74,7 +74,8 @@ export class Network {
   constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {
     if (widths.length < 3) throw new RangeError(`a network needs depth L ≥ 2 (got L = ${widths.length - 1})`);
     for (const k of widths) {
-      if (!Number.isInteger(k) || k < 1) throw new RangeError(`layer widths must be positive integers, got [${widths.join(', ')}]`);
+      if (!Number.isInteger(k) || k < 1)
+        throw new RangeError(`layer widths must be positive integers, got [${widths.join(', ')}]`);
     }
     this.widths = Object.freeze([...widths]);
     this.activation = 'value' in activation ? activation : makeActivation(activation);
@@ -125,7 +126,8 @@ export class Network {
   /** W_l (1-based) as a view into params. */
   layer(l: number): Matrix {
     this.checkLayer(l, 1, this.depth);
-    const rows = this.widths[l]!, cols = this.widths[l - 1]!;
+    const rows = this.widths[l]!,
+      cols = this.widths[l - 1]!;
     return { rows, cols, data: this.params.subarray(this.offsets[l], this.offsets[l]! + rows * cols) };
   }
 
@@ -194,14 +196,17 @@ export class Network {
    */
   addNeuron(l: number, a: ArrayLike<number>, b: ArrayLike<number>): Network {
     this.checkLayer(l, 1, this.depth - 1);
-    const kin = this.widths[l - 1]!, kout = this.widths[l + 1]!;
+    const kin = this.widths[l - 1]!,
+      kout = this.widths[l + 1]!;
     if (a.length > kin) throw new RangeError(`incoming weights have ${a.length} entries, layer ${l} takes ${kin}`);
-    if (b.length > kout) throw new RangeError(`outgoing weights have ${b.length} entries, layer ${l + 1} has ${kout} neurons`);
+    if (b.length > kout)
+      throw new RangeError(`outgoing weights have ${b.length} entries, layer ${l + 1} has ${kout} neurons`);
     const widths = [...this.widths];
     widths[l]! += 1;
     const grown = new Network(widths, this.activation);
     for (let t = 1; t <= this.depth; t++) {
-      const src = this.layer(t), dst = grown.layer(t);
+      const src = this.layer(t),
+        dst = grown.layer(t);
       if (t === l + 1) {
         for (let i = 0; i < src.rows; i++) {
           dst.data.set(src.data.subarray(i * src.cols, (i + 1) * src.cols), i * dst.cols);
@@ -217,8 +222,10 @@ export class Network {
 
   /** Incoming (row of W_l) and outgoing (column of W_{l+1}) squared norms of hidden neuron j of layer l. */
   neuronNorms(l: number, j: number): { inSq: number; outSq: number } {
-    const W = this.layer(l), V = this.layer(l + 1);
-    let inSq = 0, outSq = 0;
+    const W = this.layer(l),
+      V = this.layer(l + 1);
+    let inSq = 0,
+      outSq = 0;
     for (let t = 0; t < W.cols; t++) inSq += W.data[j * W.cols + t]! ** 2;
     for (let t = 0; t < V.rows; t++) outSq += V.data[t * V.cols + j]! ** 2;
     return { inSq, outSq };
@@ -249,7 +256,8 @@ export class Network {
     for (let sweep = 1; sweep <= maxSweeps; sweep++) {
       let largestChange = 0;
       for (let l = 1; l < this.depth; l++) {
-        const W = this.layer(l), V = this.layer(l + 1);
+        const W = this.layer(l),
+          V = this.layer(l + 1);
         for (let j = 0; j < this.widths[l]!; j++) {
           const { inSq, outSq } = this.neuronNorms(l, j);
           if (inSq === 0 || outSq === 0) continue;
@@ -278,13 +286,20 @@ export class Network {
    * number, which V8 would box on every call).
    */
   private pass(X: Matrix, T: Matrix | null, o: PassOptions): Float64Array {
-    const L = this.depth, widths = this.widths, offsets = this.offsets;
-    const n = X.rows, d = X.cols, m = this.outputDim;
+    const L = this.depth,
+      widths = this.widths,
+      offsets = this.offsets;
+    const n = X.rows,
+      d = X.cols,
+      m = this.outputDim;
     const ws = this.buffers(n);
     const { arena, W, G, xs, ts, zs, hs, hsm, dzs } = ws;
-    const grad = o.grad, out = o.out, record = o.record;
+    const grad = o.grad,
+      out = o.out,
+      record = o.record;
     const backward = grad !== undefined || record !== undefined;
-    const mode = o.mode, seedScale = o.seedScale;
+    const mode = o.mode,
+      seedScale = o.seedScale;
 
     W.set(this.params);
     if (o.inputs === undefined || ws.inputs !== o.inputs) {
@@ -295,11 +310,14 @@ export class Network {
     }
     // forward: Z_l = W_l H_{l−1}, H_l = σ(Z_l)
     for (let l = 1; l <= L; l++) {
-      const rows = widths[l]!, cols = widths[l - 1]!;
-      if (l < L) arena.forwardLayer(zs[l]!, hs[l]!, grad ? hsm[l]! : null, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
+      const rows = widths[l]!,
+        cols = widths[l - 1]!;
+      if (l < L)
+        arena.forwardLayer(zs[l]!, hs[l]!, grad ? hsm[l]! : null, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
       else arena.productAB(zs[l]!, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
     }
-    const ZL = zs[L]!, dZL = dzs[L]!;
+    const ZL = zs[L]!,
+      dZL = dzs[L]!;
     if (mode === Mode.Predict) {
       for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i]!;
       return ws.value;
@@ -310,12 +328,16 @@ export class Network {
     // backward
     if (grad) G.fill(0);
     for (let l = L; l >= 1; l--) {
-      const rows = widths[l]!, cols = widths[l - 1]!, dZ = dzs[l]!;
+      const rows = widths[l]!,
+        cols = widths[l - 1]!,
+        dZ = dzs[l]!;
       if (record && l >= 2) {
         // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l (both sample-major)
         arena.toSampleMajor(ws.scratch, dZ, rows, n);
         record.residuals[l - 2]!.data.set(ws.scratch.subarray(0, n * rows));
-        const P = record.inputs[l - 2]!.data, pc = widths[l - 2]!, Hp = hs[l - 2]!;
+        const P = record.inputs[l - 2]!.data,
+          pc = widths[l - 2]!,
+          Hp = hs[l - 2]!;
         for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i]!;
       }
       if (grad) arena.addProductABt(G, offsets[l]!, cols, rows, cols, dZ, hsm[l - 1]!, cols, n);
@@ -335,8 +357,10 @@ export class Network {
    */
   private buffers(n: number): Workspace {
     for (const cached of this.workspaces) if (cached.n === n) return cached;
-    const L = this.depth, widths = this.widths;
-    const d = widths[0]!, m = this.outputDim;
+    const L = this.depth,
+      widths = this.widths;
+    const d = widths[0]!,
+      m = this.outputDim;
     /** n doubles per neuron of layers from..to, none for the others (index l holds layer l). */
     const layers = (from: number, to: number) => widths.map((k, l) => (l >= from && l <= to ? k * n : 0));
     const { arena, panels } = allocatePanels(
@@ -362,7 +386,8 @@ export class Network {
   }
 
   private checkLayer(l: number, lo: number, hi: number): void {
-    if (!Number.isInteger(l) || l < lo || l > hi) throw new RangeError(`layer must be an integer in ${lo}..${hi}, got ${l}`);
+    if (!Number.isInteger(l) || l < lo || l > hi)
+      throw new RangeError(`layer must be an integer in ${lo}..${hi}, got ${l}`);
   }
 
   private checkInputs(X: Matrix): void {
@@ -374,7 +399,8 @@ export class Network {
   private checkPair(X: Matrix, Y: Matrix): void {
     this.checkInputs(X);
     if (Y.rows !== X.rows) throw new RangeError(`${X.rows} inputs but ${Y.rows} targets`);
-    if (Y.cols !== this.outputDim) throw new RangeError(`targets have ${Y.cols} outputs, the network gives ${this.outputDim}`);
+    if (Y.cols !== this.outputDim)
+      throw new RangeError(`targets have ${Y.cols} outputs, the network gives ${this.outputDim}`);
     if (X.rows === 0) throw new RangeError('empty data set');
   }
 }

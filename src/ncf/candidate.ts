@@ -48,8 +48,12 @@ export class CandidateNcf implements NcfObjective {
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
-    const R = points.rows, dim = this.dim, kin = this.inDim, kout = this.outDim;
-    const n = this.inputs.rows, inv = 1 / n;
+    const R = points.rows,
+      dim = this.dim,
+      kin = this.inDim,
+      kout = this.outDim;
+    const n = this.inputs.rows,
+      inv = 1 / n;
     const { arena, P, G, PT, GT, Z, U, w, g, v } = this.buffers(R);
     w.set(points.data.subarray(0, R * dim));
     // All restarts at once, as products with the feature-major panels Pᵀ and Gᵀ:
@@ -68,7 +72,10 @@ export class CandidateNcf implements NcfObjective {
   /** The kernel arena: P, G (sample-major) and Pᵀ, Gᵀ, copied in once, and the work panels of up to R restarts. */
   private buffers(R: number): Panels {
     if (this.panels && this.panels.restarts >= R) return this.panels;
-    const n = this.inputs.rows, kin = this.inDim, kout = this.outDim, dim = this.dim;
+    const n = this.inputs.rows,
+      kin = this.inDim,
+      kout = this.outDim,
+      dim = this.dim;
     const { arena, panels } = allocatePanels(
       { P: n * kin, G: n * kout, PT: n * kin, GT: n * kout, Z: R * n, U: R * n, w: R * dim, g: R * dim, v: R },
       this.activation,

@@ -31,8 +31,11 @@ export class JointNcf implements NcfObjective {
     values.fill(0, 0, R);
     const partValues = new Float64Array(R);
     this.parts.forEach((part, k) => {
-      const sub = zeros(R, part.dim), subGrad = zeros(R, part.dim), off = this.offsets[k]!;
-      for (let r = 0; r < R; r++) sub.data.set(points.data.subarray(r * this.dim + off, r * this.dim + off + part.dim), r * part.dim);
+      const sub = zeros(R, part.dim),
+        subGrad = zeros(R, part.dim),
+        off = this.offsets[k]!;
+      for (let r = 0; r < R; r++)
+        sub.data.set(points.data.subarray(r * this.dim + off, r * this.dim + off + part.dim), r * part.dim);
       part.evaluate(sub, partValues, subGrad);
       for (let r = 0; r < R; r++) {
         values[r]! += partValues[r]!;

@@ -52,8 +52,13 @@ export class OriginNcf implements NcfObjective {
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
-    const R = points.rows, dim = this.dim, d = this.X.cols, m = this.Y.cols, L = this.depth;
-    const n = this.X.rows, inv = 1 / n;
+    const R = points.rows,
+      dim = this.dim,
+      d = this.X.cols,
+      m = this.Y.cols,
+      L = this.depth;
+    const n = this.X.rows,
+      inv = 1 / n;
     const { arena, X, XT, Y, Z1, D1, w, g, v, scratch } = this.buffers(R);
     w.set(points.data.subarray(0, R * dim));
     g.fill(0, 0, R * dim);
@@ -69,7 +74,10 @@ export class OriginNcf implements NcfObjective {
   /** The kernel arena: X (sample-major), Xᵀ and Y, copied in once, and the panels of up to R restarts. */
   private buffers(R: number): Panels {
     if (this.panels && this.panels.restarts >= R) return this.panels;
-    const n = this.X.rows, d = this.X.cols, m = this.Y.cols, dim = this.dim;
+    const n = this.X.rows,
+      d = this.X.cols,
+      m = this.Y.cols,
+      dim = this.dim;
     const { arena, panels } = allocatePanels(
       { X: n * d, XT: n * d, Y: n * m, Z1: R * n, D1: R * n, w: R * dim, g: R * dim, v: R, scratch: 4 * this.depth },
       this.activation,

@@ -64,10 +64,12 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
   for (let t = 0; t < steps && active.length > 0; t++) {
     objective.evaluate(work, values, grads);
     const still: number[] = [];
-    const w = work.data, g = grads.data;
+    const w = work.data,
+      g = grads.data;
     const windowEnds = stallTol > 0 && (t + 1) % window === 0;
     for (let k = 0; k < active.length; k++) {
-      const o = k * dim, r = active[k]!;
+      const o = k * dim,
+        r = active[k]!;
       if (values[k]! > windowBest[r]!) windowBest[r] = values[k]!;
       if (windowEnds) {
         const stalled = windowBest[r]! <= previousBest[r]! + stallTol * Math.abs(previousBest[r]!);
@@ -83,7 +85,8 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
       }
       const inv = 1 / Math.sqrt(sq);
       let moved = 0;
-      const prev = points.data, po = active[k]! * dim;
+      const prev = points.data,
+        po = active[k]! * dim;
       for (let c = 0; c < dim; c++) {
         const v = w[o + c]! * inv;
         w[o + c] = v;

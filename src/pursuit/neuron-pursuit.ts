@@ -9,7 +9,14 @@
  * Settings live on the estimator; everything learned lives on the fitted model.
  * This module touches no file system, store or terminal: it runs in a browser.
  */
-import { DataError, type FitExtras, type Fitted, type FitSummary, type FittedJSON, checkFitData } from '../estimators/estimator.js';
+import {
+  DataError,
+  type FitExtras,
+  type Fitted,
+  type FitSummary,
+  type FittedJSON,
+  checkFitData,
+} from '../estimators/estimator.js';
 import { type Matrix, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
@@ -146,7 +153,10 @@ class PursuitRun {
       this.history.push(record);
       this.emit({ type: 'iteration-end', record });
       if (record.trainError < o.targetError) {
-        return this.stop('target', `training error ${record.trainError.toExponential(2)} < ${o.targetError} after ${k} iteration(s)`);
+        return this.stop(
+          'target',
+          `training error ${record.trainError.toExponential(2)} < ${o.targetError} after ${k} iteration(s)`,
+        );
       }
     }
     return this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
@@ -160,17 +170,25 @@ class PursuitRun {
 
   private pga(objective: NcfObjective, label: string): PgaResult {
     const o = this.o;
-    return projectedGradientAscent(objective, { restarts: o.restarts, steps: o.pgaSteps, lr: o.pgaLr, tol: o.pgaTol, rng: this.rng.fork(label) });
+    return projectedGradientAscent(objective, {
+      restarts: o.restarts,
+      steps: o.pgaSteps,
+      lr: o.pgaLr,
+      tol: o.pgaTol,
+      rng: this.rng.fork(label),
+    });
   }
 
   /** Iteration 1: the dominant KKT point of N_{Y,H} over the one-wide network, scaled by δ₁, then GD. */
   private firstIteration(): IterationRecord | null {
-    const o = this.o, start = performance.now();
+    const o = this.o,
+      start = performance.now();
     const result = this.pga(new OriginNcf(this.X, this.Y, this.o.depth, this.act), 'pga/1');
     this.emit({ type: 'ncf', iteration: 1, layers: [], value: result.value });
     if (!(result.value > o.ncfThreshold)) return null;
     const lossAtZero = sumOfSquares(this.Y.data) / (2 * this.X.rows);
-    let delta = o.delta1, shrinks = 0;
+    let delta = o.delta1,
+      shrinks = 0;
     const place = () => {
       for (let c = 0; c < result.point.length; c++) this.net.params[c] = delta * result.point[c]!;
       return this.net.loss(this.X, this.Y);
@@ -199,9 +217,14 @@ class PursuitRun {
 
   /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate neuron(s). */
   private nextIteration(k: number): IterationRecord | null {
-    const o = this.o, start = performance.now();
+    const o = this.o,
+      start = performance.now();
     const prediction = this.net.forward(this.X);
-    const residual = matrix(this.Y.rows, this.Y.cols, this.Y.data.map((y, i) => y - prediction.data[i]!));
+    const residual = matrix(
+      this.Y.rows,
+      this.Y.cols,
+      this.Y.data.map((y, i) => y - prediction.data[i]!),
+    );
     const { inputs, residuals } = this.net.backpropagateResidual(this.X, residual);
     const parts = inputs.map((P, i) => new CandidateNcf(P, residuals[i]!, this.act));
     const { candidates, best } = o.joint ? this.jointCandidates(parts, k) : this.layerCandidates(parts, k);
@@ -212,10 +235,16 @@ class PursuitRun {
 
     const lossBefore = this.net.loss(this.X, this.Y);
     const saddle = this.net;
-    let delta = o.deltaScale * norm(saddle.params), shrinks = 0;
+    let delta = o.deltaScale * norm(saddle.params),
+      shrinks = 0;
     const place = () => {
       let grown = saddle;
-      for (const c of chosen) grown = grown.addNeuron(c.layer, c.a.map((v) => delta * v), c.b.map((v) => delta * v));
+      for (const c of chosen)
+        grown = grown.addNeuron(
+          c.layer,
+          c.a.map((v) => delta * v),
+          c.b.map((v) => delta * v),
+        );
       this.net = grown;
       return grown.loss(this.X, this.Y);
     };
@@ -225,7 +254,9 @@ class PursuitRun {
       shrinks++;
       lossAfterAdd = place();
     }
-    const layerValues = parts.map((_, i) => Math.max(0, ...candidates.filter((c) => c.layer === i + 1).map((c) => c.value)));
+    const layerValues = parts.map((_, i) =>
+      Math.max(0, ...candidates.filter((c) => c.layer === i + 1).map((c) => c.value)),
+    );
     return this.train(k, start, {
       layers,
       ncfValue: chosen[0]!.value,
@@ -251,7 +282,12 @@ class PursuitRun {
       if (best === null || result.value > best.value) best = result;
       for (let r = 0; r < result.values.length; r++) {
         const point = result.points.data.subarray(r * part.dim, (r + 1) * part.dim);
-        candidates.push({ layer: i + 1, a: point.slice(0, part.inDim), b: point.slice(part.inDim), value: result.values[r]! });
+        candidates.push({
+          layer: i + 1,
+          a: point.slice(0, part.inDim),
+          b: point.slice(part.inDim),
+          value: result.values[r]!,
+        });
       }
     });
     return { candidates, best: best! };
@@ -269,14 +305,41 @@ class PursuitRun {
       if (mass[i] === 0) continue;
       const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]!));
       const value = new Float64Array(1);
-      parts[i]!.evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
-      candidates.push({ layer: i + 1, a: block.slice(0, parts[i]!.inDim), b: block.slice(parts[i]!.inDim), value: value[0]! });
+      parts[i]!.evaluate(
+        matrix(1, block.length, block),
+        value,
+        matrix(1, block.length, new Float64Array(block.length)),
+      );
+      candidates.push({
+        layer: i + 1,
+        a: block.slice(0, parts[i]!.inDim),
+        b: block.slice(parts[i]!.inDim),
+        value: value[0]!,
+      });
     }
     return { candidates, best: result };
   }
 
   /** GD from the current weights, optional balancing, then the history row. */
-  private train(k: number, start: number, added: Omit<IterationRecord, 'iteration' | 'gdSteps' | 'gdStopReason' | 'gdLr' | 'loss' | 'trainError' | 'testError' | 'trainClassError' | 'testClassError' | 'widths' | 'balancedness' | 'seconds'>): IterationRecord {
+  private train(
+    k: number,
+    start: number,
+    added: Omit<
+      IterationRecord,
+      | 'iteration'
+      | 'gdSteps'
+      | 'gdStopReason'
+      | 'gdLr'
+      | 'loss'
+      | 'trainError'
+      | 'testError'
+      | 'trainClassError'
+      | 'testClassError'
+      | 'widths'
+      | 'balancedness'
+      | 'seconds'
+    >,
+  ): IterationRecord {
     const o = this.o;
     const gd: GdResult = gradientDescent(this.net, this.X, this.Y, {
       lr: o.lr,
@@ -286,7 +349,8 @@ class PursuitRun {
       kappa: o.kappa,
       checkEvery: o.checkEvery,
       maxHalvings: o.maxLrHalvings,
-      onCheck: (c) => this.emit({ type: 'gd', iteration: k, step: c.step, maxSteps: o.gdSteps, loss: c.loss, error: c.error }),
+      onCheck: (c) =>
+        this.emit({ type: 'gd', iteration: k, step: c.step, maxSteps: o.gdSteps, loss: c.loss, error: c.error }),
     });
     if (o.balance) this.net.balance();
     const record: IterationRecord = {
@@ -326,8 +390,11 @@ function pickDistinct(candidates: Candidate[], m: number, threshold: number): Ca
 }
 
 function cosine(x: Candidate, y: Candidate): number {
-  let s = 0, nx = 0, ny = 0;
-  const xs = [...x.a, ...x.b], ys = [...y.a, ...y.b];
+  let s = 0,
+    nx = 0,
+    ny = 0;
+  const xs = [...x.a, ...x.b],
+    ys = [...y.a, ...y.b];
   for (let i = 0; i < xs.length; i++) {
     s += xs[i]! * ys[i]!;
     nx += xs[i]! * xs[i]!;

@@ -59,18 +59,46 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   const byTask = new Map<string, SummaryRow[]>();
   for (const r of rows) byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
   for (const [task, taskRows] of byTask) {
-    const points: ErrorPoint[] = taskRows.flatMap((r) => [
-      { task, algorithm: label(r.algorithm), samples: r.samples, kind: 'test' as const, mean: r.testMean, lo: r.testMin, hi: r.testMax },
-      { task, algorithm: label(r.algorithm), samples: r.samples, kind: 'train' as const, mean: r.trainMean, lo: r.trainMin, hi: r.trainMax },
-    ]).filter((p) => Number.isFinite(p.mean));
-    figures.push({ name: `sample-complexity-${task}`, title: `Sample complexity: ${task}`, spec: sampleComplexitySpec(task, points) });
+    const points: ErrorPoint[] = taskRows
+      .flatMap((r) => [
+        {
+          task,
+          algorithm: label(r.algorithm),
+          samples: r.samples,
+          kind: 'test' as const,
+          mean: r.testMean,
+          lo: r.testMin,
+          hi: r.testMax,
+        },
+        {
+          task,
+          algorithm: label(r.algorithm),
+          samples: r.samples,
+          kind: 'train' as const,
+          mean: r.trainMean,
+          lo: r.trainMin,
+          hi: r.trainMax,
+        },
+      ])
+      .filter((p) => Number.isFinite(p.mean));
+    figures.push({
+      name: `sample-complexity-${task}`,
+      title: `Sample complexity: ${task}`,
+      spec: sampleComplexitySpec(task, points),
+    });
   }
   for (const algorithm of NETWORK_ALGORITHMS.filter(iterative)) {
-    const iters = rows.filter((r) => r.algorithm === algorithm && byTask.get(r.task)!.some((o) => o.samples !== r.samples));
+    const iters = rows.filter(
+      (r) => r.algorithm === algorithm && byTask.get(r.task)!.some((o) => o.samples !== r.samples),
+    );
     if (iters.length === 0) continue;
     const values = iters.map((r) => ({ task: r.task, samples: r.samples, iterations: r.iterationsMean }));
     const name = label(algorithm);
-    figures.push({ name: `${algorithm}-iterations`, title: `${name} iterations against samples`, spec: iterationsSpec(name, values) });
+    figures.push({
+      name: `${algorithm}-iterations`,
+      title: `${name} iterations against samples`,
+      spec: iterationsSpec(name, values),
+    });
   }
 
   // The showcase run of a task: an iterative algorithm's (NP's), the seed with the lowest test error at the
@@ -79,9 +107,13 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
   for (const task of [...new Set(chosen.map((r) => r.task))]) {
     const mine = chosen.filter((r) => r.task === task);
     const largest = Math.max(...mine.map((r) => r.samples));
-    const best = mine.filter((r) => r.samples === largest).sort((a, b) => scoredErrors(a.result!).test - scoredErrors(b.result!).test)[0]!;
+    const best = mine
+      .filter((r) => r.samples === largest)
+      .sort((a, b) => scoredErrors(a.result!).test - scoredErrors(b.result!).test)[0]!;
     if (taskViews(task).length > 0) {
-      figures.push(...runFigures(best.result!, task, `${task} (n=${best.samples}, seed ${best.seed}, η=${best.lr})`, `${task}-`));
+      figures.push(
+        ...runFigures(best.result!, task, `${task} (n=${best.samples}, seed ${best.seed}, η=${best.lr})`, `${task}-`),
+      );
     }
   }
   const failed = runs.filter((r) => r.status !== 'ok').length;
@@ -124,27 +156,58 @@ export function headlineTable(rows: SummaryRow[]): string {
 }
 
 /** The figures of one run: errors and widths per iteration, the loss trace, the task's own views. */
-export function runFigures(result: Pick<PointResult, 'history' | 'model'>, task: string | undefined, label: string, prefix = ''): ReportFigure[] {
+export function runFigures(
+  result: Pick<PointResult, 'history' | 'model'>,
+  task: string | undefined,
+  label: string,
+  prefix = '',
+): ReportFigure[] {
   const figures: ReportFigure[] = [];
   const history = result.history;
   if (history.length > 0 && isIterationHistory(history)) {
     const classification = history.some((h) => h.testClassError !== undefined || h.trainClassError !== undefined);
     const errors = history.flatMap((h) => [
-      { iteration: h.iteration, kind: classification ? 'train (classification)' : 'train', error: classification ? h.trainClassError! : h.trainError },
-      ...(h.testError !== undefined ? [{ iteration: h.iteration, kind: classification ? 'test (classification)' : 'test', error: classification ? h.testClassError! : h.testError }] : []),
+      {
+        iteration: h.iteration,
+        kind: classification ? 'train (classification)' : 'train',
+        error: classification ? h.trainClassError! : h.trainError,
+      },
+      ...(h.testError !== undefined
+        ? [
+            {
+              iteration: h.iteration,
+              kind: classification ? 'test (classification)' : 'test',
+              error: classification ? h.testClassError! : h.testError,
+            },
+          ]
+        : []),
     ]);
-    figures.push({ name: `${prefix}errors`, title: `Errors per iteration: ${label}`, spec: errorsPerIterationSpec(`errors per NP iteration: ${label}`, errors, !classification) });
+    figures.push({
+      name: `${prefix}errors`,
+      title: `Errors per iteration: ${label}`,
+      spec: errorsPerIterationSpec(`errors per NP iteration: ${label}`, errors, !classification),
+    });
     const { trace, additions } = npLossTrace(history);
-    figures.push({ name: `${prefix}loss`, title: `Loss over GD steps: ${label}`, spec: lossTraceSpec(`loss over GD steps, neuron additions dashed: ${label}`, trace, additions) });
+    figures.push({
+      name: `${prefix}loss`,
+      title: `Loss over GD steps: ${label}`,
+      spec: lossTraceSpec(`loss over GD steps, neuron additions dashed: ${label}`, trace, additions),
+    });
     figures.push({
       name: `${prefix}widths`,
       title: `Widths: ${label}`,
-      spec: widthsSpec(history.flatMap((h) => h.widths.map((w, l) => ({ iteration: h.iteration, layer: `layer ${l + 1}`, width: w })))),
+      spec: widthsSpec(
+        history.flatMap((h) => h.widths.map((w, l) => ({ iteration: h.iteration, layer: `layer ${l + 1}`, width: w }))),
+      ),
     });
   } else {
     // GD's loss trace (or an NP history that stopped before its first row)
     const trace = isIterationHistory(history) ? [] : history;
-    figures.push({ name: `${prefix}loss`, title: `Loss over GD steps: ${label}`, spec: lossTraceSpec(`loss over GD steps: ${label}`, trace, []) });
+    figures.push({
+      name: `${prefix}loss`,
+      title: `Loss over GD steps: ${label}`,
+      spec: lossTraceSpec(`loss over GD steps: ${label}`, trace, []),
+    });
   }
   figures.push(...viewFigures(taskViews(task), result, label, prefix));
   return figures;
@@ -170,7 +233,12 @@ function viewFigures(
   return views.flatMap((view) => viewFigure(view, result, label, prefix));
 }
 
-function viewFigure(view: TaskView, result: Pick<PointResult, 'history' | 'model'>, label: string, prefix: string): ReportFigure[] {
+function viewFigure(
+  view: TaskView,
+  result: Pick<PointResult, 'history' | 'model'>,
+  label: string,
+  prefix: string,
+): ReportFigure[] {
   const { history, model } = result;
   switch (view.kind) {
     case 'weight-heatmaps':
@@ -195,7 +263,15 @@ function vertices(inputDim: number, c: number): { names: string[]; X: ReturnType
     for (let b = 0; b < c; b++) x[b] = (v >> (c - 1 - b)) & 1 ? 1 : -1;
     rows.push(x);
   }
-  return { names: rows.map((x) => x.slice(0, c).map((s) => (s > 0 ? '+' : '−')).join('')), X: fromRows(rows) };
+  return {
+    names: rows.map((x) =>
+      x
+        .slice(0, c)
+        .map((s) => (s > 0 ? '+' : '−'))
+        .join(''),
+    ),
+    X: fromRows(rows),
+  };
 }
 
 /** Paper Fig 6: per iteration, the dominant KKT vector, the weights after GD, the learned function. */
@@ -206,7 +282,8 @@ function walkthroughFigures(
   label: string,
   prefix: string,
 ): ReportFigure[] {
-  const d = model.widths[0]!, m = model.widths[model.widths.length - 1]!;
+  const d = model.widths[0]!,
+    m = model.widths[model.widths.length - 1]!;
   const kkt: { iteration: string; component: string; order: number; value: number }[] = [];
   const weights: { iteration: string; layer: string; row: number; col: number; value: number }[] = [];
   const fn: { iteration: string; point: string; kind: string; value: number }[] = [];
@@ -225,7 +302,14 @@ function walkthroughFigures(
     const net = new Network(widths, model.activation, h.weights!);
     for (let l = 1; l < widths.length; l++) {
       const W = net.layer(l);
-      for (let k = 0; k < W.data.length; k++) weights.push({ iteration: it, layer: `W${l}`, row: Math.floor(k / W.cols), col: k % W.cols, value: Math.abs(W.data[k]!) });
+      for (let k = 0; k < W.data.length; k++)
+        weights.push({
+          iteration: it,
+          layer: `W${l}`,
+          row: Math.floor(k / W.cols),
+          col: k % W.cols,
+          value: Math.abs(W.data[k]!),
+        });
     }
     const out = net.forward(X);
     names.forEach((point, i) => {
@@ -234,14 +318,29 @@ function walkthroughFigures(
     });
   }
   return [
-    { name: `${prefix}walkthrough-kkt`, title: `Walk-through, dominant KKT vectors: ${label}`, spec: walkthroughKktSpec(kkt) },
-    { name: `${prefix}walkthrough-weights`, title: `Walk-through, weights after GD: ${label}`, spec: walkthroughWeightsSpec(weights) },
-    { name: `${prefix}walkthrough-function`, title: `Walk-through, learned function: ${label}`, spec: walkthroughFunctionSpec(fn) },
+    {
+      name: `${prefix}walkthrough-kkt`,
+      title: `Walk-through, dominant KKT vectors: ${label}`,
+      spec: walkthroughKktSpec(kkt),
+    },
+    {
+      name: `${prefix}walkthrough-weights`,
+      title: `Walk-through, weights after GD: ${label}`,
+      spec: walkthroughWeightsSpec(weights),
+    },
+    {
+      name: `${prefix}walkthrough-function`,
+      title: `Walk-through, learned function: ${label}`,
+      spec: walkthroughFunctionSpec(fn),
+    },
   ];
 }
 
 /** Loss at the start and end of each NP iteration's GD stage, on one step axis. */
-function npLossTrace(history: IterationRecord[]): { trace: { step: number; loss: number }[]; additions: { step: number; iteration: number }[] } {
+function npLossTrace(history: IterationRecord[]): {
+  trace: { step: number; loss: number }[];
+  additions: { step: number; iteration: number }[];
+} {
   const trace: { step: number; loss: number }[] = [];
   const additions: { step: number; iteration: number }[] = [];
   let step = 0;
@@ -258,16 +357,29 @@ function npLossTrace(history: IterationRecord[]): { trace: { step: number; loss:
 function weightHeatmaps(model: ModelJSON, label: string, prefix: string): ReportFigure[] {
   const w = model.widths;
   return model.layers.map((layer, i) => {
-    const l = i + 1, rows = w[l]!, cols = w[l - 1]!;
+    const l = i + 1,
+      rows = w[l]!,
+      cols = w[l - 1]!;
     const title = `|W${l}| (${rows} × ${cols}): ${label}`;
-    const spec = heatmapSpec(title, rows, cols, layer.map(Math.abs), { row: 'neuron', col: l === 1 ? 'input' : 'neuron below' });
+    const spec = heatmapSpec(title, rows, cols, layer.map(Math.abs), {
+      row: 'neuron',
+      col: l === 1 ? 'input' : 'neuron below',
+    });
     return { name: `${prefix}weights-layer${l}`, title: `|W${l}|: ${label}`, spec };
   });
 }
 
 /** |DFT| of the first layer's rows over each block of inputs, and of the second layer's columns over the outputs. */
-function fourierFigures(model: ModelJSON, blocks: { name: string; start: number; length: number }[], label: string, prefix: string): ReportFigure[] {
-  const w = model.widths, d = w[0]!, k = w[1]!, m = w[w.length - 1]!;
+function fourierFigures(
+  model: ModelJSON,
+  blocks: { name: string; start: number; length: number }[],
+  label: string,
+  prefix: string,
+): ReportFigure[] {
+  const w = model.widths,
+    d = w[0]!,
+    k = w[1]!,
+    m = w[w.length - 1]!;
   const [W1, W2] = [model.layers[0]!, model.layers[1]!];
   const labels = { row: 'neuron', col: 'frequency' };
   const figures: ReportFigure[] = blocks.map(({ name, start, length }) => {
@@ -280,7 +392,11 @@ function fourierFigures(model: ModelJSON, blocks: { name: string; start: number;
   const cols = new Float64Array(k * m);
   for (let j = 0; j < k; j++) for (let c = 0; c < m; c++) cols[j * m + c] = W2[c * k + j]!;
   const title = `|DFT| of second-layer columns: ${label}`;
-  figures.push({ name: `${prefix}dft-layer2`, title, spec: heatmapSpec(title, k, m, rowDftMagnitude(k, m, cols), labels) });
+  figures.push({
+    name: `${prefix}dft-layer2`,
+    title,
+    spec: heatmapSpec(title, k, m, rowDftMagnitude(k, m, cols), labels),
+  });
   return figures;
 }
 
@@ -301,5 +417,9 @@ function vertexFunctionFigure(
   });
   const coordinates = Array.from({ length: view.coordinates }, (_, b) => `x${b + 1}`).join(', ');
   const title = `learned function vs ground truth over the vertices of (${coordinates}): ${label}`;
-  return { name: `${prefix}function`, title: `Learned function against the ground truth: ${label}`, spec: fitSpec(title, values) };
+  return {
+    name: `${prefix}function`,
+    title: `Learned function against the ground truth: ${label}`,
+    spec: fitSpec(title, values),
+  };
 }

@@ -57,13 +57,16 @@ export function recordsWeights(task: Task): boolean {
 const relu = (z: number) => (z > 0 ? z : 0);
 
 /** A task whose points are drawn independently: inputs from `draw`, labels from `target`. */
-function iidTask(spec: Omit<Task, 'generate' | 'outputDim' | 'metric' | 'views'> & {
-  views?: readonly TaskView[];
-  draw: (rng: Rng, x: Float64Array) => void;
-  target: (x: Float64Array) => number;
-}): Task {
+function iidTask(
+  spec: Omit<Task, 'generate' | 'outputDim' | 'metric' | 'views'> & {
+    views?: readonly TaskView[];
+    draw: (rng: Rng, x: Float64Array) => void;
+    target: (x: Float64Array) => number;
+  },
+): Task {
   const sample = (n: number, rng: Rng): Dataset => {
-    const X = zeros(n, spec.inputDim), Y = zeros(n, 1);
+    const X = zeros(n, spec.inputDim),
+      Y = zeros(n, 1);
     for (let i = 0; i < n; i++) {
       const x = X.data.subarray(i * spec.inputDim, (i + 1) * spec.inputDim);
       spec.draw(rng, x);
@@ -77,7 +80,10 @@ function iidTask(spec: Omit<Task, 'generate' | 'outputDim' | 'metric' | 'views'>
     views,
     outputDim: 1,
     metric: 'relative',
-    generate: (samples, testSamples, rng) => ({ train: sample(samples, rng.fork('train')), test: sample(testSamples, rng.fork('test')) }),
+    generate: (samples, testSamples, rng) => ({
+      train: sample(samples, rng.fork('train')),
+      test: sample(testSamples, rng.fork('test')),
+    }),
   };
 }
 
@@ -91,7 +97,13 @@ const sphere = (rng: Rng, x: Float64Array) => x.set(rng.onSphere(x.length, Math.
 
 const hypercubeDefaults: NeuronPursuitOptions = { depth: 3, activation: 'leaky-relu', alpha: 0.1, lr: 0.1 };
 const sphereDefaults: NeuronPursuitOptions = { depth: 3, activation: 'relu', lr: 0.1 };
-const gaussianDefaults: NeuronPursuitOptions = { depth: 4, activation: 'relu', delta1: 0.5, lr: 0.05, gdSteps: 100_000 };
+const gaussianDefaults: NeuronPursuitOptions = {
+  depth: 4,
+  activation: 'relu',
+  delta1: 0.5,
+  lr: 0.05,
+  gdSteps: 100_000,
+};
 const iidCommon = { defaultSamples: 1000, defaultTestSamples: 10_000 };
 
 /** Target of the demo task: σ(σ(x1+x2+x3) − 2σ(x1−x2)). */
@@ -150,8 +162,12 @@ export const TASKS: Record<string, Task> = {
     defaults: sphereDefaults,
     draw: sphere,
     target: (x) => {
-      const n1 = relu(x[0]! + x[1]!), n2 = relu(x[2]! + x[3]!), n3 = relu(x[4]! + x[5]!);
-      const n4 = relu(x[0]! - x[1]!), n5 = relu(x[2]! - x[3]!), n6 = relu(x[4]! - x[5]!);
+      const n1 = relu(x[0]! + x[1]!),
+        n2 = relu(x[2]! + x[3]!),
+        n3 = relu(x[4]! + x[5]!);
+      const n4 = relu(x[0]! - x[1]!),
+        n5 = relu(x[2]! - x[3]!),
+        n6 = relu(x[4]! - x[5]!);
       return relu(n1 - n5) + relu(n2 - n6) + relu(n3 - n4);
     },
   }),
@@ -199,7 +215,8 @@ export function getTask(name: string): Task {
 export function modularAddition(P: number): Task {
   const d = 2 * P + 1;
   const encode = (pairs: [number, number][]): Dataset => {
-    const X = zeros(pairs.length, d), Y = zeros(pairs.length, P);
+    const X = zeros(pairs.length, d),
+      Y = zeros(pairs.length, P);
     pairs.forEach(([a, b], i) => {
       X.data[i * d + a] = 1;
       X.data[i * d + P + b] = 1;
@@ -217,7 +234,15 @@ export function modularAddition(P: number): Task {
     metric: 'classification',
     defaultSamples: half,
     defaultTestSamples: P * P - half,
-    defaults: { depth: 2, activation: 'square', lr: 1, pgaLr: 2, gdSteps: 100_000, classification: true, maxIterations: 60 },
+    defaults: {
+      depth: 2,
+      activation: 'square',
+      lr: 1,
+      pgaLr: 2,
+      gdSteps: 100_000,
+      classification: true,
+      maxIterations: 60,
+    },
     views: [
       {
         kind: 'fourier',

@@ -1,5 +1,5 @@
 // The training kernels in WebAssembly SIMD (AssemblyScript; built into src/linalg/kernels-wasm.generated.ts
-// by scripts/build-wasm.mjs, driven from src/linalg/kernels.ts).
+// by scripts/build-wasm.mjs, driven from src/linalg/kernels-wasm.ts).
 //
 // Pointers are byte offsets into the imported memory; panels are float64, feature-major (k × n: one row
 // of n samples per feature) unless named sample-major. Exactness contract: every sum adds its terms one
@@ -28,7 +28,9 @@ export function setActivation(p: i32, alpha: f64): void {
   return p == 2 ? q * q : q;
 }
 @inline function sigma2(v: v128, p: i32, a: v128): v128 {
-  if (p == 0) return f64x2.replace_lane(f64x2.splat(sigmaOf(f64x2.extract_lane(v, 0))), 1, sigmaOf(f64x2.extract_lane(v, 1)));
+  if (p == 0) {
+    return f64x2.replace_lane(f64x2.splat(sigmaOf(f64x2.extract_lane(v, 0))), 1, sigmaOf(f64x2.extract_lane(v, 1)));
+  }
   const q = v128.bitselect(v, f64x2.mul(a, v), f64x2.gt(v, f64x2.splat(0)));
   return p == 2 ? f64x2.mul(q, q) : q;
 }
@@ -38,14 +40,21 @@ export function setActivation(p: i32, alpha: f64): void {
   return p == 1 ? (v > 0 ? 1 : alpha) : v > 0 ? 2 * v : twoAlphaSq * v;
 }
 @inline function sigmaPrime2(v: v128, p: i32, a: v128, twoAlphaSq: v128): v128 {
-  if (p == 0) return f64x2.replace_lane(f64x2.splat(sigmaPrimeOf(f64x2.extract_lane(v, 0))), 1, sigmaPrimeOf(f64x2.extract_lane(v, 1)));
+  if (p == 0) {
+    const first = f64x2.splat(sigmaPrimeOf(f64x2.extract_lane(v, 0)));
+    return f64x2.replace_lane(first, 1, sigmaPrimeOf(f64x2.extract_lane(v, 1)));
+  }
   const positive = f64x2.gt(v, f64x2.splat(0));
-  return p == 1 ? v128.bitselect(f64x2.splat(1), a, positive) : v128.bitselect(f64x2.mul(f64x2.splat(2), v), f64x2.mul(twoAlphaSq, v), positive);
+  return p == 1
+    ? v128.bitselect(f64x2.splat(1), a, positive)
+    : v128.bitselect(f64x2.mul(f64x2.splat(2), v), f64x2.mul(twoAlphaSq, v), positive);
 }
 
 // The forward epilogue: stores z of samples i, i + 1 of row j, and when fused also h = σ(z)
 // feature-major, and when Hs ≠ 0 sample-major (Hs[i·rows + j]).
-@inline function emit2(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: v128, p: i32, a: v128, fused: bool): void {
+@inline function emit2(
+  out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: v128, p: i32, a: v128, fused: bool
+): void {
   const o = (<usize>j * <usize>n + <usize>i) << 3;
   v128.store(out + o, v);
   if (fused) {
@@ -58,7 +67,9 @@ export function setActivation(p: i32, alpha: f64): void {
     }
   }
 }
-@inline function emit(out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: f64, p: i32, alpha: f64, fused: bool): void {
+@inline function emit(
+  out: usize, H: usize, Hs: usize, j: i32, i: i32, n: i32, rows: i32, v: f64, p: i32, alpha: f64, fused: bool
+): void {
   const o = (<usize>j * <usize>n + <usize>i) << 3;
   store<f64>(out + o, v);
   if (fused) {
@@ -76,12 +87,16 @@ export function productAB(out: usize, A: usize, aStride: i32, rows: i32, inner: 
 }
 
 // A layer's forward pass: productAB, then H = σ(out), and with Hs ≠ 0 its sample-major copy (rows stride).
-export function forwardLayer(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize): void {
+export function forwardLayer(
+  out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize
+): void {
   productABBody(out, A, aStride, rows, inner, B, n, H, Hs, true);
 }
 
 // (Inlined into both: `fused` is a constant there, so the plain product carries no epilogue code.)
-@inline function productABBody(out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize, fused: bool): void {
+@inline function productABBody(
+  out: usize, A: usize, aStride: i32, rows: i32, inner: i32, B: usize, n: i32, H: usize, Hs: usize, fused: bool
+): void {
   const p = P, alpha = ALPHA;
   const n4 = n & ~3;
   const rowBytes = <usize>n << 3, aRow = <usize>aStride << 3;
@@ -148,7 +163,9 @@ export function forwardLayer(out: usize, A: usize, aStride: i32, rows: i32, inne
     }
     for (let i = n4; i < n; i++) {
       let s = 0.0;
-      for (let c = 0; c < inner; c++) s += load<f64>(a0 + (<usize>c << 3)) * load<f64>(B + ((<usize>c * <usize>n + <usize>i) << 3));
+      for (let c = 0; c < inner; c++) {
+        s += load<f64>(a0 + (<usize>c << 3)) * load<f64>(B + ((<usize>c * <usize>n + <usize>i) << 3));
+      }
       emit(out, H, Hs, j, i, n, rows, s, p, alpha, fused);
     }
   }
@@ -158,7 +175,9 @@ export function forwardLayer(out: usize, A: usize, aStride: i32, rows: i32, inne
 @inline function emitBack2(out: usize, Zp: usize, o: usize, v: v128, p: i32, a: v128, b: v128, fused: bool): void {
   v128.store(out + o, fused ? f64x2.mul(v, sigmaPrime2(v128.load(Zp + o), p, a, b)) : v);
 }
-@inline function emitBack(out: usize, Zp: usize, o: usize, v: f64, p: i32, alpha: f64, twoAlphaSq: f64, fused: bool): void {
+@inline function emitBack(
+  out: usize, Zp: usize, o: usize, v: f64, p: i32, alpha: f64, twoAlphaSq: f64, fused: bool
+): void {
   store<f64>(out + o, fused ? v * sigmaPrime(load<f64>(Zp + o), p, alpha, twoAlphaSq) : v);
 }
 
@@ -168,11 +187,15 @@ export function productAtB(out: usize, A: usize, aStride: i32, rows: i32, cols: 
 }
 
 // A layer's backward pass: productAtB, each entry then multiplied by σ'(Zp[c·n + i]).
-export function backwardLayer(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize): void {
+export function backwardLayer(
+  out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize
+): void {
   productAtBBody(out, A, aStride, rows, cols, B, n, Zp, true);
 }
 
-@inline function productAtBBody(out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize, fused: bool): void {
+@inline function productAtBBody(
+  out: usize, A: usize, aStride: i32, rows: i32, cols: i32, B: usize, n: i32, Zp: usize, fused: bool
+): void {
   const p = P, alpha = ALPHA;
   const n4 = n & ~3;
   const rowBytes = <usize>n << 3, aRow = <usize>aStride << 3;
@@ -257,7 +280,9 @@ export function backwardLayer(out: usize, A: usize, aStride: i32, rows: i32, col
 
 // out[j·oStride + c] += Σ_i D[j·n + i] · H[i·hStride + c]   (j < rows, c < cols), over samples i in order.
 // D is feature-major, H sample-major: lanes over columns c.
-export function addProductABt(out: usize, oStride: i32, rows: i32, cols: i32, D: usize, H: usize, hStride: i32, n: i32): void {
+export function addProductABt(
+  out: usize, oStride: i32, rows: i32, cols: i32, D: usize, H: usize, hStride: i32, n: i32
+): void {
   const rowBytes = <usize>n << 3, oRow = <usize>oStride << 3, hRow = <usize>hStride << 3;
   let j = 0;
   for (; j + 2 <= rows; j += 2) {
@@ -266,8 +291,10 @@ export function addProductABt(out: usize, oStride: i32, rows: i32, cols: i32, D:
     let c = 0;
     for (; c + 8 <= cols; c += 8) {
       const co = <usize>c << 3;
-      let s0 = v128.load(o0 + co), s1 = v128.load(o0 + co, 16), s2 = v128.load(o0 + co, 32), s3 = v128.load(o0 + co, 48);
-      let t0 = v128.load(o1 + co), t1 = v128.load(o1 + co, 16), t2 = v128.load(o1 + co, 32), t3 = v128.load(o1 + co, 48);
+      let s0 = v128.load(o0 + co), s1 = v128.load(o0 + co, 16);
+      let s2 = v128.load(o0 + co, 32), s3 = v128.load(o0 + co, 48);
+      let t0 = v128.load(o1 + co), t1 = v128.load(o1 + co, 16);
+      let t2 = v128.load(o1 + co, 32), t3 = v128.load(o1 + co, 48);
       let h = H + co;
       for (let i = 0; i < n; i++) {
         const io = <usize>i << 3;
@@ -316,7 +343,8 @@ export function addProductABt(out: usize, oStride: i32, rows: i32, cols: i32, D:
     let c = 0;
     for (; c + 8 <= cols; c += 8) {
       const co = <usize>c << 3;
-      let s0 = v128.load(o0 + co), s1 = v128.load(o0 + co, 16), s2 = v128.load(o0 + co, 32), s3 = v128.load(o0 + co, 48);
+      let s0 = v128.load(o0 + co), s1 = v128.load(o0 + co, 16);
+      let s2 = v128.load(o0 + co, 32), s3 = v128.load(o0 + co, 48);
       let h = H + co;
       for (let i = 0; i < n; i++) {
         const x = f64x2.splat(load<f64>(d0 + (<usize>i << 3)));
@@ -440,7 +468,10 @@ export function candidatePointwise(values: usize, Z: usize, U: usize, R: i32, n:
 // Y the labels sample-major (n × m). Writes values[r] = (Σ_i (y_i·w_L) h_{L−1})·inv, the gradient of the
 // middle and output weights into G (added sample by sample), and ∂N/∂z_1 into D1. Two samples run in the
 // lanes of one vector; every sum still adds sample i before sample i + 1. Scratch: 4L doubles.
-export function originChain(values: usize, Z1: usize, D1: usize, W: usize, G: usize, Y: usize, scratch: usize, R: i32, n: i32, d: i32, L: i32, m: i32, inv: f64): void {
+export function originChain(
+  values: usize, Z1: usize, D1: usize, W: usize, G: usize, Y: usize, scratch: usize,
+  R: i32, n: i32, d: i32, L: i32, m: i32, inv: f64
+): void {
   const p = P, alpha = ALPHA, twoAlphaSq = 2 * alpha * alpha;
   const al = f64x2.splat(alpha), tw = f64x2.splat(twoAlphaSq), iv = f64x2.splat(inv);
   const dim = d + (L - 2) + m;
@@ -456,14 +487,16 @@ export function originChain(values: usize, Z1: usize, D1: usize, W: usize, G: us
       v128.store(z + 16, s);
       v128.store(h + 16, sigma2(s, p, al));
       for (let l = 2; l < L; l++) {
-        const zl = f64x2.mul(f64x2.splat(load<f64>(w + mid + (<usize>(l - 2) << 3))), v128.load(h + (<usize>(l - 1) << 4)));
+        const wl = f64x2.splat(load<f64>(w + mid + (<usize>(l - 2) << 3)));
+        const zl = f64x2.mul(wl, v128.load(h + (<usize>(l - 1) << 4)));
         v128.store(z + (<usize>l << 4), zl);
         v128.store(h + (<usize>l << 4), sigma2(zl, p, al));
       }
       const top = v128.load(h + (<usize>(L - 1) << 4));
       let u = f64x2.splat(0); // y_i · w_L
       for (let c = 0; c < m; c++) {
-        const yc = f64x2.replace_lane(f64x2.splat(load<f64>(y0 + (<usize>c << 3))), 1, pair ? load<f64>(y1 + (<usize>c << 3)) : 0);
+        const first = f64x2.splat(load<f64>(y0 + (<usize>c << 3)));
+        const yc = f64x2.replace_lane(first, 1, pair ? load<f64>(y1 + (<usize>c << 3)) : 0);
         u = f64x2.add(u, f64x2.mul(yc, f64x2.splat(load<f64>(w + out + (<usize>c << 3)))));
       }
       const ut = f64x2.mul(u, top), ti = f64x2.mul(top, iv);

@@ -23,7 +23,14 @@ export const GD_CASES: GdCase[] = [
 ];
 
 /** One PGA step over all restarts of a candidate NCF: n samples, k_{l−1} inputs, k_{l+1} outputs. */
-export const PGA_CASE = { name: 'pga-candidate', n: 1000, kin: 20, kout: 5, restarts: 50, activation: { name: 'leaky-relu', p: 1, alpha: 0.1 } };
+export const PGA_CASE = {
+  name: 'pga-candidate',
+  n: 1000,
+  kin: 20,
+  kout: 5,
+  restarts: 50,
+  activation: { name: 'leaky-relu', p: 1, alpha: 0.1 },
+};
 
 /** GD step size used by every engine (small: random targets must not diverge). */
 export const BENCH_LR = 1e-3;
@@ -32,7 +39,7 @@ export const PGA_LR = 0.2;
 /** Flops of one GD step: 2·n·Σ k_l k_{l−1} forward, twice that backward. */
 export function gdFlops(c: GdCase): number {
   let s = 0;
-  for (let l = 1; l < c.widths.length; l++) s += c.widths[l] * c.widths[l - 1];
+  for (let l = 1; l < c.widths.length; l++) s += c.widths[l]! * c.widths[l - 1]!;
   return 3 * 2 * c.n * s;
 }
 
@@ -52,16 +59,22 @@ function gaussian(count: number, rng: Rng, scale = 1): Float64Array {
 export function writeBenchData(dir: string): void {
   const rng = new Rng(0, 'bench');
   for (const c of GD_CASES) {
-    const r = rng.fork(c.name), d = c.widths[0], m = c.widths.at(-1)!;
+    const r = rng.fork(c.name),
+      d = c.widths[0]!,
+      m = c.widths.at(-1)!;
     const caseDir = join(dir, c.name);
     mkdirSync(caseDir, { recursive: true });
     writeFileSync(join(caseDir, 'X.f64'), gaussian(c.n * d, r));
     writeFileSync(join(caseDir, 'Y.f64'), gaussian(c.n * m, r));
     for (let l = 1; l < c.widths.length; l++) {
-      writeFileSync(join(caseDir, `W${l}.f64`), gaussian(c.widths[l] * c.widths[l - 1], r, 1 / Math.sqrt(c.widths[l - 1])));
+      writeFileSync(
+        join(caseDir, `W${l}.f64`),
+        gaussian(c.widths[l]! * c.widths[l - 1]!, r, 1 / Math.sqrt(c.widths[l - 1]!)),
+      );
     }
   }
-  const r = rng.fork(PGA_CASE.name), { n, kin, kout, restarts } = PGA_CASE;
+  const r = rng.fork(PGA_CASE.name),
+    { n, kin, kout, restarts } = PGA_CASE;
   const caseDir = join(dir, PGA_CASE.name);
   mkdirSync(caseDir, { recursive: true });
   writeFileSync(join(caseDir, 'P.f64'), gaussian(n * kin, r));

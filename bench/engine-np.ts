@@ -17,6 +17,8 @@ import { goldenFit, GOLDEN_CASES } from '../test/golden-cases.js';
 import { BENCH_LR, GD_CASES, PGA_CASE, PGA_LR } from './cases.js';
 
 const [caseName, dataDir, secondsArg] = process.argv.slice(2);
+if (caseName === undefined || dataDir === undefined)
+  throw new Error('usage: node dist/bench/engine-np.js CASE DATA_DIR SECONDS');
 const budget = Number(secondsArg ?? '1');
 
 function load(path: string): Float64Array {
@@ -46,7 +48,7 @@ function measure(block: (steps: number) => void): number {
     perStep.push((performance.now() - t) / 1000 / steps);
   }
   perStep.sort((a, b) => a - b);
-  return perStep[Math.floor(perStep.length / 2)];
+  return perStep[Math.floor(perStep.length / 2)]!;
 }
 
 let secondsPerStep: number;
@@ -57,7 +59,11 @@ if (caseName === 'np-fit') {
 } else if (caseName === PGA_CASE.name) {
   const { n, kin, kout, restarts } = PGA_CASE;
   const dir = join(dataDir, caseName);
-  const ncf = new CandidateNcf({ rows: n, cols: kin, data: load(join(dir, 'P.f64')) }, { rows: n, cols: kout, data: load(join(dir, 'G.f64')) }, makeActivation(PGA_CASE.activation));
+  const ncf = new CandidateNcf(
+    { rows: n, cols: kin, data: load(join(dir, 'P.f64')) },
+    { rows: n, cols: kout, data: load(join(dir, 'G.f64')) },
+    makeActivation(PGA_CASE.activation),
+  );
   // All restarts advance every step: convergence and stall checks off.
   secondsPerStep = measure((steps) => {
     projectedGradientAscent(ncf, { restarts, steps, lr: PGA_LR, tol: 0, stallTol: 0, rng: new Rng(0, 'bench/pga') });
@@ -65,13 +71,16 @@ if (caseName === 'np-fit') {
 } else {
   const c = GD_CASES.find((g) => g.name === caseName);
   if (!c) throw new Error(`unknown case ${caseName}`);
-  const dir = join(dataDir, c.name), d = c.widths[0], m = c.widths.at(-1)!;
+  const dir = join(dataDir, c.name),
+    d = c.widths[0]!,
+    m = c.widths.at(-1)!;
   const net = new Network(c.widths, makeActivation(c.activation));
   for (let l = 1; l < c.widths.length; l++) net.layer(l).data.set(load(join(dir, `W${l}.f64`)));
-  const X = { rows: c.n, cols: d, data: load(join(dir, 'X.f64')) }, Y = { rows: c.n, cols: m, data: load(join(dir, 'Y.f64')) };
+  const X = { rows: c.n, cols: d, data: load(join(dir, 'X.f64')) },
+    Y = { rows: c.n, cols: m, data: load(join(dir, 'Y.f64')) };
   // Checks only at the start and the end: what remains is the step loop.
   secondsPerStep = measure((steps) => {
     gradientDescent(net, X, Y, { lr: BENCH_LR, maxSteps: steps, tol: 0, targetError: 0, checkEvery: steps + 1 });
   });
 }
-process.stdout.write(JSON.stringify({ secondsPerStep, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(`${JSON.stringify({ secondsPerStep, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);

@@ -18,7 +18,11 @@ await tf.ready();
 const dir = join(dataDir, caseName);
 const load = (name, shape) => {
   const b = readFileSync(join(dir, name));
-  return tf.tensor(Float32Array.from(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))), shape, 'float32');
+  return tf.tensor(
+    Float32Array.from(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))),
+    shape,
+    'float32',
+  );
 };
 const work = caseName === 'np-fit' ? JSON.parse(readFileSync(join(dataDir, 'np-fit-work.json'), 'utf8')) : null;
 const spec = work ? { activation: work.activation } : JSON.parse(process.env.BENCH_CASES)[caseName];
@@ -39,10 +43,11 @@ function makeGdStep(X, Y, Ws, n, lr, backward = true) {
 /** One PGA step for all rows of the variable w: w ← (w + lr ∇Σ values) / norm. */
 function makePgaStep(valuesOf, w, lr) {
   const grad = tf.grad((wv) => tf.sum(valuesOf(wv)));
-  return () => tf.tidy(() => {
-    const v = tf.add(w, tf.mul(grad(w), lr));
-    w.assign(tf.div(v, tf.norm(v, 'euclidean', 1, true)));
-  });
+  return () =>
+    tf.tidy(() => {
+      const v = tf.add(w, tf.mul(grad(w), lr));
+      w.assign(tf.div(v, tf.norm(v, 'euclidean', 1, true)));
+    });
 }
 const candidateValues = (P, G, kin, kout) => (wv) => {
   const [a, b] = tf.split(wv, [kin, kout], 1);
@@ -55,10 +60,13 @@ const originValues = (X, Y, d, depth, m) => (wv) => {
   for (let l = 0; l < depth - 2; l++) h = sigma(tf.mul(h, tf.transpose(tf.slice(mid, [0, l], [-1, 1]))));
   return tf.mean(tf.mul(tf.matMul(Y, wL, false, true), h), 0);
 };
-const sphere = (rows, dim, seed) => tf.variable(tf.tidy(() => {
-  const w = tf.randomNormal([rows, dim], 0, 1, 'float32', seed);
-  return tf.div(w, tf.norm(w, 'euclidean', 1, true));
-}));
+const sphere = (rows, dim, seed) =>
+  tf.variable(
+    tf.tidy(() => {
+      const w = tf.randomNormal([rows, dim], 0, 1, 'float32', seed);
+      return tf.div(w, tf.norm(w, 'euclidean', 1, true));
+    }),
+  );
 
 let step;
 if (work) {
@@ -66,19 +74,44 @@ if (work) {
   const steps = work.entries.map((e, k) => {
     const normal = (shape) => tf.randomNormal(shape, 0, 1, 'float32', k);
     if (e.op === 'pass') {
-      const Ws = e.widths.slice(1).map((w, i) => tf.variable(tf.mul(normal([w, e.widths[i]]), 1 / Math.sqrt(e.widths[i]))));
-      return [makeGdStep(normal([e.n, e.widths[0]]), normal([e.n, e.widths.at(-1)]), Ws, e.n, 1e-3, e.backward), e.count];
+      const Ws = e.widths
+        .slice(1)
+        .map((w, i) => tf.variable(tf.mul(normal([w, e.widths[i]]), 1 / Math.sqrt(e.widths[i]))));
+      return [
+        makeGdStep(normal([e.n, e.widths[0]]), normal([e.n, e.widths.at(-1)]), Ws, e.n, 1e-3, e.backward),
+        e.count,
+      ];
     }
-    if (e.op === 'candidate') return [makePgaStep(candidateValues(normal([e.n, e.kin]), normal([e.n, e.kout]), e.kin, e.kout), sphere(e.restarts, e.kin + e.kout, k), 0.2), e.count];
-    return [makePgaStep(originValues(normal([e.n, e.d]), normal([e.n, e.m]), e.d, e.depth, e.m), sphere(e.restarts, e.d + e.depth - 2 + e.m, k), 0.2), e.count];
+    if (e.op === 'candidate')
+      return [
+        makePgaStep(
+          candidateValues(normal([e.n, e.kin]), normal([e.n, e.kout]), e.kin, e.kout),
+          sphere(e.restarts, e.kin + e.kout, k),
+          0.2,
+        ),
+        e.count,
+      ];
+    return [
+      makePgaStep(
+        originValues(normal([e.n, e.d]), normal([e.n, e.m]), e.d, e.depth, e.m),
+        sphere(e.restarts, e.d + e.depth - 2 + e.m, k),
+        0.2,
+      ),
+      e.count,
+    ];
   });
   const t = performance.now();
   for (const [s, count] of steps) for (let c = 0; c < count; c++) s();
-  process.stdout.write(JSON.stringify({ secondsPerStep: (performance.now() - t) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ secondsPerStep: (performance.now() - t) / 1000, maxRssMiB })}\n`);
   process.exit(0);
 } else if (caseName === 'pga-candidate') {
   const { n, kin, kout, restarts, lr } = spec;
-  step = makePgaStep(candidateValues(load('P.f64', [n, kin]), load('G.f64', [n, kout]), kin, kout), tf.variable(load('W0.f64', [restarts, kin + kout])), lr);
+  step = makePgaStep(
+    candidateValues(load('P.f64', [n, kin]), load('G.f64', [n, kout]), kin, kout),
+    tf.variable(load('W0.f64', [restarts, kin + kout])),
+    lr,
+  );
 } else {
   const { widths, n, lr } = spec;
   const Ws = widths.slice(1).map((k, i) => tf.variable(load(`W${i + 1}.f64`, [k, widths[i]])));
@@ -106,4 +139,5 @@ while (performance.now() < end || perStep.length < 5) {
   perStep.push((performance.now() - t) / 1000 / steps);
 }
 perStep.sort((a, b) => a - b);
-process.stdout.write(JSON.stringify({ secondsPerStep: perStep[Math.floor(perStep.length / 2)], maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`${JSON.stringify({ secondsPerStep: perStep[Math.floor(perStep.length / 2)], maxRssMiB })}\n`);

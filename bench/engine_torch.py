@@ -29,8 +29,11 @@ sigma = act_fn(spec['activation']) if spec else None
 def gd_step(widths, n, lr, backward=True, update=True, seed=0):
     """A step on random data and weights of these widths: loss, and unless told otherwise gradient and update."""
     g = torch.Generator().manual_seed(seed)
-    X, Y = torch.randn(n, widths[0], generator=g, dtype=torch.float64), torch.randn(n, widths[-1], generator=g, dtype=torch.float64)
-    Ws = [(torch.randn(widths[l], widths[l - 1], generator=g, dtype=torch.float64) / widths[l - 1] ** 0.5).requires_grad_(True) for l in range(1, len(widths))]
+    X = torch.randn(n, widths[0], generator=g, dtype=torch.float64)
+    Y = torch.randn(n, widths[-1], generator=g, dtype=torch.float64)
+    def weights(rows, cols):
+        return (torch.randn(rows, cols, generator=g, dtype=torch.float64) / cols ** 0.5).requires_grad_(True)
+    Ws = [weights(widths[l], widths[l - 1]) for l in range(1, len(widths))]
     return make_gd_step(X, Y, Ws, n, lr, backward, update)
 
 def make_gd_step(X, Y, Ws, n, lr, backward=True, update=True):
@@ -88,17 +91,21 @@ if case == 'np-fit':
         if e['op'] == 'pass':
             step = gd_step(e['widths'], e['n'], 1e-3, e['backward'], e['update'])
         elif e['op'] == 'candidate':
-            P, G = torch.randn(e['n'], e['kin'], generator=g, dtype=torch.float64), torch.randn(e['n'], e['kout'], generator=g, dtype=torch.float64)
+            P = torch.randn(e['n'], e['kin'], generator=g, dtype=torch.float64)
+            G = torch.randn(e['n'], e['kout'], generator=g, dtype=torch.float64)
             step = make_pga_step(candidate_values(P, G, e['kin']), sphere(e['restarts'], e['kin'] + e['kout'], g), 0.2)
         else:
-            X, Y = torch.randn(e['n'], e['d'], generator=g, dtype=torch.float64), torch.randn(e['n'], e['m'], generator=g, dtype=torch.float64)
-            step = make_pga_step(origin_values(X, Y, e['d'], e['depth']), sphere(e['restarts'], e['d'] + e['depth'] - 2 + e['m'], g), 0.2)
+            X = torch.randn(e['n'], e['d'], generator=g, dtype=torch.float64)
+            Y = torch.randn(e['n'], e['m'], generator=g, dtype=torch.float64)
+            points = sphere(e['restarts'], e['d'] + e['depth'] - 2 + e['m'], g)
+            step = make_pga_step(origin_values(X, Y, e['d'], e['depth']), points, 0.2)
         steps.append((step, e['count']))
     t = time.perf_counter()
     for step, count in steps:
         for _ in range(count):
             step()
-    print(json.dumps({'secondsPerStep': time.perf_counter() - t, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({'secondsPerStep': time.perf_counter() - t, 'maxRssMiB': max_rss_mib}))
     sys.exit(0)
 
 if case == 'pga-candidate':
@@ -127,4 +134,5 @@ while time.perf_counter() < end or len(per_step) < 5:
     t = time.perf_counter(); block(steps)
     per_step.append((time.perf_counter() - t) / steps)
 per_step.sort()
-print(json.dumps({'secondsPerStep': per_step[len(per_step) // 2], 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({'secondsPerStep': per_step[len(per_step) // 2], 'maxRssMiB': max_rss_mib}))

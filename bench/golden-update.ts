@@ -10,5 +10,7 @@ for (const c of GOLDEN_CASES) {
   const start = performance.now();
   const fitted = goldenFit(c);
   writeFileAtomic(goldenFixturePath(c), toGoldenJson(goldenRecord(fitted)));
-  console.log(`${goldenFixturePath(c)}: ${fitted.iterations} iterations, ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  console.log(
+    `${goldenFixturePath(c)}: ${fitted.iterations} iterations, ${((performance.now() - start) / 1000).toFixed(1)} s`,
+  );
 }

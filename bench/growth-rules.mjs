@@ -45,7 +45,10 @@ const flag = (name) => {
 
 function load() {
   if (!existsSync(results)) return [];
-  return readFileSync(results, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(results, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 const key = (r) => `${r.rule} ${r.task} ${r.samples} ${r.seed}`;
 
@@ -84,27 +87,55 @@ async function work(jobs) {
       load: os.loadavg()[0],
       date: new Date().toISOString(),
     };
-    appendFileSync(results, JSON.stringify(row) + '\n');
-    console.error(`${key(job)}: ${row.iterations} it, ${row.widths.join('×')}, test ${row.testError.toExponential(2)}, ${row.seconds.toFixed(0)} s`);
+    appendFileSync(results, `${JSON.stringify(row)}\n`);
+    console.error(
+      `${key(job)}: ${row.iterations} it, ${row.widths.join('×')}, ` +
+        `test ${row.testError.toExponential(2)}, ${row.seconds.toFixed(0)} s`,
+    );
   }
 }
 
 function train({ rule, task, samples, seed }) {
-  const argv = [join(root, 'dist/src/cli/main.js'), 'train', '--task', task, '--samples', String(samples), '--seed', String(seed), '--json', '--quiet', ...RULES[rule]];
+  const argv = [
+    join(root, 'dist/src/cli/main.js'),
+    'train',
+    '--task',
+    task,
+    '--samples',
+    String(samples),
+    '--seed',
+    String(seed),
+    '--json',
+    '--quiet',
+    ...RULES[rule],
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${argv.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
 function printTable(rows) {
-  const cell = (r) => (r ? `${r.iterations} · ${r.widths.join('×')} · ${r.trainError.toExponential(1)} / ${r.testError.toExponential(1)} · ${r.seconds.toFixed(0)} s` : '—');
-  const lines = [`| task (n) | seed | ${Object.keys(RULES).join(' | ')} |`, `|---|---|${Object.keys(RULES).map(() => '---').join('|')}|`];
+  const cell = (r) =>
+    r
+      ? `${r.iterations} · ${r.widths.join('×')} · ` +
+        `${r.trainError.toExponential(1)} / ${r.testError.toExponential(1)} · ${r.seconds.toFixed(0)} s`
+      : '—';
+  const lines = [
+    `| task (n) | seed | ${Object.keys(RULES).join(' | ')} |`,
+    `|---|---|${Object.keys(RULES)
+      .map(() => '---')
+      .join('|')}|`,
+  ];
   for (const [task, samples] of GRID) {
     for (const seed of SEEDS) {
-      const cells = Object.keys(RULES).map((rule) => cell(rows.find((r) => key(r) === key({ rule, task, samples, seed }))));
+      const cells = Object.keys(RULES).map((rule) =>
+        cell(rows.find((r) => key(r) === key({ rule, task, samples, seed }))),
+      );
       if (cells.every((c) => c === '—')) continue;
       lines.push(`| ${task} (${samples}) | ${seed} | ${cells.join(' | ')} |`);
     }

@@ -36,7 +36,8 @@ const trees = [];
 try {
   writeBenchData(join(work, 'data'));
   for (const rev of revs) {
-    const commit = git('rev-parse', '--short', rev), dir = join(work, commit);
+    const commit = git('rev-parse', '--short', rev),
+      dir = join(work, commit);
     process.stderr.write(`building ${rev} (${commit}) …\n`);
     git('worktree', 'add', '--detach', '--quiet', dir, commit);
     trees.push(dir);
@@ -48,21 +49,38 @@ try {
   for (let round = 0; round < 3; round++) {
     for (const c of cases) {
       for (const [k, rev] of revs.entries()) {
-        const r = spawnSync('node', [join(trees[k], 'dist/bench/engine-np.js'), c, join(work, 'data'), '0.6'], { encoding: 'utf8', cwd: trees[k], env: { ...process.env, BENCH_CASES: JSON.stringify(specs) } });
+        const r = spawnSync('node', [join(trees[k], 'dist/bench/engine-np.js'), c, join(work, 'data'), '0.6'], {
+          encoding: 'utf8',
+          cwd: trees[k],
+          env: { ...process.env, BENCH_CASES: JSON.stringify(specs) },
+        });
         if (r.status !== 0) throw new Error(`${rev} on ${c}: ${r.stderr.trim().split('\n').at(-1)}`);
-        ((times[rev] ??= {})[c] ??= []).push(JSON.parse(r.stdout).secondsPerStep);
+        times[rev] ??= {};
+        times[rev][c] ??= [];
+        times[rev][c].push(JSON.parse(r.stdout).secondsPerStep);
       }
       process.stderr.write(`round ${round + 1}/3: ${c}\n`);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const fmt = (t) => (t >= 1 ? `${t.toFixed(2)} s` : t >= 1e-3 ? `${(t * 1e3).toFixed(2)} ms` : `${(t * 1e6).toFixed(0)} µs`);
-  const result = { date: new Date().toISOString(), loadavg: os.loadavg(), revisions: revs.map((rev) => ({ rev, commit: git('rev-parse', rev), subject: git('log', '-1', '--format=%s', rev), medianSeconds: Object.fromEntries(cases.map((c) => [c, median(times[rev][c])])) })) };
+  const fmt = (t) =>
+    t >= 1 ? `${t.toFixed(2)} s` : t >= 1e-3 ? `${(t * 1e3).toFixed(2)} ms` : `${(t * 1e6).toFixed(0)} µs`;
+  const result = {
+    date: new Date().toISOString(),
+    loadavg: os.loadavg(),
+    revisions: revs.map((rev) => ({
+      rev,
+      commit: git('rev-parse', rev),
+      subject: git('log', '-1', '--format=%s', rev),
+      medianSeconds: Object.fromEntries(cases.map((c) => [c, median(times[rev][c])])),
+    })),
+  };
   console.log(['revision', ...cases].join(' | '));
   for (const r of result.revisions) console.log([r.rev, ...cases.map((c) => fmt(r.medianSeconds[c]))].join(' | '));
-  const dir = join(root, 'bench/results'), name = `revisions-${result.date.slice(0, 16).replace(':', '-')}.json`;
+  const dir = join(root, 'bench/results'),
+    name = `revisions-${result.date.slice(0, 16).replace(':', '-')}.json`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `.${name}.tmp`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(dir, `.${name}.tmp`), `${JSON.stringify(result, null, 2)}\n`);
   renameSync(join(dir, `.${name}.tmp`), join(dir, name));
   console.log(`wrote bench/results/${name}`);
 } finally {

@@ -18,7 +18,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { GD_CASES, PGA_CASE, BENCH_LR, PGA_LR, gdFlops, pgaFlops, writeBenchData } = await import(join(root, 'dist/bench/cases.js'));
+const { GD_CASES, PGA_CASE, BENCH_LR, PGA_LR, gdFlops, pgaFlops, writeBenchData } = await import(
+  join(root, 'dist/bench/cases.js')
+);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 0.6);
 const python = '/usr/bin/python3';
@@ -31,11 +33,13 @@ function torchVersion() {
 let torch = torchVersion();
 if (torch === null && process.getuid?.() === 0) {
   console.error('PyTorch not found for /usr/bin/python3: apt-get install -y python3-torch …');
-  spawnSync('sh', ['-c', 'apt-get install -y python3-torch python3-numpy || (apt-get update && apt-get install -y python3-torch python3-numpy)'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const install = 'apt-get install -y python3-torch python3-numpy';
+  spawnSync('sh', ['-c', `${install} || (apt-get update && ${install})`], { stdio: ['ignore', 'ignore', 'inherit'] });
   torch = torchVersion();
 }
 const notices = [];
-if (torch === null) notices.push('PyTorch skipped: python3-torch is not installed and could not be installed with apt-get');
+if (torch === null)
+  notices.push('PyTorch skipped: python3-torch is not installed and could not be installed with apt-get');
 let tfjs = null;
 try {
   tfjs = (await import('@tensorflow/tfjs/package.json', { with: { type: 'json' } })).default.version;
@@ -44,15 +48,39 @@ try {
 }
 
 const engines = [
-  { name: 'np', label: 'neuron-pursuit', cmd: (c, dir) => ['node', [join(root, 'dist/bench/engine-np.js'), c, dir, String(seconds)]] },
-  ...(torch ? [
-    { name: 'torch-1', label: 'PyTorch 1 thread', cmd: (c, dir) => [python, [join(root, 'bench/engine_torch.py'), c, dir, String(seconds), '1']] },
-    { name: `torch-${threadsAll}`, label: `PyTorch ${threadsAll} threads`, cmd: (c, dir) => [python, [join(root, 'bench/engine_torch.py'), c, dir, String(seconds), String(threadsAll)]] },
-  ] : []),
-  ...(tfjs ? [
-    { name: 'tfjs-cpu', label: 'TF.js cpu (f32)', cmd: (c, dir) => ['node', [join(root, 'bench/engine-tfjs.mjs'), c, dir, String(seconds), 'cpu']] },
-    { name: 'tfjs-wasm', label: 'TF.js wasm (f32)', cmd: (c, dir) => ['node', [join(root, 'bench/engine-tfjs.mjs'), c, dir, String(seconds), 'wasm']] },
-  ] : []),
+  {
+    name: 'np',
+    label: 'neuron-pursuit',
+    cmd: (c, dir) => ['node', [join(root, 'dist/bench/engine-np.js'), c, dir, String(seconds)]],
+  },
+  ...(torch
+    ? [
+        {
+          name: 'torch-1',
+          label: 'PyTorch 1 thread',
+          cmd: (c, dir) => [python, [join(root, 'bench/engine_torch.py'), c, dir, String(seconds), '1']],
+        },
+        {
+          name: `torch-${threadsAll}`,
+          label: `PyTorch ${threadsAll} threads`,
+          cmd: (c, dir) => [python, [join(root, 'bench/engine_torch.py'), c, dir, String(seconds), String(threadsAll)]],
+        },
+      ]
+    : []),
+  ...(tfjs
+    ? [
+        {
+          name: 'tfjs-cpu',
+          label: 'TF.js cpu (f32)',
+          cmd: (c, dir) => ['node', [join(root, 'bench/engine-tfjs.mjs'), c, dir, String(seconds), 'cpu']],
+        },
+        {
+          name: 'tfjs-wasm',
+          label: 'TF.js wasm (f32)',
+          cmd: (c, dir) => ['node', [join(root, 'bench/engine-tfjs.mjs'), c, dir, String(seconds), 'wasm']],
+        },
+      ]
+    : []),
 ];
 
 const specs = {};
@@ -77,11 +105,14 @@ try {
         const [bin, args] = e.cmd(c, dataDir);
         const r = spawnSync(bin, args, { encoding: 'utf8', env, cwd: root });
         if (r.status !== 0) {
-          (failed[e.name] ??= {})[c] = (r.stderr || r.error?.message || '').trim().split('\n').at(-1);
+          failed[e.name] ??= {};
+          failed[e.name][c] = (r.stderr || r.error?.message || '').trim().split('\n').at(-1);
           notices.push(`${e.label} failed on ${c}: ${failed[e.name][c]}`);
           continue;
         }
-        ((samples[c] ??= {})[e.name] ??= []).push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
+        samples[c] ??= {};
+        samples[c][e.name] ??= [];
+        samples[c][e.name].push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
       }
       process.stderr.write(`round ${round + 1}/${rounds}: ${c}\n`);
     }
@@ -92,14 +123,19 @@ try {
     process.stderr.write('whole NP fit (hypercube-f1, n = 1,000, seed 0) …\n');
     const fitRun = (bin, args) => {
       const r = spawnSync(bin, args, { encoding: 'utf8', cwd: root, env });
-      if (r.status !== 0) notices.push(`NP fit (${args[0]} ${args.at(-1)}) failed: ${(r.stderr || '').trim().split('\n').at(-1)}`);
+      if (r.status !== 0)
+        notices.push(`NP fit (${args[0]} ${args.at(-1)}) failed: ${(r.stderr || '').trim().split('\n').at(-1)}`);
       return r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)) : null;
     };
     const ours = fitRun('node', [join(root, 'dist/bench/engine-np.js'), 'np-fit', dataDir, '0']);
     if (ours) samples['np-fit'] = { np: [ours] };
     // TF.js only on its fastest backend (wasm): cpu is slower on every single step and would take minutes.
     const replaying = engines.filter((x) => x.name.startsWith('torch-') || x.name === 'tfjs-wasm');
-    const logged = ours && replaying.length > 0 && spawnSync('node', [join(root, 'dist/bench/work-log.js'), dataDir], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+    const logged =
+      ours &&
+      replaying.length > 0 &&
+      spawnSync('node', [join(root, 'dist/bench/work-log.js'), dataDir], { stdio: ['ignore', 'ignore', 'inherit'] })
+        .status === 0;
     if (logged) {
       for (const e of replaying) {
         process.stderr.write(`  ${e.label} replaying its work …\n`);
@@ -125,14 +161,22 @@ for (const c of [...caseNames, ...(samples['np-fit'] ? ['np-fit'] : [])]) {
     const runs = samples[c]?.[e.name];
     if (!runs) continue;
     const t = median(runs.map((r) => r.secondsPerStep));
-    row.engines[e.name] = { secondsPerStep: t, gflops: flops[c] ? flops[c] / t / 1e9 : null, maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)), samples: runs.map((r) => r.secondsPerStep) };
+    row.engines[e.name] = {
+      secondsPerStep: t,
+      gflops: flops[c] ? flops[c] / t / 1e9 : null,
+      maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)),
+      samples: runs.map((r) => r.secondsPerStep),
+    };
   }
   const np = row.engines.np?.secondsPerStep;
   const best = (prefix) => {
-    const ts = Object.entries(row.engines).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v.secondsPerStep);
+    const ts = Object.entries(row.engines)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, v]) => v.secondsPerStep);
     return ts.length ? Math.min(...ts) : undefined;
   };
-  const torchBest = best('torch-'), tfjsBest = best('tfjs-');
+  const torchBest = best('torch-'),
+    tfjsBest = best('tfjs-');
   if (np && torchBest) row.speedupVsTorch = torchBest / np;
   if (np && tfjsBest) row.speedupVsTfjs = tfjsBest / np;
   cases.push(row);
@@ -140,37 +184,97 @@ for (const c of [...caseNames, ...(samples['np-fit'] ? ['np-fit'] : [])]) {
 const fit = samples['np-fit']?.np?.[0];
 const result = {
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cpus: threadsAll, node: process.version, torch, tfjs, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cpus: threadsAll,
+    node: process.version,
+    torch,
+    tfjs,
+    loadavgBefore: loadBefore,
+    loadavgAfter: os.loadavg(),
+  },
   settings: { rounds, secondsPerMeasurement: seconds, gdLr: BENCH_LR, pgaLr: PGA_LR },
   cases,
-  npFit: fit ? { task: 'hypercube-f1', samples: 1000, seed: 0, seconds: fit.secondsPerStep, maxRssMiB: fit.maxRssMiB, replaySeconds: Object.fromEntries(Object.entries(samples['np-fit']).filter(([k]) => k !== 'np').map(([k, v]) => [k, v[0].secondsPerStep])) } : null,
-  peakRssMiB: { 'gd-wide': Object.fromEntries(Object.entries(cases.find((c) => c.case === 'gd-wide')?.engines ?? {}).map(([k, v]) => [k, v.maxRssMiB])) },
+  npFit: fit
+    ? {
+        task: 'hypercube-f1',
+        samples: 1000,
+        seed: 0,
+        seconds: fit.secondsPerStep,
+        maxRssMiB: fit.maxRssMiB,
+        replaySeconds: Object.fromEntries(
+          Object.entries(samples['np-fit'])
+            .filter(([k]) => k !== 'np')
+            .map(([k, v]) => [k, v[0].secondsPerStep]),
+        ),
+      }
+    : null,
+  peakRssMiB: {
+    'gd-wide': Object.fromEntries(
+      Object.entries(cases.find((c) => c.case === 'gd-wide')?.engines ?? {}).map(([k, v]) => [k, v.maxRssMiB]),
+    ),
+  },
   notices,
 };
 
 // The table.
-const us = (t) => (t === undefined ? '—' : t >= 1 ? `${t.toFixed(2)} s` : t >= 1e-3 ? `${(t * 1e3).toFixed(2)} ms` : `${(t * 1e6).toFixed(0)} µs`);
+const us = (t) =>
+  t === undefined
+    ? '—'
+    : t >= 1
+      ? `${t.toFixed(2)} s`
+      : t >= 1e-3
+        ? `${(t * 1e3).toFixed(2)} ms`
+        : `${(t * 1e6).toFixed(0)} µs`;
 const x = (r) => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 const header = ['case', ...engines.map((e) => e.label), 'np GFLOP/s', 'vs PyTorch', 'vs TF.js'];
 const lines = [header];
 for (const row of cases) {
-  lines.push([row.case, ...engines.map((e) => us(row.engines[e.name]?.secondsPerStep)), row.engines.np?.gflops ? row.engines.np.gflops.toFixed(2) : '—', x(row.speedupVsTorch), x(row.speedupVsTfjs)]);
+  lines.push([
+    row.case,
+    ...engines.map((e) => us(row.engines[e.name]?.secondsPerStep)),
+    row.engines.np?.gflops ? row.engines.np.gflops.toFixed(2) : '—',
+    x(row.speedupVsTorch),
+    x(row.speedupVsTfjs),
+  ]);
 }
 const widthsOf = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
 const out = lines.map((l) => l.map((s, i) => (i === 0 ? s.padEnd(widthsOf[i]) : s.padStart(widthsOf[i]))).join('  '));
 out.splice(1, 0, widthsOf.map((w) => '-'.repeat(w)).join('  '));
-console.log('time per step (median over rounds); "vs" = reference time / neuron-pursuit time (best thread setting / backend)');
+console.log(
+  'time per step (median over rounds); "vs" = reference time / neuron-pursuit time (best thread setting / backend)',
+);
 console.log(out.join('\n'));
-const gflopsLine = engines.map((e) => `${e.label}: ${cases.filter((r) => r.flopsPerStep).map((r) => r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—').join(' / ')}`).join('\n  ');
+const gflopsLine = engines
+  .map(
+    (e) =>
+      `${e.label}: ${cases
+        .filter((r) => r.flopsPerStep)
+        .map((r) => (r.engines[e.name] ? r.engines[e.name].gflops.toFixed(2) : '—'))
+        .join(' / ')}`,
+  )
+  .join('\n  ');
 console.log(`GFLOP/s per case (${caseNames.join(' / ')}):\n  ${gflopsLine}`);
-if (fit) console.log('np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; PyTorch and TF.js (wasm) replay the same passes and PGA steps (bench/work-log.ts)');
-console.log(`peak RSS, gd-wide: ${Object.entries(result.peakRssMiB['gd-wide']).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
-console.log(`load average before/after: ${loadBefore.map((v) => v.toFixed(2)).join(' ')} / ${result.machine.loadavgAfter.map((v) => v.toFixed(2)).join(' ')} on ${threadsAll} CPUs`);
+if (fit) {
+  console.log(
+    'np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; ' +
+      'PyTorch and TF.js (wasm) replay the same passes and PGA steps (bench/work-log.ts)',
+  );
+}
+console.log(
+  `peak RSS, gd-wide: ${Object.entries(result.peakRssMiB['gd-wide'])
+    .map(([k, v]) => `${k} ${v.toFixed(0)} MiB`)
+    .join(', ')}`,
+);
+const loads = (values) => values.map((v) => v.toFixed(2)).join(' ');
+console.log(
+  `load average before/after: ${loads(loadBefore)} / ${loads(result.machine.loadavgAfter)} on ${threadsAll} CPUs`,
+);
 for (const n of notices) console.log(`notice: ${n}`);
 
 const resultsDir = join(root, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
-const json = JSON.stringify(result, null, 2) + '\n';
+const json = `${JSON.stringify(result, null, 2)}\n`;
 for (const name of ['latest.json', `${result.date.slice(0, 16).replace(':', '-')}.json`]) {
   const tmp = join(resultsDir, `.${name}.tmp`);
   writeFileSync(tmp, json);

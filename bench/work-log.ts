@@ -46,12 +46,22 @@ export function recordWork(fit: () => { network: Network }): WorkLog {
   let lastKey = '';
   const add = (e: Entry): void => {
     const key = JSON.stringify(e);
-    if (key === lastKey) entries[entries.length - 1].count++;
+    if (key === lastKey) entries[entries.length - 1]!.count++;
     else entries.push({ ...e, count: 1 } as WorkEntry);
     lastKey = key;
   };
-  const net = Network.prototype, origin = OriginNcf.prototype, candidate = CandidateNcf.prototype;
-  const saved = { bind: net.bind, loss: net.loss, correlation: net.correlation, forward: net.forward, backprop: net.backpropagateResidual, origin: origin.evaluate, candidate: candidate.evaluate };
+  const net = Network.prototype,
+    origin = OriginNcf.prototype,
+    candidate = CandidateNcf.prototype;
+  const saved = {
+    bind: net.bind,
+    loss: net.loss,
+    correlation: net.correlation,
+    forward: net.forward,
+    backprop: net.backpropagateResidual,
+    origin: origin.evaluate,
+    candidate: candidate.evaluate,
+  };
   net.bind = function (this: Network, X: Matrix, Y: Matrix) {
     const batch = saved.bind.call(this, X, Y);
     const widths = [...this.widths];
@@ -79,7 +89,14 @@ export function recordWork(fit: () => { network: Network }): WorkLog {
     return saved.backprop.call(this, X, R);
   };
   origin.evaluate = function (this: OriginNcf, points: Matrix, values: Float64Array, grads: Matrix) {
-    add({ op: 'origin', d: this.X.cols, depth: (this.dim - this.X.cols - this.Y.cols) + 2, m: this.Y.cols, n: this.X.rows, restarts: points.rows });
+    add({
+      op: 'origin',
+      d: this.X.cols,
+      depth: this.dim - this.X.cols - this.Y.cols + 2,
+      m: this.Y.cols,
+      n: this.X.rows,
+      restarts: points.rows,
+    });
     saved.origin.call(this, points, values, grads);
   };
   candidate.evaluate = function (this: CandidateNcf, points: Matrix, values: Float64Array, grads: Matrix) {
@@ -90,7 +107,13 @@ export function recordWork(fit: () => { network: Network }): WorkLog {
     const { network } = fit();
     return { activation: { p: network.activation.p, alpha: network.activation.alpha }, entries };
   } finally {
-    Object.assign(net, { bind: saved.bind, loss: saved.loss, correlation: saved.correlation, forward: saved.forward, backpropagateResidual: saved.backprop });
+    Object.assign(net, {
+      bind: saved.bind,
+      loss: saved.loss,
+      correlation: saved.correlation,
+      forward: saved.forward,
+      backpropagateResidual: saved.backprop,
+    });
     origin.evaluate = saved.origin;
     candidate.evaluate = saved.candidate;
   }
@@ -98,5 +121,6 @@ export function recordWork(fit: () => { network: Network }): WorkLog {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [dataDir] = process.argv.slice(2);
+  if (dataDir === undefined) throw new Error('usage: node dist/bench/work-log.js DATA_DIR');
   writeFileSync(join(dataDir, 'np-fit-work.json'), JSON.stringify(recordWork(() => goldenFit(GOLDEN_CASES[1]))));
 }

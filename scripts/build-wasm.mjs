@@ -14,7 +14,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, 'src/linalg/kernels-wasm.generated.ts');
 let binary = null;
 const { error, stderr } = await asc.main(
-  [join(root, 'assembly/kernels.ts'), '--outFile', 'kernels.wasm', '-O3', '--enable', 'simd', '--importMemory', '--runtime', 'stub', '--noAssert'],
+  [
+    join(root, 'assembly/kernels.ts'),
+    '--outFile',
+    'kernels.wasm',
+    '-O3',
+    '--enable',
+    'simd',
+    '--importMemory',
+    '--runtime',
+    'stub',
+    '--noAssert',
+  ],
   {
     writeFile(name, contents) {
       if (name.endsWith('.wasm')) binary = contents;

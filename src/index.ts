@@ -1,19 +1,98 @@
 /** neuron-pursuit: the library. Nothing here touches the file system or the terminal. */
 export { Rng } from './linalg/rng.js';
 export * from './linalg/matrix.js';
-export { KernelArena, type KernelActivation } from './linalg/kernels.js';
+export { KernelArena, type KernelActivation } from './linalg/kernel-arena.js';
+export {
+  KERNEL_BACKENDS,
+  createArena,
+  kernelBackend,
+  setKernelBackend,
+  wasmSimdAvailable,
+  type KernelBackend,
+} from './linalg/kernels.js';
+export { allocatePanels, type PanelLayout, type Panels } from './linalg/panel-layout.js';
 export * from './model/activation.js';
-export { Network, MODEL_FORMAT, MODEL_FORMAT_VERSION, type NetworkJSON, type BackpropagatedResidual, type BoundBatch } from './model/network.js';
+export { Network, type BackpropagatedResidual, type BoundBatch } from './model/network.js';
+export {
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  modelFromJson,
+  modelSchema,
+  modelToJson,
+  type ModelColumns,
+  type ModelJSON,
+} from './io/model-format.js';
 export { relativeError, classificationError } from './model/metrics.js';
 export type { NcfObjective } from './ncf/objective.js';
 export { CandidateNcf } from './ncf/candidate.js';
 export { OriginNcf } from './ncf/origin.js';
 export { JointNcf } from './ncf/joint.js';
 export { projectedGradientAscent, kktResidual, type PgaOptions, type PgaResult } from './ncf/pga.js';
-export { gradientDescent, GD_DEFAULTS, type GdOptions, type GdResult, type GdCheck, type GdStopReason } from './optim/gradient-descent.js';
-export { NeuronPursuit, FittedNeuronPursuit, DataError, type FitExtras } from './pursuit/neuron-pursuit.js';
-export { resolveOptions, neuronPursuitOptionsSchema, type NeuronPursuitOptions, type ResolvedOptions } from './pursuit/options.js';
+export {
+  gradientDescent,
+  GD_DEFAULTS,
+  type GdOptions,
+  type GdResult,
+  type GdCheck,
+  type GdStopReason,
+} from './optim/gradient-descent.js';
+export {
+  DataError,
+  checkFitData,
+  parseOptions,
+  type Estimator,
+  type Fitted,
+  type FitExtras,
+  type FitSummary,
+  type FittedJSON,
+} from './estimators/estimator.js';
+export {
+  ALGORITHMS,
+  NETWORK_ALGORITHMS,
+  networkAlgorithm,
+  type FittedNetwork,
+  type NetworkAlgorithm,
+  type NetworkAlgorithmName,
+  type RunOptions,
+} from './estimators/registry.js';
+export { NeuronPursuit, FittedNeuronPursuit, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
+export {
+  resolveOptions,
+  neuronPursuitOptionsSchema,
+  type NeuronPursuitOptions,
+  type ResolvedOptions,
+} from './pursuit/options.js';
 export type { IterationRecord, PursuitEvent, StopReason } from './pursuit/history.js';
-export { TASKS, TASK_NAMES, getTask, demoTarget, modularAddition, pointerValueRetrieval, pvrLabel, type Task, type Dataset } from './tasks/tasks.js';
+export {
+  TASKS,
+  TASK_NAMES,
+  getTask,
+  demoTarget,
+  modularAddition,
+  pointerValueRetrieval,
+  pvrLabel,
+  type Task,
+  type Dataset,
+} from './tasks/tasks.js';
 export { TEACHERS } from './tasks/teachers.js';
-export { smallInitGd, smallInitRadius, SMALL_INIT_GD_DEFAULTS, type SmallInitGdOptions, type SmallInitGdResult } from './baselines/small-init-gd.js';
+export {
+  SmallInitGd,
+  FittedSmallInitGd,
+  smallInitGd,
+  smallInitRadius,
+  smallInitGdOptionsSchema,
+  SMALL_INIT_GD_DEFAULTS,
+  type SmallInitGdOptions,
+  type SmallInitGdResult,
+  type SmallInitGdSummary,
+} from './baselines/small-init-gd.js';
+export { OrthogonalMatchingPursuit, orthogonalMatchingPursuit, type SparseSolution } from './baselines/omp.js';
+export {
+  DiagonalNeuronPursuit,
+  DiagonalSmallInitGd,
+  diagonalNeuronPursuit,
+  diagonalSmallInitGd,
+  sparseInstance,
+} from './baselines/diagonal.js';
+export { FittedSparseLinear } from './baselines/sparse-fit.js';
+export { networkShapeOptions } from './model/network-options.js';

@@ -1,38 +1,64 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-// The algorithm must run in a browser: its modules may import each other and
-// browser-safe packages, never Node built-ins or the CLI, I/O, store or report layers.
+// The algorithm must run in a browser: its modules, and every module they
+// import in turn, may import only the core and the browser-safe formats of
+// src/io, and browser-safe packages — never Node built-ins or the CLI,
+// experiments (sweep runner and its worker pool), store or report layers.
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'lab'];
+const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab'];
+/** The saved formats: schemas, writers and readers of values; no file access (run-folder.ts, run-store.ts have it). */
+const BROWSER_SAFE_IO = ['io/model-format.js', 'io/run-format.js', 'io/run-record.js', 'io/csv.js'];
+/** Outside the core, but pure too: one sweep point's run, and the reporting rules. */
+const PURE = ['experiments/run-point.js', 'experiments/summary.js'];
 const ALLOWED_PACKAGES = new Set(['zod', 'ml-matrix']);
 
+/** The import specifiers of a compiled module. */
+function importsOf(file: string): string[] {
+  const code = readFileSync(join(SRC, file), 'utf8');
+  return [...code.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
 describe('architecture', () => {
-  it('keeps the algorithm core free of Node, CLI, I/O, store and report imports', () => {
+  it('keeps the algorithm core, and all it imports, free of Node, CLI, experiments, store and report imports', () => {
+    const roots = [
+      ...CORE.flatMap((dir) =>
+        readdirSync(join(SRC, dir))
+          .filter((f) => f.endsWith('.js'))
+          .map((f) => `${dir}/${f}`),
+      ),
+      ...BROWSER_SAFE_IO,
+      ...PURE,
+    ];
+    const seen = new Set<string>(roots);
+    const queue = [...roots];
     let checked = 0;
-    for (const dir of CORE) {
-      let files: string[];
-      try {
-        files = readdirSync(join(SRC, dir)).filter((f) => f.endsWith('.js'));
-      } catch {
-        continue; // a layer that does not exist yet
-      }
-      for (const file of files) {
-        const code = readFileSync(join(SRC, dir, file), 'utf8');
-        for (const [, spec] of code.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
-          checked++;
-          if (spec.startsWith('.')) {
-            const top = spec.replace(/^(\.\.\/)+/, '').split('/')[0];
-            assert.ok(spec.startsWith('./') || CORE.includes(top), `${dir}/${file} imports ${spec}`);
-          } else {
-            assert.ok(ALLOWED_PACKAGES.has(spec), `${dir}/${file} imports the package ${spec}`);
-          }
+    while (queue.length > 0) {
+      const file = queue.pop()!;
+      for (const spec of importsOf(file)) {
+        checked++;
+        if (!spec.startsWith('.')) {
+          assert.ok(ALLOWED_PACKAGES.has(spec), `${file} imports the package ${spec}`);
+          continue;
+        }
+        const target = relative(SRC, join(SRC, dirname(file), spec))
+          .split('\\')
+          .join('/');
+        const top = target.split('/')[0]!;
+        assert.ok(
+          CORE.includes(top) || BROWSER_SAFE_IO.includes(target),
+          `${file} imports ${target}, which the core may not`,
+        );
+        if (!seen.has(target)) {
+          seen.add(target);
+          queue.push(target);
         }
       }
     }
-    assert.ok(checked > 10, `only ${checked} imports found: is the pattern still right?`);
+    assert.ok(checked > 50, `only ${checked} imports found: is the pattern still right?`);
+    assert.ok(seen.has('io/model-format.js'), 'the core saves models through src/io/model-format.ts');
   });
 });

@@ -13,10 +13,10 @@ function workspace(): string {
   const rows = ['x1,x2,x3,y'];
   for (let i = 0; i < 60; i++) {
     const x = [Math.sin(i), Math.cos(3 * i), Math.sin(7 * i + 1)];
-    rows.push([...x, Math.max(0, x[0] + x[1])].join(','));
+    rows.push([...x, Math.max(0, x[0]! + x[1]!)].join(','));
   }
-  writeFileSync(join(dir, 'train.csv'), rows.join('\n') + '\n');
-  writeFileSync(join(dir, 'test.csv'), rows.slice(0, 21).join('\n') + '\n');
+  writeFileSync(join(dir, 'train.csv'), `${rows.join('\n')}\n`);
+  writeFileSync(join(dir, 'test.csv'), `${rows.slice(0, 21).join('\n')}\n`);
   return dir;
 }
 
@@ -25,11 +25,26 @@ const FAST = ['--restarts', '5', '--pga-steps', '200', '--gd-steps', '2000', '--
 describe('CLI', () => {
   it('trains on CSV data, writes the run folder, and predicts with the saved model', () => {
     const dir = workspace();
-    const r = run(['train', '--data', 'train.csv', '--test', 'test.csv', '--target', 'y', '--out', 'run', '--json', ...FAST], dir);
+    const r = run(
+      ['train', '--data', 'train.csv', '--test', 'test.csv', '--target', 'y', '--out', 'run', '--json', ...FAST],
+      dir,
+    );
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
-    for (const key of ['iterations', 'stopReason', 'trainError', 'testError', 'widths', 'seconds']) assert.ok(key in summary, key);
-    assert.deepEqual(readdirSync(join(dir, 'run')).sort(), ['errors.png', 'errors.svg', 'history.json', 'loss.png', 'loss.svg', 'model.json', 'report.html', 'summary.json', 'widths.png', 'widths.svg']);
+    for (const key of ['iterations', 'stopReason', 'trainError', 'testError', 'widths', 'seconds'])
+      assert.ok(key in summary, key);
+    assert.deepEqual(readdirSync(join(dir, 'run')).sort(), [
+      'errors.png',
+      'errors.svg',
+      'history.json',
+      'loss.png',
+      'loss.svg',
+      'model.json',
+      'report.html',
+      'summary.json',
+      'widths.png',
+      'widths.svg',
+    ]);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run/summary.json'), 'utf8')), summary);
     const history = JSON.parse(readFileSync(join(dir, 'run/history.json'), 'utf8'));
     assert.equal(history.history.length, summary.iterations);
@@ -40,9 +55,13 @@ describe('CLI', () => {
     assert.equal(lines[0], 'y');
     assert.equal(lines.length, 21);
     // the predictions reproduce the recorded test error
-    const truth = readFileSync(join(dir, 'test.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[3]));
+    const truth = readFileSync(join(dir, 'test.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[3]));
     const pred = lines.slice(1).map(Number);
-    const err = pred.reduce((s, v, i) => s + (v - truth[i]) ** 2, 0) / truth.reduce((s, v) => s + v * v, 0);
+    const err = pred.reduce((s, v, i) => s + (v - truth[i]!) ** 2, 0) / truth.reduce((s, v) => s + v * v, 0);
     assert.ok(Math.abs(err - summary.testError) <= 1e-9 * Math.max(err, 1e-12));
   });
 
@@ -53,25 +72,42 @@ describe('CLI', () => {
     assert.match(r.stdout, /iter\s+layer\s+NCF/);
     assert.match(r.stdout, /test error: \d/);
     // the demo run's report walks through the iterations (paper Fig 6)
-    const w = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '500', '--out', 'demo', ...FAST], dir);
+    const w = run(
+      ['train', '--task', 'demo', '--samples', '200', '--test-samples', '500', '--out', 'demo', ...FAST],
+      dir,
+    );
     assert.equal(w.code, 0, w.stderr);
     const files = readdirSync(join(dir, 'demo'));
-    for (const f of ['walkthrough-kkt.svg', 'walkthrough-weights.png', 'walkthrough-function.svg', 'function.svg']) assert.ok(files.includes(f), f);
+    for (const f of ['walkthrough-kkt.svg', 'walkthrough-weights.png', 'walkthrough-function.svg', 'function.svg'])
+      assert.ok(files.includes(f), f);
     assert.match(readFileSync(join(dir, 'demo/report.html'), 'utf8'), /Walk-through, dominant KKT vectors/);
   });
 
+  /** Writes `text` as bad.csv in `dir` and returns the arguments that read it. */
+  const badCsv = (dir: string, text: string, args = ['--data', 'bad.csv', '--target', 'y']) => {
+    writeFileSync(join(dir, 'bad.csv'), text);
+    return args;
+  };
   const bad: [string, (dir: string) => string[], RegExp][] = [
-    ['a ragged CSV row', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,2\n3\n'), ['--data', 'bad.csv', '--target', 'y']), /line 3: expected 2 cells/],
-    ['a non-numeric cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,two\n'), ['--data', 'bad.csv', '--target', 'y']), /'two' is not a finite number/],
-    ['a NaN cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\nNaN,2\n'), ['--data', 'bad.csv', '--target', 'y']), /'NaN' is not a finite number/],
-    ['an infinite cell', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,-Infinity\n'), ['--data', 'bad.csv', '--target', 'y']), /'-Infinity' is not a finite number/],
-    ['a missing target column', () => ['--data', 'train.csv', '--target', 'z'], /target column 'z' is not in the header/],
+    ['a ragged CSV row', (d) => badCsv(d, 'a,y\n1,2\n3\n'), /line 3: expected 2 cells/],
+    ['a non-numeric cell', (d) => badCsv(d, 'a,y\n1,two\n'), /'two' is not a finite number/],
+    ['a NaN cell', (d) => badCsv(d, 'a,y\nNaN,2\n'), /'NaN' is not a finite number/],
+    ['an infinite cell', (d) => badCsv(d, 'a,y\n1,-Infinity\n'), /'-Infinity' is not a finite number/],
+    [
+      'a missing target column',
+      () => ['--data', 'train.csv', '--target', 'z'],
+      /target column 'z' is not in the header/,
+    ],
     ['no target column given', () => ['--data', 'train.csv'], /needs at least one --target/],
-    ['an empty data set', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n'), ['--data', 'bad.csv', '--target', 'y']), /no data rows/],
-    ['an empty file', (d) => (writeFileSync(join(d, 'bad.csv'), ''), ['--data', 'bad.csv', '--target', 'y']), /is empty/],
+    ['an empty data set', (d) => badCsv(d, 'a,y\n'), /no data rows/],
+    ['an empty file', (d) => badCsv(d, ''), /is empty/],
     ['a missing file', () => ['--data', 'nope.csv', '--target', 'y'], /nope\.csv: no such file/],
-    ['a test set without a training feature', (d) => (writeFileSync(join(d, 'bad.csv'), 'x1,x2,y\n1,2,3\n'), ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']), /feature column 'x3' is missing/],
-    ['an all-zero target', (d) => (writeFileSync(join(d, 'bad.csv'), 'a,y\n1,0\n2,0\n'), ['--data', 'bad.csv', '--target', 'y']), /nothing to learn/],
+    [
+      'a test set without a training feature',
+      (d) => badCsv(d, 'x1,x2,y\n1,2,3\n', ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']),
+      /feature column 'x3' is missing/,
+    ],
+    ['an all-zero target', (d) => badCsv(d, 'a,y\n1,0\n2,0\n'), /nothing to learn/],
     ['an unknown task', () => ['--task', 'hypercube-f9'], /unknown task 'hypercube-f9'/],
     ['an unknown activation', () => ['--task', 'demo', '--activation', 'tanh'], /--activation/],
     ['a negative sample count', () => ['--task', 'demo', '--samples', '-3'], /'-3' must be at least 1/],
@@ -90,17 +126,38 @@ describe('CLI', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.equal(r.stdout, '');
       assert.equal(existsSync(join(dir, 'out')), false);
-      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), []);
+      assert.deepEqual(
+        readdirSync(dir).filter((f) => f.startsWith('.')),
+        [],
+      );
     });
   }
 
   const badPredict: [string, (dir: string) => void, RegExp][] = [
-    ['a corrupt model file', (d) => writeFileSync(join(d, 'model.json'), '{"format": "neuron-pursuit-model", '), /not valid JSON/],
-    ['a model of another format version', (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 2 })), /version 2 is not supported/],
+    [
+      'a corrupt model file',
+      (d) => writeFileSync(join(d, 'model.json'), '{"format": "neuron-pursuit-model", '),
+      /not valid JSON/,
+    ],
+    [
+      'a model of another format version',
+      (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 2 })),
+      /version 2 is not supported/,
+    ],
     ['a model that is not a model', (d) => writeFileSync(join(d, 'model.json'), '[1, 2]'), /invalid model file/],
     [
       'inputs with the wrong number of features',
-      (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 1, activation: { name: 'relu', p: 1, alpha: 0 }, widths: [2, 1, 1], layers: [[1, 1], [1]] })),
+      (d) =>
+        writeFileSync(
+          join(d, 'model.json'),
+          JSON.stringify({
+            format: 'neuron-pursuit-model',
+            version: 1,
+            activation: { name: 'relu', p: 1, alpha: 0 },
+            widths: [2, 1, 1],
+            layers: [[1, 1], [1]],
+          }),
+        ),
       /has 4 feature columns, the model takes 2/,
     ],
   ];

@@ -31,8 +31,13 @@ const PAGE = `<!doctype html><meta charset="utf-8">
 </script>`;
 
 function chromiumPath(): string {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]) if (existsSync(p)) return p;
-  throw new Error('no headless Chromium found: run scripts/install-chromium.sh (Debian package "chromium") or set CHROMIUM_PATH');
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  ) as string[])
+    if (existsSync(p)) return p;
+  throw new Error(
+    'no headless Chromium found: run scripts/install-chromium.sh (Debian package "chromium") or set CHROMIUM_PATH',
+  );
 }
 
 describe('the algorithm in a browser', () => {
@@ -48,7 +53,9 @@ describe('the algorithm in a browser', () => {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+      res
+        .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+        .end(readFileSync(file));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
@@ -58,7 +65,9 @@ describe('the algorithm in a browser', () => {
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('requestfailed', (q) => problems.push(`request failed: ${q.url()}`));
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page.html`);
-      await page.waitForFunction(() => (globalThis as { result?: string }).result !== undefined, undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => (globalThis as { result?: string }).result !== undefined, undefined, {
+        timeout: 60_000,
+      });
       const inBrowser = await page.evaluate(() => (globalThis as { result?: string }).result);
       assert.deepEqual(problems, []);
       assert.ok(inBrowser?.startsWith('{'), inBrowser);

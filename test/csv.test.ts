@@ -11,7 +11,13 @@ describe('CSV', () => {
     assert.deepEqual(Array.from(X.data), [1, 2, 4, 0.5]);
     assert.deepEqual(Array.from(Y.data), [3, -6]);
     const back = parseCsv(formatCsv(['a', 'b'], X));
-    assert.deepEqual(back.rows.map((r) => Array.from(r)), [[1, 2], [4, 0.5]]);
+    assert.deepEqual(
+      back.rows.map((r) => Array.from(r)),
+      [
+        [1, 2],
+        [4, 0.5],
+      ],
+    );
   });
 
   it('names the file, line and column of every defect', () => {

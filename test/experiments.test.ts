@@ -8,8 +8,11 @@ import { getTask } from '../src/tasks/tasks.js';
 import { smallInitGd } from '../src/baselines/small-init-gd.js';
 import { expandGrid, parseShard, parseSweepConfig, pointKey, shardOf } from '../src/experiments/config.js';
 import { chooseStepSize, summarize, type RunLike } from '../src/experiments/summary.js';
-import { RunStore } from '../src/experiments/store.js';
-import type { GridPoint, PointResult } from '../src/experiments/run-point.js';
+import { RunStore } from '../src/io/run-store.js';
+import type { GridPoint, PointResult } from '../src/io/run-record.js';
+import { modelToJson } from '../src/io/model-format.js';
+import { makeActivation } from '../src/model/activation.js';
+import { Network } from '../src/model/network.js';
 
 const GRID = `
 name: t
@@ -31,8 +34,24 @@ describe('sweep files', () => {
     assert.ok(points.every((p) => p.algorithm === 'gd' || p.options.maxIterations === 2));
   });
   it('keys depend on the configuration, not on the order of its fields', () => {
-    const p: GridPoint = { task: 'demo', samples: 10, testSamples: 5, seed: 0, algorithm: 'np', lr: 0.1, options: { depth: 3, restarts: 4 } };
-    const q: GridPoint = { options: { restarts: 4, depth: 3 }, lr: 0.1, algorithm: 'np', seed: 0, testSamples: 5, samples: 10, task: 'demo' };
+    const p: GridPoint = {
+      task: 'demo',
+      samples: 10,
+      testSamples: 5,
+      seed: 0,
+      algorithm: 'np',
+      lr: 0.1,
+      options: { depth: 3, restarts: 4 },
+    };
+    const q: GridPoint = {
+      options: { restarts: 4, depth: 3 },
+      lr: 0.1,
+      algorithm: 'np',
+      seed: 0,
+      testSamples: 5,
+      samples: 10,
+      task: 'demo',
+    };
     assert.equal(pointKey(p), pointKey(q));
     assert.notEqual(pointKey(p), pointKey({ ...p, seed: 1 }));
     assert.notEqual(pointKey(p), pointKey({ ...p, options: { depth: 3, restarts: 5 } }));
@@ -46,7 +65,7 @@ describe('sweep files', () => {
       [GRID.replace('maxIterations: 2', 'maxIterations: 0'), /field 'np\.options'.*maxIterations/],
       [GRID.replace('maxIterations: 2', 'restart: 2'), /field 'np\.options'.*restart/],
       [GRID.replace('maxIterations: 2', 'seed: 2'), /field 'np\.options\.seed'/],
-      [GRID + 'extra: 1\n', /field '\(top level\)'|extra/],
+      [`${GRID}extra: 1\n`, /field '\(top level\)'|extra/],
       ['name: t\ntasks: [demo\n', /not valid YAML/],
     ];
     for (const [text, message] of bad) assert.throws(() => parseSweepConfig(text, 'bad.yaml'), message);
@@ -62,24 +81,61 @@ describe('sweep files', () => {
   });
 });
 
+/** A model for runs whose model the rules never read. */
+const MODEL = modelToJson(new Network([1, 1, 1], makeActivation({ name: 'relu' })));
+
 function fakeRun(lr: number, algorithm: string, r: Partial<PointResult>): RunLike {
-  const result = { trainError: 1, testError: 1, iterations: 1, stopReason: 'x', widths: [], history: [], gdSteps: 0, model: null as never, seconds: 1, ...r };
-  return { task: 'demo', samples: 10, seed: 0, algorithm, lr, status: 'ok', config: { options: { targetError: 1e-3 } } as GridPoint, result };
+  const result = {
+    trainError: 1,
+    testError: 1,
+    iterations: 1,
+    stopReason: 'x',
+    widths: [],
+    history: [],
+    gdSteps: 0,
+    model: MODEL,
+    seconds: 1,
+    ...r,
+  };
+  return {
+    task: 'demo',
+    samples: 10,
+    seed: 0,
+    algorithm,
+    lr,
+    status: 'ok',
+    config: { options: { targetError: 1e-3 } } as GridPoint,
+    result,
+  };
 }
 
 describe('reporting rules', () => {
   it('NP: among step sizes with test error < 0.01 the fewest iterations', () => {
-    const runs = [fakeRun(0.1, 'np', { testError: 0.001, iterations: 9 }), fakeRun(0.2, 'np', { testError: 0.005, iterations: 4 }), fakeRun(0.3, 'np', { testError: 0.5, iterations: 1 })];
+    const runs = [
+      fakeRun(0.1, 'np', { testError: 0.001, iterations: 9 }),
+      fakeRun(0.2, 'np', { testError: 0.005, iterations: 4 }),
+      fakeRun(0.3, 'np', { testError: 0.5, iterations: 1 }),
+    ];
     assert.equal(chooseStepSize(runs).lr, 0.2);
   });
   it('NP: else among those reaching the training target the lowest test error', () => {
-    const runs = [fakeRun(0.1, 'np', { trainError: 1e-4, testError: 0.3 }), fakeRun(0.2, 'np', { trainError: 5e-4, testError: 0.1 }), fakeRun(0.3, 'np', { trainError: 0.1, testError: 0.02 })];
+    const runs = [
+      fakeRun(0.1, 'np', { trainError: 1e-4, testError: 0.3 }),
+      fakeRun(0.2, 'np', { trainError: 5e-4, testError: 0.1 }),
+      fakeRun(0.3, 'np', { trainError: 0.1, testError: 0.02 }),
+    ];
     assert.equal(chooseStepSize(runs).lr, 0.2);
   });
   it('NP: else the lowest training error; GD: the lowest test error', () => {
-    const runs = [fakeRun(0.1, 'np', { trainError: 0.2, testError: 0.1 }), fakeRun(0.2, 'np', { trainError: 0.1, testError: 0.3 })];
+    const runs = [
+      fakeRun(0.1, 'np', { trainError: 0.2, testError: 0.1 }),
+      fakeRun(0.2, 'np', { trainError: 0.1, testError: 0.3 }),
+    ];
     assert.equal(chooseStepSize(runs).lr, 0.2);
-    const gd = [fakeRun(0.1, 'gd', { trainError: 0.2, testError: 0.1 }), fakeRun(0.2, 'gd', { trainError: 0.1, testError: 0.3 })];
+    const gd = [
+      fakeRun(0.1, 'gd', { trainError: 0.2, testError: 0.1 }),
+      fakeRun(0.2, 'gd', { trainError: 0.1, testError: 0.3 }),
+    ];
     assert.equal(chooseStepSize(gd).lr, 0.1);
   });
   it('summaries average the chosen runs over seeds', () => {
@@ -88,16 +144,40 @@ describe('reporting rules', () => {
       { ...fakeRun(0.2, 'gd', { testError: 0.4 + seed, trainError: 0.1 }), seed },
     ]);
     const [row] = summarize(runs);
+    assert.ok(row);
     assert.equal(row.seeds, 2);
     assert.ok(Math.abs(row.testMean - 0.7) < 1e-12 && row.testMin === 0.2 && row.testMax === 1.2);
   });
 });
 
 describe('run store', () => {
-  const point: GridPoint = { task: 'demo', samples: 10, testSamples: 5, seed: 0, algorithm: 'np', lr: 0.1, options: {} };
+  const point: GridPoint = {
+    task: 'demo',
+    samples: 10,
+    testSamples: 5,
+    seed: 0,
+    algorithm: 'np',
+    lr: 0.1,
+    options: {},
+  };
   const row = (status: 'ok' | 'failed', testError: number | null) => ({
-    key: 'k1', sweep: 's', task: 'demo', samples: 10, seed: 0, algorithm: 'np', lr: 0.1, status, config: point,
-    result: null, error: status === 'failed' ? 'boom' : null, trainError: testError, testError, iterations: 1, seconds: 0.5, codeVersion: 'v', finishedAt: 'now',
+    key: 'k1',
+    sweep: 's',
+    task: 'demo',
+    samples: 10,
+    seed: 0,
+    algorithm: 'np',
+    lr: 0.1,
+    status,
+    config: point,
+    result: null,
+    error: status === 'failed' ? 'boom' : null,
+    trainError: testError,
+    testError,
+    iterations: 1,
+    seconds: 0.5,
+    codeVersion: 'v',
+    finishedAt: 'now',
   });
   it('keeps one row per key: a success replaces a failure, never the other way round', () => {
     const store = new RunStore(join(mkdtempSync(join(tmpdir(), 'np-store-')), 'a.sqlite'));
@@ -108,10 +188,36 @@ describe('run store', () => {
     store.record(row('ok', 0.75));
     const all = store.all();
     assert.equal(all.length, 1);
-    assert.equal(all[0].status, 'ok');
-    assert.equal(all[0].testError, 0.25);
+    assert.equal(all[0]!.status, 'ok');
+    assert.equal(all[0]!.testError, 0.25);
     assert.equal(store.integrityCheck(), 'ok');
     store.close();
+  });
+  it('merges under the same rule: a failure never replaces a success, a success replaces a failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-merge-'));
+    const a = new RunStore(join(dir, 'a.sqlite')),
+      b = new RunStore(join(dir, 'b.sqlite'));
+    a.record({ ...row('ok', 0.25), key: 'k1' });
+    a.record({ ...row('failed', null), key: 'k2' });
+    b.record({ ...row('failed', null), key: 'k1' });
+    b.record({ ...row('ok', 0.5), key: 'k2' });
+    b.record({ ...row('ok', 0.75), key: 'k3' });
+    b.close();
+    assert.equal(a.mergeFrom(join(dir, 'b.sqlite')), 1, 'one new run');
+    const merged = (store: RunStore) => store.all().map((r) => [r.key, r.status, r.testError]);
+    assert.deepEqual(merged(a), [
+      ['k1', 'ok', 0.25],
+      ['k2', 'ok', 0.5],
+      ['k3', 'ok', 0.75],
+    ]);
+    // Nor does a success replace another success: the first one stays.
+    const c = new RunStore(join(dir, 'c.sqlite'));
+    c.record({ ...row('ok', 0.9), key: 'k1' });
+    c.mergeFrom(join(dir, 'a.sqlite'));
+    assert.deepEqual(merged(c)[0], ['k1', 'ok', 0.9]);
+    assert.equal(c.integrityCheck(), 'ok');
+    a.close();
+    c.close();
   });
 });
 
@@ -119,13 +225,18 @@ describe('small-initialization GD baseline', () => {
   const task = getTask('hypersphere-f1');
   const { train, test } = task.generate(60, 60, new Rng(1, 'gd-test'));
   it('starts on the sphere of the given radius, 50 wide, and reports the step size with the lowest test error', () => {
-    const result = smallInitGd(train.X, train.Y, { depth: 3, activation: 'relu', lrs: [0.02, 0.3], maxSteps: 1500, radius: 0.5, seed: 2 }, test);
+    const result = smallInitGd(
+      train.X,
+      train.Y,
+      { depth: 3, activation: 'relu', lrs: [0.02, 0.3], maxSteps: 1500, radius: 0.5, seed: 2 },
+      test,
+    );
     assert.deepEqual(result.network.hiddenWidths, [50, 50]);
     assert.equal(result.attempts.length, 2);
     const best = result.attempts.reduce((a, b) => (b.testError! < a.testError! ? b : a));
     assert.equal(result.best.lr, best.lr);
     assert.ok(result.best.trainError < 0.9, `GD learns something (training error ${result.best.trainError})`);
-    const start = result.best.trace[0];
+    const start = result.best.trace[0]!;
     // The loss at step 0 is that of the initial network: with radius r the output is O(r³), so ≈ ‖y‖²/2n.
     let yy = 0;
     for (const y of train.Y.data) yy += y * y;

@@ -36,7 +36,8 @@ export function goldenRecord(fitted: FittedNeuronPursuit): unknown {
 
 /** JSON with non-finite numbers spelled out (JSON itself would turn them into null). */
 export function toGoldenJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n';
+  const spelled = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+  return `${JSON.stringify(value, spelled, 1)}\n`;
 }
 
 export function fromGoldenJson(text: string): unknown {
@@ -54,13 +55,28 @@ export function goldenDifferences(expected: unknown, actual: unknown, rel: numbe
     return Math.abs(expected - actual) <= rel * scale ? [] : [`${path}: expected ${expected}, got ${actual}`];
   }
   if (Array.isArray(expected) && Array.isArray(actual)) {
-    if (expected.length !== actual.length) return [`${path}: expected ${expected.length} entries, got ${actual.length}`];
+    if (expected.length !== actual.length)
+      return [`${path}: expected ${expected.length} entries, got ${actual.length}`];
     return expected.flatMap((e, i) => goldenDifferences(e, actual[i], rel, `${path}[${i}]`));
   }
-  if (typeof expected === 'object' && expected !== null && typeof actual === 'object' && actual !== null && !Array.isArray(expected) && !Array.isArray(actual)) {
-    const e = expected as Record<string, unknown>, a = actual as Record<string, unknown>;
+  if (
+    typeof expected === 'object' &&
+    expected !== null &&
+    typeof actual === 'object' &&
+    actual !== null &&
+    !Array.isArray(expected) &&
+    !Array.isArray(actual)
+  ) {
+    const e = expected as Record<string, unknown>,
+      a = actual as Record<string, unknown>;
     const keys = [...new Set([...Object.keys(e), ...Object.keys(a)])].sort();
-    return keys.flatMap((k) => (k in e && k in a ? goldenDifferences(e[k], a[k], rel, `${path}.${k}`) : [`${path}.${k}: present on one side only`]));
+    return keys.flatMap((k) =>
+      k in e && k in a
+        ? goldenDifferences(e[k], a[k], rel, `${path}.${k}`)
+        : [`${path}.${k}: present on one side only`],
+    );
   }
-  return Object.is(expected, actual) ? [] : [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
+  return Object.is(expected, actual)
+    ? []
+    : [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
 }

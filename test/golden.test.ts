@@ -8,7 +8,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { GOLDEN_CASES, fromGoldenJson, goldenDifferences, goldenFit, goldenFixturePath, goldenRecord } from './golden-cases.js';
+import {
+  GOLDEN_CASES,
+  fromGoldenJson,
+  goldenDifferences,
+  goldenFit,
+  goldenFixturePath,
+  goldenRecord,
+} from './golden-cases.js';
 
 const RELATIVE_TOLERANCE = 1e-9;
 
@@ -30,10 +37,30 @@ describe('golden NP histories', () => {
   it('the comparison catches a change in the 9th digit, a changed label and a missing row', () => {
     const base = { history: [{ loss: 1.2345678901, layers: [1], gdStopReason: 'plateau' }] };
     assert.deepEqual(goldenDifferences(base, structuredClone(base), 1e-9), []);
-    assert.equal(goldenDifferences(base, { history: [{ loss: 1.2345678901 * (1 + 1e-12), layers: [1], gdStopReason: 'plateau' }] }, 1e-9).length, 0);
-    assert.equal(goldenDifferences(base, { history: [{ loss: 1.2345678901 * (1 + 1e-8), layers: [1], gdStopReason: 'plateau' }] }, 1e-9).length, 1);
-    assert.equal(goldenDifferences(base, { history: [{ loss: 1.2345678901, layers: [2], gdStopReason: 'plateau' }] }, 1e-9).length, 1);
-    assert.equal(goldenDifferences(base, { history: [{ loss: 1.2345678901, layers: [1], gdStopReason: 'target' }] }, 1e-9).length, 1);
+    assert.equal(
+      goldenDifferences(
+        base,
+        { history: [{ loss: 1.2345678901 * (1 + 1e-12), layers: [1], gdStopReason: 'plateau' }] },
+        1e-9,
+      ).length,
+      0,
+    );
+    assert.equal(
+      goldenDifferences(
+        base,
+        { history: [{ loss: 1.2345678901 * (1 + 1e-8), layers: [1], gdStopReason: 'plateau' }] },
+        1e-9,
+      ).length,
+      1,
+    );
+    assert.equal(
+      goldenDifferences(base, { history: [{ loss: 1.2345678901, layers: [2], gdStopReason: 'plateau' }] }, 1e-9).length,
+      1,
+    );
+    assert.equal(
+      goldenDifferences(base, { history: [{ loss: 1.2345678901, layers: [1], gdStopReason: 'target' }] }, 1e-9).length,
+      1,
+    );
     assert.equal(goldenDifferences(base, { history: [] }, 1e-9).length, 1);
   });
 });

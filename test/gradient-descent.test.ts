@@ -12,7 +12,11 @@ function problem(seed: number) {
   const teacher = new Network([5, 3, 1], makeActivation({ name: 'relu' }), rng.normals(18));
   const X = gaussianMatrix(100, 5, rng);
   const Y = teacher.forward(X);
-  const student = new Network([5, 4, 1], makeActivation({ name: 'relu' }), rng.normals(24).map((v) => 0.5 * v));
+  const student = new Network(
+    [5, 4, 1],
+    makeActivation({ name: 'relu' }),
+    rng.normals(24).map((v) => 0.5 * v),
+  );
   return { X, Y, student };
 }
 
@@ -21,11 +25,12 @@ function youngBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 }
 
-let sink: unknown;
+/** Where the garbage goes, so that the compiler keeps it. */
+const sink: { value: unknown } = { value: null };
 /** Allocates garbage until a scavenge empties the young generation, so what follows is counted whole. */
 function emptyYoungGeneration(): void {
   for (let last = youngBytes(); ; ) {
-    for (let i = 0; i < 64; i++) sink = new Array(16);
+    for (let i = 0; i < 64; i++) sink.value = new Array(16);
     const now = youngBytes();
     if (now < last) return;
     last = now;
@@ -52,11 +57,17 @@ describe('gradientDescent', () => {
   it('descends: the loss never rises between checks at a stable step', () => {
     const { X, Y, student } = problem(1);
     const start = student.loss(X, Y);
-    const result = gradientDescent(student, X, Y, { lr: 0.05, maxSteps: 5000, targetError: 0, tol: 0, checkEvery: 100 });
+    const result = gradientDescent(student, X, Y, {
+      lr: 0.05,
+      maxSteps: 5000,
+      targetError: 0,
+      tol: 0,
+      checkEvery: 100,
+    });
     assert.equal(result.stopReason, 'max-steps');
     assert.equal(result.steps, 5000);
     assert.ok(result.loss < 0.5 * start);
-    for (let i = 1; i < result.trace.length; i++) assert.ok(result.trace[i].loss <= result.trace[i - 1].loss);
+    for (let i = 1; i < result.trace.length; i++) assert.ok(result.trace[i]!.loss <= result.trace[i - 1]!.loss);
     assert.equal(result.loss, student.loss(X, Y));
   });
 
@@ -66,7 +77,13 @@ describe('gradientDescent', () => {
     const truth = new Network([3, 1, 1], makeActivation({ name: 'linear' }), [1, -2, 0.5, 2]);
     const Y = truth.forward(X);
     const net = new Network([3, 1, 1], makeActivation({ name: 'linear' }), [0.5, -1, 0.2, 1]);
-    const result = gradientDescent(net, X, Y, { lr: 0.05, maxSteps: 100_000, targetError: 1e-8, tol: 0, checkEvery: 50 });
+    const result = gradientDescent(net, X, Y, {
+      lr: 0.05,
+      maxSteps: 100_000,
+      targetError: 1e-8,
+      tol: 0,
+      checkEvery: 50,
+    });
     assert.equal(result.stopReason, 'target');
     assert.ok(result.error < 1e-8);
     assert.ok(result.steps < 100_000);
@@ -74,26 +91,59 @@ describe('gradientDescent', () => {
 
   it('stops on a plateau only after escaping the starting point', () => {
     const { X, Y } = problem(3);
-    const student = new Network([5, 1, 1], makeActivation({ name: 'relu' }), new Rng(3).normals(6).map((v) => 0.5 * v)); // too narrow to fit
-    const result = gradientDescent(student, X, Y, { lr: 0.05, maxSteps: 200_000, targetError: 0, tol: 1e-3, kappa: 0.01, checkEvery: 100 });
+    const student = new Network(
+      [5, 1, 1],
+      makeActivation({ name: 'relu' }),
+      new Rng(3).normals(6).map((v) => 0.5 * v),
+    ); // too narrow to fit
+    const result = gradientDescent(student, X, Y, {
+      lr: 0.05,
+      maxSteps: 200_000,
+      targetError: 0,
+      tol: 1e-3,
+      kappa: 0.01,
+      checkEvery: 100,
+    });
     assert.equal(result.stopReason, 'plateau');
-    assert.ok(result.loss < 0.99 * result.trace[0].loss);
+    assert.ok(result.loss < 0.99 * result.trace[0]!.loss);
     const [prev, last] = result.trace.slice(-2);
+    assert.ok(prev && last);
     assert.ok(prev.loss - last.loss <= 1e-3 * last.loss);
     // At the origin (a saddle) the loss never moves: no escape, so no plateau stop: it runs to the cap.
     const still = new Network([5, 1, 1], makeActivation({ name: 'relu' }), new Float64Array(6));
-    const stuck = gradientDescent(still, X, Y, { lr: 0.05, maxSteps: 2000, targetError: 0, tol: 1e-3, kappa: 0.01, checkEvery: 100 });
+    const stuck = gradientDescent(still, X, Y, {
+      lr: 0.05,
+      maxSteps: 2000,
+      targetError: 0,
+      tol: 1e-3,
+      kappa: 0.01,
+      checkEvery: 100,
+    });
     assert.equal(stuck.stopReason, 'max-steps');
   });
 
   it('recovers from divergence by restoring the last check and halving the step', () => {
     const { X, Y, student } = problem(4);
     const start = student.loss(X, Y);
-    const result = gradientDescent(student, X, Y, { lr: 5, maxSteps: 3000, targetError: 0, tol: 0, checkEvery: 20, maxHalvings: 10 });
+    const result = gradientDescent(student, X, Y, {
+      lr: 5,
+      maxSteps: 3000,
+      targetError: 0,
+      tol: 0,
+      checkEvery: 20,
+      maxHalvings: 10,
+    });
     assert.ok(result.halvings > 0);
     assert.ok(result.lr < 5);
     assert.ok(Number.isFinite(result.loss) && result.loss < start);
-    const hopeless = gradientDescent(problem(4).student, X, Y, { lr: 1e6, maxSteps: 3000, targetError: 0, tol: 0, checkEvery: 20, maxHalvings: 2 });
+    const hopeless = gradientDescent(problem(4).student, X, Y, {
+      lr: 1e6,
+      maxSteps: 3000,
+      targetError: 0,
+      tol: 0,
+      checkEvery: 20,
+      maxHalvings: 2,
+    });
     assert.equal(hopeless.stopReason, 'diverged');
     assert.equal(hopeless.halvings, 2);
     assert.ok(Number.isFinite(hopeless.loss));

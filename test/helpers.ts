@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Matrix, zeros } from '../src/linalg/matrix.js';
-import { Rng } from '../src/linalg/rng.js';
+import type { Rng } from '../src/linalg/rng.js';
 
 export function gaussianMatrix(rows: number, cols: number, rng: Rng, scale = 1): Matrix {
   const m = zeros(rows, cols);
@@ -16,11 +16,13 @@ export function relDiff(a: number, b: number): number {
 
 /** ‖a − b‖ / max(‖a‖, ‖b‖). */
 export function relVecDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, na = 0, nb = 0;
+  let d = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    na += a[i] ** 2;
-    nb += b[i] ** 2;
+    d += (a[i]! - b[i]!) ** 2;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
   }
   return Math.sqrt(d) / Math.max(Math.sqrt(na), Math.sqrt(nb), 1e-300);
 }
@@ -29,7 +31,7 @@ export function relVecDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function numericGradient(f: () => number, w: Float64Array, h = 1e-6): Float64Array {
   const g = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) {
-    const v = w[i];
+    const v = w[i]!;
     w[i] = v + h;
     const fp = f();
     w[i] = v - h;

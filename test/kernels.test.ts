@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { KernelArena, Seed } from '../src/linalg/kernels.js';
+import { type KernelActivation, KernelArena, Seed } from '../src/linalg/kernel-arena.js';
+import {
+  KERNEL_BACKENDS,
+  type KernelBackend,
+  createArena,
+  kernelBackend,
+  setKernelBackend,
+  wasmSimdAvailable,
+} from '../src/linalg/kernels.js';
 import { Rng } from '../src/linalg/rng.js';
 import { makeActivation } from '../src/model/activation.js';
+import { GOLDEN_CASES, goldenFit } from './golden-cases.js';
 
 function gaussian(count: number, rng: Rng): Float64Array {
   const a = new Float64Array(count);
@@ -17,136 +27,312 @@ function panel(arena: KernelArena, values: Float64Array): Float64Array {
   return view;
 }
 
-// The kernels promise the summation order of the textbook loops, so they must
-// match them bit for bit, including every remainder path of the SIMD blocks
+const ACTIVATIONS = [
+  ...['relu', 'leaky-relu', 'square', 'squared-relu', 'linear'].map((name) => ({ name })),
+  { name: 'custom', p: 3, alpha: 0.2 }, // through the imported value/derivative
+  { name: 'custom', p: 1.5, alpha: -0.5 },
+];
+
+// The kernels promise the summation order of the textbook loops, so both backends
+// must match them bit for bit, including every remainder path of the SIMD blocks
 // (rows, columns and samples that are not multiples of the block sizes).
-describe('WebAssembly kernels', () => {
-  const rng = new Rng(7, 'kernels');
-  for (const [rows, inner, n] of [[5, 20, 1001], [3, 7, 6], [1, 1, 1], [23, 40, 264], [9, 13, 5], [2, 3, 3]]) {
-    it(`productAB, productAtB, addProductABt equal the plain loops bit for bit (${rows}×${inner}, n = ${n})`, () => {
-      const stride = inner + 3, a0 = 3;
-      const arena = new KernelArena(KernelArena.sizeFor([a0 + rows * stride, inner * n, rows * n, rows * n, inner * n, n * inner, 1 + rows * stride]));
-      const A = panel(arena, gaussian(a0 + rows * stride, rng)), B = panel(arena, gaussian(inner * n, rng)), D = panel(arena, gaussian(rows * n, rng));
-      const out = arena.alloc(rows * n).fill(NaN);
-      arena.productAB(out, A, a0, stride, rows, inner, B, n);
-      const expected = new Float64Array(rows * n);
-      for (let j = 0; j < rows; j++) {
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let c = 0; c < inner; c++) s += A[a0 + j * stride + c] * B[c * n + i];
-          expected[j * n + i] = s;
-        }
-      }
-      assert.deepEqual(Array.from(out), Array.from(expected));
+for (const backend of KERNEL_BACKENDS) {
+  /** An arena of this backend with room for panels of these lengths. */
+  const arenaFor = (lengths: number[], activation?: KernelActivation): KernelArena =>
+    createArena(KernelArena.sizeFor(lengths), activation, backend);
 
-      const back = arena.alloc(inner * n).fill(NaN);
-      arena.productAtB(back, A, a0, stride, rows, inner, D, n);
-      const backExpected = new Float64Array(inner * n);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < rows; j++) for (let c = 0; c < inner; c++) backExpected[c * n + i] += D[j * n + i] * A[a0 + j * stride + c];
-      }
-      assert.deepEqual(Array.from(back), Array.from(backExpected));
-
-      // The weight gradient reads its right factor sample-major.
-      const Bs = arena.alloc(n * inner);
-      arena.toSampleMajor(Bs, B, inner, n);
-      for (let i = 0; i < n; i++) for (let c = 0; c < inner; c++) assert.equal(Bs[i * inner + c], B[c * n + i]);
-      const start = gaussian(1 + rows * stride, rng);
-      const grad = panel(arena, start);
-      arena.addProductABt(grad, 1, stride, rows, inner, D, Bs, inner, n);
-      const gradExpected = start.slice();
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < rows; j++) for (let c = 0; c < inner; c++) gradExpected[1 + j * stride + c] += D[j * n + i] * B[c * n + i];
-      }
-      assert.deepEqual(Array.from(grad), Array.from(gradExpected));
-    });
-  }
-
-  it('toFeatureMajor and toSampleMajor are inverse copies', () => {
-    const arena = new KernelArena(KernelArena.sizeFor([6, 6, 6]));
-    const M = panel(arena, Float64Array.from([1, 2, 3, 4, 5, 6])); // 3 samples × 2 features
-    const F = arena.alloc(6), S = arena.alloc(6);
-    arena.toFeatureMajor(F, M, 3, 2);
-    assert.deepEqual(Array.from(F), [1, 3, 5, 2, 4, 6]);
-    arena.toSampleMajor(S, F, 2, 3);
-    assert.deepEqual(Array.from(S), Array.from(M));
-  });
-
-  const activations = [
-    ...['relu', 'leaky-relu', 'square', 'squared-relu', 'linear'].map((name) => ({ name })),
-    { name: 'custom', p: 3, alpha: 0.2 }, // through the imported value/derivative
-    { name: 'custom', p: 1.5, alpha: -0.5 },
-  ];
-  for (const spec of activations) {
-    const act = makeActivation(spec);
-    it(`forwardLayer, backwardLayer and candidatePointwise equal productAB/productAtB and activation.ts bit for bit (${act.name} p = ${act.p}, α = ${act.alpha})`, () => {
-      for (const [rows, inner, n] of [[6, 5, 11], [4, 3, 8], [1, 2, 3]]) {
-        const arena = new KernelArena(KernelArena.sizeFor([rows * inner, inner * n, rows * n, rows * n, rows * n, rows * n, rows * n, inner * n, inner * n, inner * n, inner * n]), act);
-        const A = panel(arena, gaussian(rows * inner, rng)), B = panel(arena, gaussian(inner * n, rng));
-        for (let c = 0; c < inner; c++) B[c * n] = 0; // sample 0 gets z = 0 exactly: the kink
-        const Z = arena.alloc(rows * n), H = arena.alloc(rows * n), Hs = arena.alloc(rows * n), plain = arena.alloc(rows * n);
-        arena.forwardLayer(Z, H, Hs, A, 0, inner, rows, inner, B, n);
-        arena.productAB(plain, A, 0, inner, rows, inner, B, n);
-        assert.deepEqual(Array.from(Z), Array.from(plain));
+  describe(`${backend} kernels`, () => {
+    const rng = new Rng(7, 'kernels');
+    for (const [rows, inner, n] of [
+      [5, 20, 1001],
+      [3, 7, 6],
+      [1, 1, 1],
+      [23, 40, 264],
+      [9, 13, 5],
+      [2, 3, 3],
+    ] as const) {
+      it(`productAB, productAtB, addProductABt equal the plain loops bit for bit (${rows}×${inner}, n = ${n})`, () => {
+        const stride = inner + 3,
+          a0 = 3;
+        const arena = arenaFor([
+          a0 + rows * stride,
+          inner * n,
+          rows * n,
+          rows * n,
+          inner * n,
+          n * inner,
+          1 + rows * stride,
+        ]);
+        const A = panel(arena, gaussian(a0 + rows * stride, rng)),
+          B = panel(arena, gaussian(inner * n, rng));
+        const D = panel(arena, gaussian(rows * n, rng));
+        const out = arena.alloc(rows * n).fill(NaN);
+        arena.productAB(out, A, a0, stride, rows, inner, B, n);
+        const expected = new Float64Array(rows * n);
         for (let j = 0; j < rows; j++) {
           for (let i = 0; i < n; i++) {
-            assert.ok(Object.is(H[j * n + i], act.value(Z[j * n + i])), `σ(${Z[j * n + i]})`);
-            assert.ok(Object.is(Hs[i * rows + j], H[j * n + i]));
+            let s = 0;
+            for (let c = 0; c < inner; c++) s += A[a0 + j * stride + c]! * B[c * n + i]!;
+            expected[j * n + i] = s;
           }
         }
-        // backward through A to `inner` features, times σ' of pre-activations that include 0 and −0
-        const dZ = panel(arena, gaussian(rows * n, rng)), Zp = panel(arena, gaussian(inner * n, rng));
-        Zp[0] = 0;
-        Zp[1] = -0;
-        const D = arena.alloc(inner * n), back = arena.alloc(inner * n);
-        arena.backwardLayer(D, A, 0, inner, rows, inner, dZ, n, Zp);
-        arena.productAtB(back, A, 0, inner, rows, inner, dZ, n);
-        for (let k = 0; k < inner * n; k++) assert.ok(Object.is(D[k], back[k] * act.derivative(Zp[k])), `σ'(${Zp[k]})`);
-      }
+        assert.deepEqual(Array.from(out), Array.from(expected));
 
-      const R = 3, n = 31, inv = 1 / n;
-      const arena = new KernelArena(KernelArena.sizeFor([R * n, R * n, R]), act);
-      const zs = gaussian(R * n, rng), us = gaussian(R * n, rng);
-      zs[0] = 0;
-      const Zc = panel(arena, zs), Uc = panel(arena, us), values = arena.alloc(R);
-      arena.candidatePointwise(values, Zc, Uc, R, n, inv);
-      for (let r = 0; r < R; r++) {
-        let value = 0;
-        for (let k = r * n; k < (r + 1) * n; k++) {
-          const s = act.value(zs[k]), ds = act.derivative(zs[k]);
-          value += us[k] * s;
-          assert.equal(Zc[k], us[k] * ds * inv);
-          assert.equal(Uc[k], s * inv);
+        const back = arena.alloc(inner * n).fill(NaN);
+        arena.productAtB(back, A, a0, stride, rows, inner, D, n);
+        const backExpected = new Float64Array(inner * n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < rows; j++) {
+            for (let c = 0; c < inner; c++) backExpected[c * n + i]! += D[j * n + i]! * A[a0 + j * stride + c]!;
+          }
         }
-        assert.equal(values[r], value * inv);
+        assert.deepEqual(Array.from(back), Array.from(backExpected));
+
+        // The weight gradient reads its right factor sample-major.
+        const Bs = arena.alloc(n * inner);
+        arena.toSampleMajor(Bs, B, inner, n);
+        for (let i = 0; i < n; i++) for (let c = 0; c < inner; c++) assert.equal(Bs[i * inner + c], B[c * n + i]);
+        const start = gaussian(1 + rows * stride, rng);
+        const grad = panel(arena, start);
+        arena.addProductABt(grad, 1, stride, rows, inner, D, Bs, inner, n);
+        const gradExpected = start.slice();
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < rows; j++) {
+            for (let c = 0; c < inner; c++) gradExpected[1 + j * stride + c]! += D[j * n + i]! * B[c * n + i]!;
+          }
+        }
+        assert.deepEqual(Array.from(grad), Array.from(gradExpected));
+      });
+    }
+
+    it('toFeatureMajor and toSampleMajor are inverse copies', () => {
+      const arena = arenaFor([6, 6, 6]);
+      const M = panel(arena, Float64Array.from([1, 2, 3, 4, 5, 6])); // 3 samples × 2 features
+      const F = arena.alloc(6),
+        S = arena.alloc(6);
+      arena.toFeatureMajor(F, M, 3, 2);
+      assert.deepEqual(Array.from(F), [1, 3, 5, 2, 4, 6]);
+      arena.toSampleMajor(S, F, 2, 3);
+      assert.deepEqual(Array.from(S), Array.from(M));
+    });
+
+    for (const spec of ACTIVATIONS) {
+      const act = makeActivation(spec);
+      const what = `${act.name} p = ${act.p}, α = ${act.alpha}`;
+      const claim = 'forwardLayer, backwardLayer and candidatePointwise equal productAB/productAtB and activation.ts';
+      it(`${claim} bit for bit (${what})`, () => {
+        for (const [rows, inner, n] of [
+          [6, 5, 11],
+          [4, 3, 8],
+          [1, 2, 3],
+        ] as const) {
+          const lengths = [rows * inner, inner * n, rows * n, rows * n, rows * n, rows * n, rows * n];
+          const arena = arenaFor([...lengths, inner * n, inner * n, inner * n, inner * n], act);
+          const A = panel(arena, gaussian(rows * inner, rng)),
+            B = panel(arena, gaussian(inner * n, rng));
+          for (let c = 0; c < inner; c++) B[c * n] = 0; // sample 0 gets z = 0 exactly: the kink
+          const Z = arena.alloc(rows * n),
+            H = arena.alloc(rows * n),
+            Hs = arena.alloc(rows * n);
+          const plain = arena.alloc(rows * n);
+          arena.forwardLayer(Z, H, Hs, A, 0, inner, rows, inner, B, n);
+          arena.productAB(plain, A, 0, inner, rows, inner, B, n);
+          assert.deepEqual(Array.from(Z), Array.from(plain));
+          for (let j = 0; j < rows; j++) {
+            for (let i = 0; i < n; i++) {
+              assert.ok(Object.is(H[j * n + i], act.value(Z[j * n + i]!)), `σ(${Z[j * n + i]})`);
+              assert.ok(Object.is(Hs[i * rows + j], H[j * n + i]));
+            }
+          }
+          // backward through A to `inner` features, times σ' of pre-activations that include 0 and −0
+          const dZ = panel(arena, gaussian(rows * n, rng)),
+            Zp = panel(arena, gaussian(inner * n, rng));
+          Zp[0] = 0;
+          Zp[1] = -0;
+          const D = arena.alloc(inner * n),
+            back = arena.alloc(inner * n);
+          arena.backwardLayer(D, A, 0, inner, rows, inner, dZ, n, Zp);
+          arena.productAtB(back, A, 0, inner, rows, inner, dZ, n);
+          for (let k = 0; k < inner * n; k++) {
+            assert.ok(Object.is(D[k], back[k]! * act.derivative(Zp[k]!)), `σ'(${Zp[k]})`);
+          }
+        }
+
+        const R = 3,
+          n = 31,
+          inv = 1 / n;
+        const arena = arenaFor([R * n, R * n, R], act);
+        const zs = gaussian(R * n, rng),
+          us = gaussian(R * n, rng);
+        zs[0] = 0;
+        const Zc = panel(arena, zs),
+          Uc = panel(arena, us),
+          values = arena.alloc(R);
+        arena.candidatePointwise(values, Zc, Uc, R, n, inv);
+        for (let r = 0; r < R; r++) {
+          let value = 0;
+          for (let k = r * n; k < (r + 1) * n; k++) {
+            const s = act.value(zs[k]!),
+              ds = act.derivative(zs[k]!);
+            value += us[k]! * s;
+            assert.equal(Zc[k], us[k]! * ds * inv);
+            assert.equal(Uc[k], s * inv);
+          }
+          assert.equal(values[r], value * inv);
+        }
+      });
+    }
+
+    it('outputSeed sums sample by sample, output by output', () => {
+      const n = 7,
+        m = 3,
+        scale = 0.25;
+      const arena = arenaFor([n * m, n * m, n * m, 1]);
+      const Z = panel(arena, gaussian(n * m, rng)),
+        T = panel(arena, gaussian(n * m, rng));
+      const dZ = arena.alloc(n * m),
+        value = arena.alloc(1);
+      let loss = 0,
+        corr = 0;
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < m; c++) {
+          const e = Z[c * n + i]! - T[i * m + c]!;
+          loss += e * e;
+          corr += T[i * m + c]! * Z[c * n + i]!;
+        }
+      }
+      arena.outputSeed(dZ, Z, T, n, m, Seed.Loss, scale, value);
+      assert.equal(value[0], loss);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], (Z[c * n + i]! - T[i * m + c]!) * scale);
+      }
+      arena.outputSeed(dZ, Z, T, n, m, Seed.Correlation, scale, value);
+      assert.equal(value[0], corr);
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], T[i * m + c]! * scale);
+    });
+
+    it('rejects arrays from outside the arena and allocation past its size', () => {
+      const arena = createArena(8, undefined, backend);
+      const inside = arena.alloc(4);
+      assert.throws(() => arena.toSampleMajor(new Float64Array(4), inside, 2, 2), /not a panel of this arena/);
+      assert.throws(() => arena.alloc(arena.capacity), /kernel arena full/);
+    });
+  });
+}
+
+/** Every panel of `arena`'s kernel call, as plain numbers: what the backends are compared on. */
+type Outputs = number[][];
+
+/** Runs `call` on arenas of both backends filled with the same values; returns each backend's outputs. */
+function onBothBackends(
+  lengths: number[],
+  activation: KernelActivation,
+  seed: string,
+  call: (arena: KernelArena, panels: Float64Array[]) => Float64Array[],
+): Record<KernelBackend, Outputs> {
+  const result = {} as Record<KernelBackend, Outputs>;
+  for (const backend of KERNEL_BACKENDS) {
+    const rng = new Rng(11, seed);
+    const arena = createArena(KernelArena.sizeFor(lengths), activation, backend);
+    const panels = lengths.map((length) => panel(arena, gaussian(length, rng)));
+    result[backend] = call(arena, panels).map((p) => Array.from(p));
+  }
+  return result;
+}
+
+describe('the wasm and ts backends', () => {
+  for (const spec of ACTIVATIONS) {
+    const act = makeActivation(spec);
+    it(`give the same bits in every kernel (${act.name} p = ${act.p}, α = ${act.alpha})`, () => {
+      const rows = 7,
+        inner = 9,
+        n = 13;
+      const products = onBothBackends(
+        [rows * inner, inner * n, rows * n, rows * n, n * rows, inner * n, rows * n, rows * inner, n * inner],
+        act,
+        'products',
+        (arena, [A, B, Z, H, Hs, back, D, grad, Bs]) => {
+          arena.forwardLayer(Z!, H!, Hs!, A!, 0, inner, rows, inner, B!, n);
+          arena.backwardLayer(back!, A!, 0, inner, rows, inner, D!, n, B!);
+          arena.toSampleMajor(Bs!, B!, inner, n);
+          arena.addProductABt(grad!, 0, inner, rows, inner, D!, Bs!, inner, n);
+          return [Z!, H!, Hs!, back!, grad!];
+        },
+      );
+      assert.deepEqual(products.ts, products.wasm);
+
+      const R = 5;
+      const ncf = onBothBackends([R * n, R * n, R], act, 'candidate', (arena, [Z, U, values]) => {
+        arena.candidatePointwise(values!, Z!, U!, R, n, 1 / n);
+        return [values!, Z!, U!];
+      });
+      assert.deepEqual(ncf.ts, ncf.wasm);
+
+      // odd and even sample counts: the SIMD chain runs two samples per vector
+      for (const [d, L, m, samples] of [
+        [4, 4, 2, 9],
+        [3, 2, 1, 6],
+        [5, 3, 3, 1],
+      ] as const) {
+        const dim = d + (L - 2) + m;
+        const origin = onBothBackends(
+          [R * samples, R * samples, R * dim, R * dim, samples * m, 4 * L, R],
+          act,
+          `origin-${L}`,
+          (arena, [Z1, D1, W, G, Y, scratch, values]) => {
+            arena.originChain(values!, Z1!, D1!, W!, G!, Y!, scratch!, R, samples, d, L, m, 1 / samples);
+            return [values!, D1!, G!];
+          },
+        );
+        assert.deepEqual(origin.ts, origin.wasm, `d = ${d}, L = ${L}, m = ${m}, n = ${samples}`);
       }
     });
   }
 
-  it('outputSeed sums sample by sample, output by output', () => {
-    const n = 7, m = 3, scale = 0.25;
-    const arena = new KernelArena(KernelArena.sizeFor([n * m, n * m, n * m, 1]));
-    const Z = panel(arena, gaussian(n * m, rng)), T = panel(arena, gaussian(n * m, rng)), dZ = arena.alloc(n * m), value = arena.alloc(1);
-    let loss = 0, corr = 0;
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < m; c++) {
-        const e = Z[c * n + i] - T[i * m + c];
-        loss += e * e;
-        corr += T[i * m + c] * Z[c * n + i];
+  it('fit the demo task to the same history, bit for bit', () => {
+    const before = kernelBackend();
+    const records = KERNEL_BACKENDS.map((backend) => {
+      setKernelBackend(backend);
+      try {
+        const fitted = goldenFit(GOLDEN_CASES[0]);
+        return {
+          history: fitted.history.map(({ seconds: _seconds, ...rest }) => rest),
+          params: Array.from(fitted.network.params),
+        };
+      } finally {
+        setKernelBackend(before);
       }
-    }
-    arena.outputSeed(dZ, Z, T, n, m, Seed.Loss, scale, value);
-    assert.equal(value[0], loss);
-    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], (Z[c * n + i] - T[i * m + c]) * scale);
-    arena.outputSeed(dZ, Z, T, n, m, Seed.Correlation, scale, value);
-    assert.equal(value[0], corr);
-    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) assert.equal(dZ[c * n + i], T[i * m + c] * scale);
+    });
+    assert.ok(records[0]!.history.length >= 2);
+    assert.deepEqual(records[1], records[0]);
   });
 
-  it('rejects arrays from outside the arena and allocation past its size', () => {
-    const arena = new KernelArena(8);
-    const inside = arena.alloc(4);
-    assert.throws(() => arena.toSampleMajor(new Float64Array(4), inside, 2, 2), /not a panel of this arena/);
-    assert.throws(() => arena.alloc(arena.capacity), /kernel arena full/);
+  it('default to wasm where WebAssembly SIMD runs, to ts without WebAssembly, and obey the environment', () => {
+    assert.equal(wasmSimdAvailable(), true, 'Node 20 has WebAssembly SIMD');
+    const kernels = new URL('../src/linalg/kernels.js', import.meta.url).href;
+    const backendIn = (prelude: string, env: Record<string, string> = {}) => {
+      const load = `const k = await import(${JSON.stringify(kernels)})`;
+      const script = `${prelude}; ${load}; process.stdout.write(k.kernelBackend());`;
+      const { NEURON_PURSUIT_KERNELS: _unset, ...inherited } = process.env;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...inherited, ...env },
+      });
+      return r.status === 0
+        ? r.stdout
+        : `error: ${r.stderr
+            .trim()
+            .split('\n')
+            .find((l) => /^\w*Error: /.test(l))}`;
+    };
+    assert.equal(backendIn(''), 'wasm');
+    assert.equal(backendIn('delete globalThis.WebAssembly'), 'ts');
+    assert.equal(backendIn('', { NEURON_PURSUIT_KERNELS: 'ts' }), 'ts');
+    assert.match(
+      backendIn('delete globalThis.WebAssembly', { NEURON_PURSUIT_KERNELS: 'wasm' }),
+      /needs WebAssembly SIMD/,
+    );
+    assert.match(backendIn('', { NEURON_PURSUIT_KERNELS: 'gpu' }), /unknown kernel backend 'gpu'/);
+    assert.throws(() => setKernelBackend('gpu' as KernelBackend), /unknown kernel backend/);
   });
 });

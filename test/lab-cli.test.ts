@@ -11,12 +11,26 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'np-lab-'));
 describe('theory-lab commands', () => {
   it('saddle writes figures, a page and a verdict; --json prints the verdict alone', () => {
     const dir = tmp();
-    const r = run(['saddle', '--activation', 'relu', '--steps', '3000', '--points', '120', '--out', 'lab', '--json'], dir);
+    const r = run(
+      ['saddle', '--activation', 'relu', '--steps', '3000', '--points', '120', '--out', 'lab', '--json'],
+      dir,
+    );
     assert.equal(r.code, 0, r.stderr);
     const verdict = JSON.parse(r.stdout);
-    for (const key of ['alignmentBeforeEscape', 'escapeStep', 'activeNeurons', 'sparsityKept']) assert.ok(key in verdict, key);
+    for (const key of ['alignmentBeforeEscape', 'escapeStep', 'activeNeurons', 'sparsityKept'])
+      assert.ok(key in verdict, key);
     const files = readdirSync(join(dir, 'lab')).sort();
-    for (const f of ['alignment.png', 'alignment.svg', 'loss-distances.png', 'loss-distances.svg', 'saddle.html', 'trace.json', 'verdict.json', 'wz-heatmaps.png', 'wz-heatmaps.svg']) {
+    for (const f of [
+      'alignment.png',
+      'alignment.svg',
+      'loss-distances.png',
+      'loss-distances.svg',
+      'saddle.html',
+      'trace.json',
+      'verdict.json',
+      'wz-heatmaps.png',
+      'wz-heatmaps.svg',
+    ]) {
       assert.ok(files.includes(f), f);
     }
     const png = readFileSync(join(dir, 'lab/alignment.png'));
@@ -39,7 +53,7 @@ describe('theory-lab commands', () => {
     assert.equal(r.code, 0, r.stderr);
     const { np, omp, gd } = JSON.parse(r.stdout);
     assert.deepEqual(np.support, omp.support);
-    np.coefficients.forEach((c: number, j: number) => assert.ok(Math.abs(c - omp.coefficients[j]) < 1e-6));
+    for (const [j, c] of (np.coefficients as number[]).entries()) assert.ok(Math.abs(c - omp.coefficients[j]) < 1e-6);
     assert.ok(gd.l1 < omp.l1);
     assert.equal(np.coefficients.length, 20);
   });
@@ -49,7 +63,7 @@ describe('theory-lab commands', () => {
     const rows = ['a,b,c,y'];
     for (let i = 0; i < 6; i++) {
       const x = [Math.sin(i + 1), Math.cos(2 * i), Math.sin(3 * i + 2)];
-      rows.push([...x, 2 * x[0] - x[2]].join(','));
+      rows.push([...x, 2 * x[0]! - x[2]!].join(','));
     }
     writeFileSync(join(dir, 'dict.csv'), rows.join('\n'));
     const r = run(['diagonal', '--data', 'dict.csv', '--target', 'y', '--json'], dir);
@@ -62,7 +76,27 @@ describe('theory-lab commands', () => {
 
   it('inspect prints the KKT diagnostics of a run and rejects a folder without a history', () => {
     const dir = tmp();
-    const t = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '0', '--restarts', '5', '--pga-steps', '300', '--gd-steps', '2000', '--out', 'run', '--quiet'], dir);
+    const t = run(
+      [
+        'train',
+        '--task',
+        'demo',
+        '--samples',
+        '200',
+        '--test-samples',
+        '0',
+        '--restarts',
+        '5',
+        '--pga-steps',
+        '300',
+        '--gd-steps',
+        '2000',
+        '--out',
+        'run',
+        '--quiet',
+      ],
+      dir,
+    );
     assert.equal(t.code, 0, t.stderr);
     const r = run(['inspect', 'run', '--json'], dir);
     assert.equal(r.code, 0, r.stderr);

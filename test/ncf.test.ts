@@ -16,15 +16,17 @@ function evaluateOne(objective: NcfObjective, w: Float64Array, grad?: Float64Arr
   const grads = zeros(1, objective.dim);
   objective.evaluate(matrix(1, objective.dim, w), values, grads);
   grad?.set(grads.data);
-  return values[0];
+  return values[0]!;
 }
 
 describe('NCF objectives', () => {
   for (const name of ['relu', 'square', 'leaky-relu'] as const) {
-    it(`candidate NCF: gradient matches central differences and equals a one-neuron network's correlation (${name})`, () => {
+    const what = `candidate NCF: gradient matches central differences and equals a one-neuron network's correlation`;
+    it(`${what} (${name})`, () => {
       const act = makeActivation({ name });
       const rng = new Rng(21);
-      const P = gaussianMatrix(30, 4, rng), G = gaussianMatrix(30, 3, rng);
+      const P = gaussianMatrix(30, 4, rng),
+        G = gaussianMatrix(30, 3, rng);
       const ncf = new CandidateNcf(P, G, act);
       const w = rng.onSphere(ncf.dim);
       const grad = new Float64Array(ncf.dim);
@@ -36,16 +38,18 @@ describe('NCF objectives', () => {
       assert.ok(relDiff(net.correlation(P, G), value) < 1e-12);
       // Euler: ∇N·w = (p+1) N
       let radial = 0;
-      for (let c = 0; c < ncf.dim; c++) radial += grad[c] * w[c];
+      for (let c = 0; c < ncf.dim; c++) radial += grad[c]! * w[c]!;
       assert.ok(relDiff(radial, ncf.degree * value) < 1e-10);
     });
   }
 
   for (const depth of [2, 3, 4]) {
-    it(`origin NCF: gradient matches central differences and equals the one-wide network's correlation (depth ${depth})`, () => {
+    const what = `origin NCF: gradient matches central differences and equals the one-wide network's correlation`;
+    it(`${what} (depth ${depth})`, () => {
       const act = makeActivation({ name: depth === 3 ? 'squared-relu' : 'leaky-relu' });
       const rng = new Rng(4);
-      const X = gaussianMatrix(25, 5, rng), Y = gaussianMatrix(25, 2, rng);
+      const X = gaussianMatrix(25, 5, rng),
+        Y = gaussianMatrix(25, 2, rng);
       const ncf = new OriginNcf(X, Y, depth, act);
       const net = Network.oneWide(5, 2, depth, act);
       assert.equal(ncf.dim, net.size);
@@ -53,7 +57,12 @@ describe('NCF objectives', () => {
       const w = rng.onSphere(ncf.dim);
       const grad = new Float64Array(ncf.dim);
       const value = evaluateOne(ncf, w, grad);
-      assert.ok(relVecDiff(grad, numericGradient(() => evaluateOne(ncf, w), w)) < 1e-6);
+      assert.ok(
+        relVecDiff(
+          grad,
+          numericGradient(() => evaluateOne(ncf, w), w),
+        ) < 1e-6,
+      );
       net.params.set(w);
       const netGrad = new Float64Array(net.size);
       assert.ok(relDiff(net.correlation(X, Y, netGrad), value) < 1e-12);
@@ -65,18 +74,31 @@ describe('NCF objectives', () => {
   // ReLU-type maxima usually sit on a kink (a·p_i = 0 for some i), where a fixed
   // step oscillates across it: there the residual stalls near 1e-3, but the
   // balance of Lemma 9 still holds.
-  for (const [name, smooth] of [['linear', true], ['square', true], ['relu', false], ['leaky-relu', false]] as const) {
+  for (const [name, smooth] of [
+    ['linear', true],
+    ['square', true],
+    ['relu', false],
+    ['leaky-relu', false],
+  ] as const) {
     it(`PGA reaches a KKT point with ‖a‖² = p‖b‖² (${name})`, () => {
       const act = makeActivation({ name });
       const rng = new Rng(8);
-      const P = gaussianMatrix(200, 6, rng), G = gaussianMatrix(200, 3, rng);
+      const P = gaussianMatrix(200, 6, rng),
+        G = gaussianMatrix(200, 3, rng);
       const ncf = new CandidateNcf(P, G, act);
-      const result = projectedGradientAscent(ncf, { restarts: 20, steps: smooth ? 20_000 : 5_000, lr: 0.2, tol: 1e-12, rng: rng.fork('pga') });
+      const result = projectedGradientAscent(ncf, {
+        restarts: 20,
+        steps: smooth ? 20_000 : 5_000,
+        lr: 0.2,
+        tol: 1e-12,
+        rng: rng.fork('pga'),
+      });
       assert.ok(result.value > 0);
       if (smooth) assert.ok(result.kktResidual < 1e-6, `KKT residual ${result.kktResidual}`);
-      let aSq = 0, bSq = 0;
-      for (let c = 0; c < 6; c++) aSq += result.point[c] ** 2;
-      for (let c = 6; c < 9; c++) bSq += result.point[c] ** 2;
+      let aSq = 0,
+        bSq = 0;
+      for (let c = 0; c < 6; c++) aSq += result.point[c]! ** 2;
+      for (let c = 6; c < 9; c++) bSq += result.point[c]! ** 2;
       assert.ok(Math.abs(aSq + bSq - 1) < 1e-12);
       assert.ok(Math.abs(aSq - act.p * bSq) < 1e-4, `‖a‖² = ${aSq}, p‖b‖² = ${act.p * bSq}`);
       // the dominant point is the best end point of all restarts
@@ -90,13 +112,15 @@ describe('NCF objectives', () => {
     const weak = new CandidateNcf(gaussianMatrix(100, 4, rng), gaussianMatrix(100, 2, rng, 0.3), act);
     const strong = new CandidateNcf(gaussianMatrix(100, 3, rng), gaussianMatrix(100, 1, rng), act);
     const opts = { restarts: 10, steps: 5000, lr: 0.2, tol: 1e-12 };
-    const separate = [weak, strong].map((p, i) => projectedGradientAscent(p, { ...opts, rng: new Rng(3, `l${i}`) }).value);
+    const separate = [weak, strong].map(
+      (p, i) => projectedGradientAscent(p, { ...opts, rng: new Rng(3, `l${i}`) }).value,
+    );
     const joint = new JointNcf([weak, strong]);
     const result = projectedGradientAscent(joint, { ...opts, rng: new Rng(3, 'joint') });
     const mass = joint.layerMass(result.point);
     const layer = mass.indexOf(Math.max(...mass));
     assert.equal(layer, separate.indexOf(Math.max(...separate)));
-    assert.ok(mass[layer] > 0.999, `mass ${mass}`);
+    assert.ok(mass[layer]! > 0.999, `mass ${mass}`);
     assert.ok(relDiff(result.value, Math.max(...separate)) < 1e-4);
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/linalg/rng.js';
 import { zeros } from '../src/linalg/matrix.js';
-import { NeuronPursuit, DataError } from '../src/pursuit/neuron-pursuit.js';
+import { DataError } from '../src/estimators/estimator.js';
+import { NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
 import type { IterationRecord } from '../src/pursuit/history.js';
 import { getTask } from '../src/tasks/tasks.js';
 import { Network } from '../src/model/network.js';
@@ -17,11 +18,14 @@ function withoutTimes(history: IterationRecord[]): Omit<IterationRecord, 'second
 
 describe('NeuronPursuit', () => {
   it('recovers the demo target: test error < 1e-2 within 4 iterations, iteration 2 grows layer 1', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, seed: 0 }).fit(demoData.train.X, demoData.train.Y, { testX: demoData.test.X, testY: demoData.test.Y });
+    const fitted = new NeuronPursuit({ ...demo.defaults, seed: 0 }).fit(demoData.train.X, demoData.train.Y, {
+      testX: demoData.test.X,
+      testY: demoData.test.Y,
+    });
     const h = fitted.history;
     assert.ok(h.length <= 4, `${h.length} iterations`);
     assert.ok(h.at(-1)!.testError! < 1e-2, `test error ${h.at(-1)!.testError}`);
-    assert.deepEqual(h[1].layers, [1]);
+    assert.deepEqual(h[1]!.layers, [1]);
     assert.equal(fitted.stopReason, 'target');
     // predict() is the fitted network
     const p = fitted.predict(demoData.test.X);
@@ -29,13 +33,19 @@ describe('NeuronPursuit', () => {
   });
 
   it('adds each neuron with a back-tracked δ that lowers the loss', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, targetError: 0, maxIterations: 3, gdSteps: 3000 }).fit(demoData.train.X, demoData.train.Y);
+    const fitted = new NeuronPursuit({ ...demo.defaults, targetError: 0, maxIterations: 3, gdSteps: 3000 }).fit(
+      demoData.train.X,
+      demoData.train.Y,
+    );
     assert.ok(fitted.history.length >= 3);
     const lossAtZero = demoData.train.Y.data.reduce((s, y) => s + y * y, 0) / (2 * 500);
-    assert.equal(fitted.history[0].lossBefore, lossAtZero);
-    assert.ok(fitted.history[0].lossAfterAdd <= lossAtZero);
+    assert.equal(fitted.history[0]!.lossBefore, lossAtZero);
+    assert.ok(fitted.history[0]!.lossAfterAdd <= lossAtZero);
     for (const row of fitted.history.slice(1)) {
-      assert.ok(row.lossAfterAdd < row.lossBefore, `iteration ${row.iteration}: ${row.lossAfterAdd} ≥ ${row.lossBefore}`);
+      assert.ok(
+        row.lossAfterAdd < row.lossBefore,
+        `iteration ${row.iteration}: ${row.lossAfterAdd} ≥ ${row.lossBefore}`,
+      );
       assert.equal(row.deltaWarning, false);
       assert.ok(row.loss <= row.lossAfterAdd);
       assert.ok(row.ncfValue > 0);
@@ -56,25 +66,46 @@ describe('NeuronPursuit', () => {
     const options = { ...demo.defaults, maxIterations: 3, targetError: 1e-9, gdSteps: 5000 };
     const perLayer = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);
     const joint = new NeuronPursuit({ ...options, joint: true }).fit(demoData.train.X, demoData.train.Y);
-    assert.deepEqual(joint.history.slice(1).map((r) => r.layers), perLayer.history.slice(1).map((r) => r.layers));
-    assert.deepEqual(joint.history[1].layers, [1]);
+    assert.deepEqual(
+      joint.history.slice(1).map((r) => r.layers),
+      perLayer.history.slice(1).map((r) => r.layers),
+    );
+    assert.deepEqual(joint.history[1]!.layers, [1]);
   });
 
   it('adds the top-m distinct candidates when asked', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, candidatesPerIteration: 3, maxIterations: 2, targetError: 1e-9, gdSteps: 1000 }).fit(demoData.train.X, demoData.train.Y);
-    const row = fitted.history[1];
+    const fitted = new NeuronPursuit({
+      ...demo.defaults,
+      candidatesPerIteration: 3,
+      maxIterations: 2,
+      targetError: 1e-9,
+      gdSteps: 1000,
+    }).fit(demoData.train.X, demoData.train.Y);
+    const row = fitted.history[1]!;
     assert.equal(row.layers.length, 3);
-    assert.equal(row.widths.reduce((s, w) => s + w, 0), 2 + 3);
+    assert.equal(
+      row.widths.reduce((s, w) => s + w, 0),
+      2 + 3,
+    );
     assert.ok(row.lossAfterAdd < row.lossBefore);
   });
 
   it('balances the weights after each stage when asked', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, balance: true, maxIterations: 2, gdSteps: 2000 }).fit(demoData.train.X, demoData.train.Y);
+    const fitted = new NeuronPursuit({ ...demo.defaults, balance: true, maxIterations: 2, gdSteps: 2000 }).fit(
+      demoData.train.X,
+      demoData.train.Y,
+    );
     for (const layer of fitted.history.at(-1)!.balancedness) for (const b of layer) assert.ok(Math.abs(b - 1) < 1e-8);
   });
 
-  it('records each iteration\'s unit KKT vector and weights when asked, reproducing the recorded errors', () => {
-    const fitted = new NeuronPursuit({ ...demo.defaults, recordWeights: true, maxIterations: 3, gdSteps: 3000, targetError: 0 }).fit(demoData.train.X, demoData.train.Y);
+  it("records each iteration's unit KKT vector and weights when asked, reproducing the recorded errors", () => {
+    const fitted = new NeuronPursuit({
+      ...demo.defaults,
+      recordWeights: true,
+      maxIterations: 3,
+      gdSteps: 3000,
+      targetError: 0,
+    }).fit(demoData.train.X, demoData.train.Y);
     for (const h of fitted.history) {
       const norm = Math.hypot(...h.kktPoint!);
       assert.ok(Math.abs(norm - 1) < 1e-12);
@@ -82,35 +113,50 @@ describe('NeuronPursuit', () => {
       const err = relativeError(net.forward(demoData.train.X), demoData.train.Y);
       assert.ok(Math.abs(err - h.trainError) <= 1e-9 * h.trainError, `${err} vs ${h.trainError}`);
     }
-    assert.equal(fitted.history[0].kktPoint!.length, 20 + 1 + 1);
+    assert.equal(fitted.history[0]!.kktPoint!.length, 20 + 1 + 1);
     assert.deepEqual(Array.from(fitted.network.params), fitted.history.at(-1)!.weights);
     const plain = new NeuronPursuit({ ...demo.defaults, maxIterations: 1 }).fit(demoData.train.X, demoData.train.Y);
-    assert.equal(plain.history[0].weights, undefined);
+    assert.equal(plain.history[0]!.weights, undefined);
   });
 
-  it('grows a deep target through its dead samples: x1 + x2 at depth 4 (ReLU) with paths, with no spare neuron; the paper\'s candidates stall', () => {
+  it("grows x1 + x2 at depth 4 (ReLU) through dead samples with paths, no spare neuron; the paper's NP stalls", () => {
     const task = getTask('deep-linear');
     const { train, test } = task.generate(300, 2000, new Rng(0, 'data/deep-linear'));
-    const grown = new NeuronPursuit({ ...task.defaults, seed: 0 }).fit(train.X, train.Y, { testX: test.X, testY: test.Y });
+    const grown = new NeuronPursuit({ ...task.defaults, seed: 0 }).fit(train.X, train.Y, {
+      testX: test.X,
+      testY: test.Y,
+    });
     assert.equal(grown.options.growth, 'paths');
     assert.ok(grown.iterations <= 3, `${grown.iterations} iterations`);
     assert.ok(grown.history.at(-1)!.testError! < 1e-3, `test error ${grown.history.at(-1)!.testError}`);
     // the teacher has 2 + 2 + 2 neurons; a path grows layers 1–3 at once
     assert.deepEqual(grown.network.hiddenWidths, [2, 2, 2]);
-    assert.ok(grown.history.some((r) => r.layers.length === 3), 'a three-neuron path was added');
-    const paper = new NeuronPursuit({ ...task.defaults, seed: 0, growth: 'neurons', maxIterations: 6 }).fit(train.X, train.Y);
-    assert.ok(paper.history.at(-1)!.trainError > 0.1, `the paper's candidates reached ${paper.history.at(-1)!.trainError}`);
+    assert.ok(
+      grown.history.some((r) => r.layers.length === 3),
+      'a three-neuron path was added',
+    );
+    const paper = new NeuronPursuit({ ...task.defaults, seed: 0, growth: 'neurons', maxIterations: 6 }).fit(
+      train.X,
+      train.Y,
+    );
+    assert.ok(
+      paper.history.at(-1)!.trainError > 0.1,
+      `the paper's candidates reached ${paper.history.at(-1)!.trainError}`,
+    );
     assert.deepEqual(paper.network.hiddenWidths.slice(1), [1, 1], 'single neurons never grow layers 2 and 3 here');
   });
 
-  it('stops where the training classification error reaches 0 when asked (the paper\'s rule for modular addition)', () => {
+  it("stops where the training classification error reaches 0 when asked (the paper's modular addition)", () => {
     const task = getTask('modular-addition-7');
     const { train } = task.generate(0, 0, new Rng(0, 'data/modular-addition-7'));
     const options = { ...task.defaults, gdSteps: 20_000, maxIterations: 20 };
     const byClass = new NeuronPursuit({ ...options, stopOn: 'classification' }).fit(train.X, train.Y);
     assert.equal(byClass.stopReason, 'target');
     assert.equal(byClass.history.at(-1)!.trainClassError, 0);
-    assert.ok(byClass.history.slice(0, -1).every((r) => r.trainClassError! > 0), 'it stops at the first iteration with no training mistakes');
+    assert.ok(
+      byClass.history.slice(0, -1).every((r) => r.trainClassError! > 0),
+      'it stops at the first iteration with no training mistakes',
+    );
     assert.ok(byClass.history.at(-1)!.trainError > byClass.options.targetError, 'before the regression target');
     const byRegression = new NeuronPursuit({ ...options, stopOn: 'regression' }).fit(train.X, train.Y);
     assert.ok(byRegression.iterations > byClass.iterations);
@@ -119,15 +165,22 @@ describe('NeuronPursuit', () => {
 
   it('refuses data it cannot learn from, with a clear message', () => {
     const np = new NeuronPursuit();
-    assert.throws(() => np.fit(demoData.train.X, zeros(500, 1)), (e: Error) => e instanceof DataError && /nothing to learn/.test(e.message));
+    assert.throws(
+      () => np.fit(demoData.train.X, zeros(500, 1)),
+      (e: Error) => e instanceof DataError && /nothing to learn/.test(e.message),
+    );
     assert.throws(() => np.fit(zeros(0, 3), zeros(0, 1)), /empty/);
     const X = zeros(3, 2);
     X.data[1] = NaN;
     assert.throws(() => np.fit(X, zeros(3, 1)), /NaN/);
-    assert.throws(() => np.fit(demoData.train.X, demoData.train.Y, { testX: zeros(5, 3), testY: zeros(5, 1) }), /3 features/);
+    assert.throws(
+      () => np.fit(demoData.train.X, demoData.train.Y, { testX: zeros(5, 3), testY: zeros(5, 1) }),
+      /3 features/,
+    );
     assert.throws(() => new NeuronPursuit({ depth: 1 }), /depth/);
     assert.throws(() => new NeuronPursuit({ activation: 'leaky-relu', alpha: -2 }), /alpha/);
     assert.throws(() => new NeuronPursuit({ activation: 'custom' }), /custom activation needs/);
-    assert.throws(() => new NeuronPursuit({ bogus: 1 } as never), /bogus/);
+    // @ts-expect-error: an option that does not exist is refused at run time too
+    assert.throws(() => new NeuronPursuit({ bogus: 1 }), /bogus/);
   });
 });

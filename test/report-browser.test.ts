@@ -9,15 +9,42 @@ import { runCli } from './helpers.js';
 import { chromium } from 'playwright-core';
 
 function chromiumPath(): string {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[]) if (existsSync(p)) return p;
-  throw new Error('no headless Chromium found: run scripts/install-chromium.sh (Debian package "chromium") or set CHROMIUM_PATH');
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  ) as string[])
+    if (existsSync(p)) return p;
+  throw new Error(
+    'no headless Chromium found: run scripts/install-chromium.sh (Debian package "chromium") or set CHROMIUM_PATH',
+  );
 }
 
 describe('report page in a browser', () => {
   it('opens with no console errors and shows every figure', async () => {
     const executablePath = chromiumPath();
     const dir = mkdtempSync(join(tmpdir(), 'np-browser-'));
-    const r = runCli(['train', '--task', 'demo', '--samples', '60', '--test-samples', '60', '--max-iterations', '2', '--restarts', '3', '--pga-steps', '100', '--gd-steps', '500', '--quiet', '--out', 'run'], dir);
+    const r = runCli(
+      [
+        'train',
+        '--task',
+        'demo',
+        '--samples',
+        '60',
+        '--test-samples',
+        '60',
+        '--max-iterations',
+        '2',
+        '--restarts',
+        '3',
+        '--pga-steps',
+        '100',
+        '--gd-steps',
+        '500',
+        '--quiet',
+        '--out',
+        'run',
+      ],
+      dir,
+    );
     assert.equal(r.code, 0, r.stderr);
     const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
     try {

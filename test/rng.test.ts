@@ -13,7 +13,9 @@ describe('Rng', () => {
 
   it('draws uniforms in [0, 1) and standard normals with the right moments', () => {
     const rng = new Rng(1);
-    let su = 0, sn = 0, sn2 = 0;
+    let su = 0,
+      sn = 0,
+      sn2 = 0;
     const N = 200_000;
     for (let i = 0; i < N; i++) {
       const u = rng.uniform();
@@ -34,13 +36,16 @@ describe('Rng', () => {
     for (let i = 0; i < 20_000; i++) {
       const v = rng.onSphere(3, 2);
       assert.ok(Math.abs(Math.hypot(...v) - 2) < 1e-12);
-      for (let c = 0; c < 3; c++) mean[c] += v[c] / 20_000;
+      for (let c = 0; c < 3; c++) mean[c]! += v[c]! / 20_000;
     }
     for (const m of mean) assert.ok(Math.abs(m) < 0.05);
   });
 
   it('shuffles into a permutation', () => {
     const p = new Rng(3).permutation(50);
-    assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      [...p].sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 });

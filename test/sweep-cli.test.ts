@@ -29,12 +29,19 @@ function workspace(grid = TINY): string {
   return dir;
 }
 
+interface Row {
+  key: string;
+  status: string;
+  test_error: number | null;
+  config: string;
+}
+
 /** Every stored row as (key, status, test error), sorted, from a fresh connection. */
-function storedRows(path: string): { key: string; status: string; test_error: number | null; config: string }[] {
+function storedRows(path: string): Row[] {
   const db = new Database(path, { readonly: true });
   try {
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    return db.prepare('SELECT key, status, test_error, config FROM runs ORDER BY key').all() as never;
+    return db.prepare('SELECT key, status, test_error, config FROM runs ORDER BY key').all() as Row[];
   } finally {
     db.close();
   }
@@ -49,14 +56,23 @@ describe('sweep', () => {
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /18 grid points, 0 already stored, 18 run \(0 failed\)/);
     const rows = storedRows(join(dir, 's.sqlite'));
-    assert.deepEqual(rows.map((r) => r.key), gridKeys(TINY));
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      gridKeys(TINY),
+    );
     assert.ok(rows.every((r) => r.status === 'ok' && r.test_error !== null && Number.isFinite(r.test_error)));
     const again = run(['sweep', 'grid.yaml', '--store', 's.sqlite'], dir);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /18 already stored, 0 run/);
 
     const list = run(['runs', '--store', 's.sqlite', '--json'], dir);
-    const listed = JSON.parse(list.stdout) as { task: string; status: string; iterations: number; seconds: number; testError: number }[];
+    const listed = JSON.parse(list.stdout) as {
+      task: string;
+      status: string;
+      iterations: number;
+      seconds: number;
+      testError: number;
+    }[];
     assert.equal(listed.length, 18);
     assert.ok(listed.every((r) => r.status === 'ok' && r.iterations >= 1 && r.seconds >= 0));
     assert.match(run(['runs', '--store', 's.sqlite'], dir).stdout, /18 run\(s\)/);
@@ -65,7 +81,12 @@ describe('sweep', () => {
     const report = run(['report', 's.sqlite', '--out', 'rep'], dir);
     assert.equal(report.code, 0, report.stderr);
     const files = readdirSync(join(dir, 'rep'));
-    assert.ok(files.includes('index.html') && files.includes('sample-complexity-demo.svg') && files.includes('sample-complexity-demo.png'), files.join(','));
+    assert.ok(
+      files.includes('index.html') &&
+        files.includes('sample-complexity-demo.svg') &&
+        files.includes('sample-complexity-demo.png'),
+      files.join(','),
+    );
     for (const f of files.filter((n) => n.endsWith('.svg'))) {
       const svg = readFileSync(join(dir, 'rep', f), 'utf8');
       assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -86,11 +107,26 @@ describe('sweep', () => {
     const grid = TINY.replace('seeds: 2', 'seeds: 4');
     const dir = workspace(grid);
     const store = join(dir, 's.sqlite');
-    const child = spawn(process.execPath, [CLI, 'sweep', 'grid.yaml', '--store', store, '--workers', '2', '--quiet'], { cwd: dir, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    // Kill it once the first row is in (and the sweep is still going).
+    const child = spawn(process.execPath, [CLI, 'sweep', 'grid.yaml', '--store', store, '--workers', '2', '--quiet'], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
+    let running = true;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => {
+        running = false;
+        resolve(signal);
+      }),
+    );
+    // Kill it once the first row is in (and the sweep is still going), or fail after a minute.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       await new Promise((r) => setTimeout(r, 25));
+      if (!running) assert.fail('the sweep ended before its first row was stored');
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        assert.fail('no run was stored within 60 s');
+      }
       if (existsSync(store)) {
         const db = new Database(store, { readonly: true, fileMustExist: true });
         let n = 0;
@@ -112,7 +148,11 @@ describe('sweep', () => {
     assert.equal(restart.code, 0, restart.stderr);
     assert.match(restart.stdout, new RegExp(`${partial.length} already stored`));
     const rows = storedRows(store);
-    assert.deepEqual(rows.map((r) => r.key), gridKeys(grid), 'every grid point exactly once');
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      gridKeys(grid),
+      'every grid point exactly once',
+    );
     assert.ok(rows.every((r) => r.status === 'ok'));
   });
 
@@ -127,7 +167,8 @@ describe('sweep', () => {
     assert.deepEqual(sizes, [6, 6, 6]);
     const merged = run(['merge', 'part1.sqlite', 'part2.sqlite', 'part3.sqlite', '--store', 'merged.sqlite'], dir);
     assert.equal(merged.code, 0, merged.stderr);
-    const strip = (rows: ReturnType<typeof storedRows>) => rows.map(({ key, status, test_error, config }) => ({ key, status, test_error, config }));
+    const strip = (rows: ReturnType<typeof storedRows>) =>
+      rows.map(({ key, status, test_error, config }) => ({ key, status, test_error, config }));
     // Same keys, configurations and results (runs are deterministic given the seed).
     assert.deepEqual(strip(storedRows(join(dir, 'merged.sqlite'))), strip(storedRows(join(dir, 'all.sqlite'))));
     // Merging again adds nothing.
@@ -148,32 +189,75 @@ describe('sweep', () => {
 
   it('records a failed run with its error and goes on', () => {
     // A GD network of 10⁶ neurons per layer cannot be allocated: that grid point fails, the rest run.
-    const grid = TINY.replace("{name: hypersphere-f1, samples: [40]}", "{name: hypersphere-f1, samples: [40], gd: {width: 1000000}}");
+    const grid = TINY.replace(
+      '{name: hypersphere-f1, samples: [40]}',
+      '{name: hypersphere-f1, samples: [40], gd: {width: 1000000}}',
+    );
     const dir = workspace(grid);
     const r = run(['sweep', 'grid.yaml', '--store', 's.sqlite'], dir);
     assert.equal(r.code, 1, 'a sweep with failures exits non-zero');
     assert.match(r.stdout, /18 run \(4 failed\)/);
     const rows = storedRows(join(dir, 's.sqlite'));
-    assert.deepEqual(rows.map((x) => x.key), gridKeys(grid), 'every point is recorded once');
-    const failed = JSON.parse(run(['runs', '--store', 's.sqlite', '--json'], dir).stdout) as { status: string; error: string; algorithm: string; task: string }[];
+    assert.deepEqual(
+      rows.map((x) => x.key),
+      gridKeys(grid),
+      'every point is recorded once',
+    );
+    const failed = JSON.parse(run(['runs', '--store', 's.sqlite', '--json'], dir).stdout) as {
+      status: string;
+      error: string;
+      algorithm: string;
+      task: string;
+    }[];
     const bad = failed.filter((x) => x.status === 'failed');
     assert.equal(bad.length, 4);
-    assert.ok(bad.every((x) => x.algorithm === 'gd' && x.task === 'hypersphere-f1' && /length|alloc|memory/i.test(x.error)), JSON.stringify(bad[0]));
+    assert.ok(
+      bad.every((x) => x.algorithm === 'gd' && x.task === 'hypersphere-f1' && /length|alloc|memory/i.test(x.error)),
+      JSON.stringify(bad[0]),
+    );
     // A re-run tries the failed points again (and they fail again), the finished ones are skipped.
-    assert.match(run(['sweep', 'grid.yaml', '--store', 's.sqlite'], dir).stdout, /14 already stored, 4 run \(4 failed\)/);
+    assert.match(
+      run(['sweep', 'grid.yaml', '--store', 's.sqlite'], dir).stdout,
+      /14 already stored, 4 run \(4 failed\)/,
+    );
     assert.equal(storedRows(join(dir, 's.sqlite')).length, 18);
   });
 
   it('the train command writes a report for one run, with both algorithms', () => {
     const dir = workspace();
     for (const algorithm of ['np', 'gd']) {
-      const extra = algorithm === 'np' ? ['--max-iterations', '2', '--restarts', '3', '--pga-steps', '100', '--gd-steps', '500'] : ['--lrs', '0.1,0.3', '--gd-steps', '500', '--width', '8', '--radius', '0.3'];
-      const r = run(['train', '--task', 'demo', '--samples', '40', '--test-samples', '40', '--algorithm', algorithm, '--out', algorithm, '--quiet', ...extra], dir);
+      const extra =
+        algorithm === 'np'
+          ? ['--max-iterations', '2', '--restarts', '3', '--pga-steps', '100', '--gd-steps', '500']
+          : ['--lrs', '0.1,0.3', '--gd-steps', '500', '--width', '8', '--radius', '0.3'];
+      const r = run(
+        [
+          'train',
+          '--task',
+          'demo',
+          '--samples',
+          '40',
+          '--test-samples',
+          '40',
+          '--algorithm',
+          algorithm,
+          '--out',
+          algorithm,
+          '--quiet',
+          ...extra,
+        ],
+        dir,
+      );
       assert.equal(r.code, 0, r.stderr);
       const files = readdirSync(join(dir, algorithm));
-      for (const f of ['report.html', 'loss.svg', 'loss.png', 'summary.json', 'model.json', 'history.json']) assert.ok(files.includes(f), `${algorithm}: ${f} in ${files.join(',')}`);
+      for (const f of ['report.html', 'loss.svg', 'loss.png', 'summary.json', 'model.json', 'history.json'])
+        assert.ok(files.includes(f), `${algorithm}: ${f} in ${files.join(',')}`);
     }
-    const summary = JSON.parse(readFileSync(join(dir, 'gd', 'summary.json'), 'utf8')) as { attempts: { lr: number; testError: number }[]; lr: number; testError: number };
+    const summary = JSON.parse(readFileSync(join(dir, 'gd', 'summary.json'), 'utf8')) as {
+      attempts: { lr: number; testError: number }[];
+      lr: number;
+      testError: number;
+    };
     assert.equal(summary.attempts.length, 2);
     assert.equal(summary.testError, Math.min(...summary.attempts.map((a) => a.testError)));
   });

@@ -14,9 +14,12 @@ describe('teacher networks', () => {
       assert.equal(net.activation.name, task.defaults.activation, 'activation');
       const out = net.forward(train.X);
       let worst = 0;
-      for (let i = 0; i < out.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i] - train.Y.data[i]));
+      for (let i = 0; i < out.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i]! - train.Y.data[i]!));
       assert.ok(worst < 1e-12, `max |teacher − target| = ${worst}`);
-      assert.ok(train.Y.data.some((y) => Math.abs(y) > 0.5), 'the target is not trivially zero');
+      assert.ok(
+        train.Y.data.some((y) => Math.abs(y) > 0.5),
+        'the target is not trivially zero',
+      );
     });
   }
 });
@@ -30,9 +33,9 @@ describe('samplers', () => {
     for (let i = 0; i < train.X.rows; i++) {
       let sq = 0;
       for (let c = 0; c < d; c++) {
-        const v = train.X.data[i * d + c];
+        const v = train.X.data[i * d + c]!;
         sq += v * v;
-        mean[c] += v / train.X.rows;
+        mean[c]! += v / train.X.rows;
       }
       assert.ok(Math.abs(Math.sqrt(sq) - Math.sqrt(d)) < 1e-12);
     }
@@ -58,7 +61,7 @@ describe('samplers', () => {
   });
   for (const P of [23, 7]) {
     it(`modular addition (P = ${P}): one-hot codes, targets e_(a+b) − 1/P, train and test split all pairs`, () => {
-      const task = P === 23 ? TASKS['modular-addition'] : getTask(`modular-addition-${P}`);
+      const task = P === 23 ? TASKS['modular-addition']! : getTask(`modular-addition-${P}`);
       const { train, test } = task.generate(0, 0, rng.fork(`mod${P}`));
       assert.equal(train.X.rows + test.X.rows, P * P);
       const seen = new Set<number>();
@@ -68,12 +71,13 @@ describe('samplers', () => {
           const x = Array.from(set.X.data.subarray(i * d, (i + 1) * d));
           assert.equal(x.filter((v) => v === 1).length, 3);
           assert.equal(x.filter((v) => v === 0).length, d - 3);
-          const a = x.indexOf(1), b = x.indexOf(1, P) - P;
+          const a = x.indexOf(1),
+            b = x.indexOf(1, P) - P;
           assert.ok(a < P && b >= 0 && b < P && x[2 * P] === 1);
           assert.ok(!seen.has(a * P + b), 'a pair is used twice');
           seen.add(a * P + b);
           const y = Array.from(set.Y.data.subarray(i * P, (i + 1) * P));
-          y.forEach((v, c) => assert.ok(Math.abs(v - ((c === (a + b) % P ? 1 : 0) - 1 / P)) < 1e-15));
+          for (const [c, v] of y.entries()) assert.ok(Math.abs(v - ((c === (a + b) % P ? 1 : 0) - 1 / P)) < 1e-15);
         }
       }
     });
@@ -88,7 +92,13 @@ describe('samplers', () => {
       const x = Array.from(train.X.data.subarray(i * 21, (i + 1) * 21));
       assert.equal(x[4], 1, 'constant input');
       // Direct computation: the pointer is the binary number of bits 0..3 (−1 → 0), most significant first.
-      const pointer = parseInt(x.slice(0, 4).map((b) => (b === 1 ? '1' : '0')).join(''), 2);
+      const pointer = parseInt(
+        x
+          .slice(0, 4)
+          .map((b) => (b === 1 ? '1' : '0'))
+          .join(''),
+        2,
+      );
       const window = [0, 1, 2].map((k) => x[5 + ((pointer + k) % 16)]);
       const label = window.filter((v) => v === 1).length >= 2 ? 1 : -1;
       assert.equal(train.Y.data[i], label);

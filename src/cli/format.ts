@@ -1,4 +1,5 @@
 /** Plain-text tables and numbers for the terminal. */
+import type { FittedNetwork } from '../estimators/registry.js';
 import type { IterationRecord } from '../pursuit/history.js';
 
 export function sci(v: number | undefined, digits = 2): string {
@@ -8,8 +9,8 @@ export function sci(v: number | undefined, digits = 2): string {
 }
 
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c])).join('  ');
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c]!)).join('  ');
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -41,10 +42,44 @@ export function historyTable(history: IterationRecord[]): string {
 }
 
 function pct(v: number | undefined): string {
-  return v === undefined ? '' : (100 * v).toFixed(1) + '%';
+  return v === undefined ? '' : `${(100 * v).toFixed(1)}%`;
 }
 
 /** camelCase option name → its --kebab-case flag. */
 export function flagName(option: string): string {
-  return '--' + option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** What `train` prints of a fit: the algorithm's own table and headline, the errors, its closing line. */
+export function fitText(fitted: FittedNetwork, seconds: number): string[] {
+  const s = fitted.summary();
+  const errors = [`training error: ${sci(s.trainError, 3)}`];
+  if (s.testError !== undefined) errors.push(`test error: ${sci(s.testError, 3)}`);
+  if (s.testClassError !== undefined) errors.push(`test classification error: ${(100 * s.testClassError).toFixed(2)}%`);
+  switch (fitted.algorithm) {
+    case 'np':
+      return [
+        historyTable(fitted.history),
+        '',
+        `stopped: ${fitted.stopReason} (${fitted.stopMessage})`,
+        ...errors,
+        `widths: ${s.widths.join('×')}, ${fitted.iterations} iteration(s), ${seconds.toFixed(1)} s`,
+      ];
+    case 'gd': {
+      const best = fitted.best;
+      const attempts = fitted.attempts.map(
+        (a) =>
+          `${String(a.lr).padStart(6)}  ${String(a.gd.steps).padStart(7)}  ${a.gd.stopReason.padEnd(9)}  ` +
+          `${sci(a.trainError, 3).padStart(9)}  ${sci(a.testError, 3).padStart(9)}${a === best ? '  ← reported' : ''}`,
+      );
+      return [
+        '     η    steps  stop       train err   test err',
+        ...attempts,
+        '',
+        `small-init GD, ${s.widths.join('×')} hidden, radius ${fitted.options.radius}: best η = ${best.lr}`,
+        ...errors,
+        `${seconds.toFixed(1)} s`,
+      ];
+    }
+  }
 }

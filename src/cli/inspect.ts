@@ -1,17 +1,24 @@
 /** `neuron-pursuit inspect RUN_DIR`: the KKT diagnostics of every NP iteration of a run. */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { IterationRecord } from '../pursuit/history.js';
-import { readText } from './train.js';
+import { readHistoryFile } from '../io/run-folder.js';
+import { isIterationHistory } from '../io/run-format.js';
 import { sci, table } from './format.js';
 
 export function inspectCommand(): Command {
   return new Command('inspect')
-    .description('KKT diagnostics of a run written by train --out: per iteration the chosen NCF value and its share of the bound, the KKT residual, the restarts, the best single neuron per layer and path per family, balancedness')
+    .description(
+      'KKT diagnostics of a run written by train --out: per iteration the chosen NCF value and its share of ' +
+        'its bound, the KKT residual, the restarts, the best single neuron per layer and path per family, balancedness',
+    )
     .argument('<run-dir>', 'a folder with history.json')
     .option('--json', 'print the diagnostics as JSON')
     .action((dir: string, opts: { json?: boolean }) => {
-      const history = readHistory(dir);
+      const { history } = readHistoryFile(dir);
+      if (!isIterationHistory(history)) {
+        const expected = "expected NP's iteration records, as written by train --out";
+        throw new Error(`${join(dir, 'history.json')} does not hold an NP history (${expected})`);
+      }
       const rows = history.map((r) => ({
         iteration: r.iteration,
         layers: r.layers,
@@ -25,11 +32,22 @@ export function inspectCommand(): Command {
         balancedness: r.balancedness.map((layer) => ({ min: Math.min(...layer), max: Math.max(...layer) })),
       }));
       if (opts.json) {
-        process.stdout.write(JSON.stringify(rows) + '\n');
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
         return;
       }
       const out = table(
-        ['iter', 'layer', 'NCF', 'of bound', 'KKT res', 'at best', 'restart values min / median / max', 'best per layer', 'best per path', 'balancedness per layer (min–max)'],
+        [
+          'iter',
+          'layer',
+          'NCF',
+          'of bound',
+          'KKT res',
+          'at best',
+          'restart values min / median / max',
+          'best per layer',
+          'best per path',
+          'balancedness per layer (min–max)',
+        ],
         rows.map((r) => [
           String(r.iteration),
           r.layers.join(',') || '—',
@@ -37,28 +55,14 @@ export function inspectCommand(): Command {
           r.ncfRelative === undefined ? '' : sci(r.ncfRelative, 1),
           sci(r.kktResidual, 1),
           String(r.restartsAtBest),
-          r.restartValues ? `${sci(r.restartValues.min)} / ${sci(r.restartValues.median)} / ${sci(r.restartValues.max)}` : '',
+          r.restartValues
+            ? `${sci(r.restartValues.min)} / ${sci(r.restartValues.median)} / ${sci(r.restartValues.max)}`
+            : '',
           r.layerValues.map((v) => sci(v)).join(' ') || '—',
           r.pathValues.map((v) => sci(v)).join(' ') || '—',
           r.balancedness.map((b) => `${b.min.toPrecision(3)}–${b.max.toPrecision(3)}`).join('  '),
         ]),
       );
-      process.stdout.write(out + '\n');
+      process.stdout.write(`${out}\n`);
     });
-}
-
-function readHistory(dir: string): IterationRecord[] {
-  const path = join(dir, 'history.json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readText(path));
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new Error(`${path} is not valid JSON`);
-    throw err;
-  }
-  const history = (parsed as { history?: unknown }).history;
-  if (!Array.isArray(history) || !history.every((r) => typeof r === 'object' && r !== null && 'iteration' in r && 'kktResidual' in r && Array.isArray(r.balancedness))) {
-    throw new Error(`${path} does not hold an NP history (expected {history: [...]} as written by train --out)`);
-  }
-  return history as IterationRecord[];
 }

@@ -8,10 +8,11 @@ import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
+import { PACKAGE_VERSION } from '../io/code-version.js';
 
 const program = new Command('neuron-pursuit')
   .description('Grow deep homogeneous networks one neuron at a time (Neuron Pursuit).')
-  .version('0.1.0')
+  .version(PACKAGE_VERSION)
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });

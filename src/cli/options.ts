@@ -32,7 +32,8 @@ export function collect(value: string, previous: string[]): string[] {
 /** A parser accepting one of `values`. */
 export function choice<T extends string>(values: readonly T[]): (value: string) => T {
   return (value) => {
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`'${value}' is not one of ${values.join(', ')}.`);
+    if (!(values as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`'${value}' is not one of ${values.join(', ')}.`);
     return value as T;
   };
 }

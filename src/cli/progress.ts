@@ -8,7 +8,8 @@ export function progressReporter(enabled: boolean): { onEvent: (e: PursuitEvent)
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: 'NP iteration {iteration}/{maxIterations} | {phase} {bar} {value}/{total} | loss {loss} | train err {error}',
+      format:
+        'NP iteration {iteration}/{maxIterations} | {phase} {bar} {value}/{total} | loss {loss} | train err {error}',
       hideCursor: true,
       clearOnComplete: true,
       barsize: 24,
@@ -34,10 +35,10 @@ export function progressReporter(enabled: boolean): { onEvent: (e: PursuitEvent)
           bar.stop();
           running = false;
           const r = e.record;
-          process.stderr.write(
-            `iteration ${r.iteration}: ${r.layers.length ? `grew layer ${r.layers.join(',')}` : 'one-wide network'}, ` +
-              `train error ${sci(r.trainError)}${r.testError !== undefined ? `, test error ${sci(r.testError)}` : ''}, widths ${r.widths.join('×')}\n`,
-          );
+          const grown = r.layers.length ? `grew layer ${r.layers.join(',')}` : 'one-wide network';
+          const test = r.testError !== undefined ? `, test error ${sci(r.testError)}` : '';
+          const errors = `train error ${sci(r.trainError)}${test}`;
+          process.stderr.write(`iteration ${r.iteration}: ${grown}, ${errors}, widths ${r.widths.join('×')}\n`);
           break;
         }
         case 'stop':

@@ -1,12 +1,12 @@
 /** `neuron-pursuit report STORE|RUN_DIR --out DIR`: SVG and PNG figures and one self-contained HTML page. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Command } from 'commander';
-import { RunStore } from '../experiments/store.js';
+import { RunStore } from '../io/run-store.js';
 import { runFigures, storeReport, type ReportContent } from '../report/experiment-report.js';
 import { htmlPage, renderFigure, type PageSection } from '../report/figure.js';
 import { writeFilesAtomic } from '../io/files.js';
-import type { PointResult } from '../experiments/run-point.js';
+import { readRunFolder } from '../io/run-folder.js';
 
 /** Render every figure and write DIR/{NAME.svg, NAME.png, index.html} as one unit. */
 export async function writeReport(content: ReportContent, out: string, htmlName = 'index.html'): Promise<string[]> {
@@ -25,21 +25,15 @@ export async function writeReport(content: ReportContent, out: string, htmlName 
 
 /** The report of one run folder written by `train --out`. */
 export function runDirReport(dir: string): ReportContent {
-  const read = (name: string) => {
-    const path = join(dir, name);
-    if (!existsSync(path)) throw new Error(`${dir}: not a run folder (no ${name})`);
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  };
-  const summary = read('summary.json');
-  const history = read('history.json');
-  const model = read('model.json');
-  const task = typeof summary.task === 'string' ? summary.task : undefined;
+  const { summary, history, model } = readRunFolder(dir);
+  const task = summary.task;
   const label = `${task ?? 'CSV data'}, seed ${String(summary.seed)}`;
-  const result = { history: history.history as PointResult['history'], model: model as unknown as PointResult['model'] };
+  const test = summary.testError !== undefined ? `, test error ${Number(summary.testError).toExponential(2)}` : '';
+  const errors = `training error ${Number(summary.trainError).toExponential(2)}${test}`;
   return {
     title: `Neuron Pursuit run: ${basename(dir)}`,
-    subtitle: `${label}: stopped on ${String(summary.stopReason)}; training error ${Number(summary.trainError).toExponential(2)}${summary.testError !== undefined ? `, test error ${Number(summary.testError).toExponential(2)}` : ''}.`,
-    figures: runFigures(result, task, label),
+    subtitle: `${label}: stopped on ${summary.stopReason}; ${errors}.`,
+    figures: runFigures({ history: history.history, model }, task, label),
     texts: [{ title: 'Summary', text: JSON.stringify({ ...summary, options: undefined }, null, 2) }],
   };
 }

@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 import { Rng } from '../linalg/rng.js';
 import { SADDLE_DEFAULTS, type SaddleOptions, type SaddleVerdict, runSaddleLab } from '../lab/saddle.js';
-import { makeActivation } from '../model/activation.js';
+import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
 import { getTask } from '../tasks/tasks.js';
-import { htmlPage, renderFigure } from '../report/figure.js';
+import { htmlPage, type PageSection, renderFigure } from '../report/figure.js';
 import { saddleAlignmentFigure, saddleDistancesFigure, saddleHeatmapFigure } from '../report/saddle-figures.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { choice, integer, number, positiveInteger } from './options.js';
@@ -23,16 +23,28 @@ export function saddleCommand(): Command {
     .option('--lr <eta>', 'GD step', number)
     .option('--perturbation <eps>', 'initial ‖w_z‖', number)
     .option('--points <k>', 'log-spaced records', positiveInteger)
-    .option('--zero-slope <rule>', `σ′ at ties for the NCF the alignment is measured against: ${TIE_RULES.join(', ')}`, choice(TIE_RULES), 'low')
+    .option(
+      '--zero-slope <rule>',
+      `σ′ at ties for the NCF the alignment is measured against: ${TIE_RULES.join(', ')}`,
+      choice(TIE_RULES),
+      'low',
+    )
     .option('--seed <s>', 'seed of the data, the saddle and the perturbation', integer, 0)
     .option('--out <dir>', 'write figures (SVG, PNG), saddle.html, trace.json and verdict.json here')
     .option('--json', 'print the verdict as JSON, nothing else')
     .option('--quiet', 'no progress on stderr')
     .action(async (opts: Record<string, unknown>) => {
-      const activation = opts.activation as string;
-      makeActivation({ name: activation, alpha: opts.alpha as number | undefined }); // reject a bad name before any work
+      // reject a bad name before any work (a custom activation, which needs --p, too)
+      const checked = makeActivation({ name: String(opts.activation), alpha: opts.alpha as number | undefined });
+      const activation = ACTIVATION_NAMES.find((name) => name === checked.name);
+      if (activation === undefined) throw new Error('the saddle lab takes a preset activation');
       const base = SADDLE_DEFAULTS[activation === 'square' || activation === 'squared-relu' ? 'square' : 'relu'];
-      const options: SaddleOptions = { ...base, activation, tieRule: opts.zeroSlope as TieRule, seed: opts.seed as number };
+      const options: SaddleOptions = {
+        ...base,
+        activation,
+        tieRule: opts.zeroSlope as TieRule,
+        seed: opts.seed as number,
+      };
       if (opts.alpha !== undefined) options.alpha = opts.alpha as number;
       for (const key of ['depth', 'width', 'steps', 'lr', 'perturbation', 'points'] as const) {
         if (opts[key] !== undefined) options[key] = opts[key] as number;
@@ -43,7 +55,12 @@ export function saddleCommand(): Command {
       const task = getTask(opts.task as string);
       const { train } = task.generate(opts.samples as number, 0, new Rng(options.seed, `data/${task.name}`));
       const showProgress = !opts.quiet && process.stderr.isTTY === true;
-      const result = runSaddleLab(train.X, train.Y, options, showProgress ? (s, total) => process.stderr.write(`\rGD step ${s}/${total}`) : undefined);
+      const result = runSaddleLab(
+        train.X,
+        train.Y,
+        options,
+        showProgress ? (s, total) => process.stderr.write(`\rGD step ${s}/${total}`) : undefined,
+      );
       if (showProgress) process.stderr.write('\r\x1b[K');
       if (typeof opts.out === 'string') {
         const figures = {
@@ -52,20 +69,26 @@ export function saddleCommand(): Command {
           'wz-heatmaps': saddleHeatmapFigure(result),
         };
         const files: Record<string, string | Uint8Array> = {};
-        const sections = [{ title: 'Verdict', text: verdictLine(options, result.verdict) + '\n\n' + JSON.stringify(result.verdict, null, 2) }];
+        const verdict = `${verdictLine(options, result.verdict)}\n\n${JSON.stringify(result.verdict, null, 2)}`;
+        const sections: PageSection[] = [{ title: 'Verdict', text: verdict }];
         for (const [name, spec] of Object.entries(figures)) {
           const { svg, png } = await renderFigure(spec);
           files[`${name}.svg`] = svg;
           files[`${name}.png`] = png;
-          sections.push({ title: name, svg } as never);
+          sections.push({ title: name, svg });
         }
-        files['saddle.html'] = htmlPage(`Saddle dynamics — ${activation}`, sections, `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`);
-        files['trace.json'] = JSON.stringify(result.trace) + '\n';
-        files['verdict.json'] = JSON.stringify({ options, ...result.verdict }, null, 2) + '\n';
+        files['saddle.html'] = htmlPage(
+          `Saddle dynamics — ${activation}`,
+          sections,
+          `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`,
+        );
+        files['trace.json'] = `${JSON.stringify(result.trace)}\n`;
+        files['verdict.json'] = `${JSON.stringify({ options, ...result.verdict }, null, 2)}\n`;
         writeFilesAtomic(opts.out, files);
       }
-      if (opts.json) process.stdout.write(JSON.stringify(result.verdict) + '\n');
-      else process.stdout.write(verdictLine(options, result.verdict) + (typeof opts.out === 'string' ? `\nwrote ${opts.out}/saddle.html and figures` : '') + '\n');
+      const wrote = typeof opts.out === 'string' ? `\nwrote ${opts.out}/saddle.html and figures` : '';
+      if (opts.json) process.stdout.write(`${JSON.stringify(result.verdict)}\n`);
+      else process.stdout.write(`${verdictLine(options, result.verdict)}${wrote}\n`);
     });
 }
 

@@ -9,9 +9,12 @@ import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
+import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
+import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
-import { getTask } from '../tasks/tasks.js';
-import type { GridPoint } from './run-point.js';
+import { getTask, type Task } from '../tasks/tasks.js';
+import type { GridPoint } from '../io/run-record.js';
 
 const positiveInt = z.number().int().positive();
 const lrList = z.array(z.number().positive().finite()).min(1);
@@ -49,7 +52,7 @@ export const sweepConfigSchema = z.strictObject({
   testSamples: z.number().int().nonnegative().default(10_000),
   /** A count (seeds 0..n−1) or the seeds themselves. */
   seeds: z.union([positiveInt, z.array(z.number().int()).min(1)]),
-  algorithms: z.array(z.enum(['np', 'gd'])).min(1),
+  algorithms: z.array(z.enum(NETWORK_ALGORITHMS)).min(1),
   np: npSettings.default({}),
   gd: gdSettings.default({}),
 });
@@ -60,7 +63,11 @@ export type SweepConfig = z.output<typeof sweepConfigSchema>;
 export const PRESET_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
 
 export function presetNames(): string[] {
-  return existsSync(PRESET_DIR) ? readdirSync(PRESET_DIR).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => basename(f, extname(f))) : [];
+  return existsSync(PRESET_DIR)
+    ? readdirSync(PRESET_DIR)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .map((f) => basename(f, extname(f)))
+    : [];
 }
 
 /** Parse and validate a sweep file's text; errors are one line naming the field. */
@@ -69,17 +76,25 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
   try {
     raw = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new Error(`${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(
+      `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   const parsed = sweepConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? issue.path.join('.') : '(top level)';
     throw new Error(`${source}: field '${field}': ${issue.message}`);
   }
   const config = parsed.data;
-  const checkOptions = (options: Record<string, unknown> | undefined, defaults: NeuronPursuitOptions, field: string) => {
-    for (const fixed of ['seed', 'lr']) if (options && fixed in options) throw new Error(`${source}: field '${field}.${fixed}': set by the grid (seeds, lrs), not here`);
+  const checkOptions = (
+    options: Record<string, unknown> | undefined,
+    defaults: NeuronPursuitOptions,
+    field: string,
+  ) => {
+    for (const fixed of ['seed', 'lr'])
+      if (options && fixed in options)
+        throw new Error(`${source}: field '${field}.${fixed}': set by the grid (seeds, lrs), not here`);
     try {
       resolveOptions({ ...defaults, ...options });
     } catch (err) {
@@ -88,14 +103,15 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
   };
   config.tasks.forEach((t, i) => {
     const name = typeof t === 'string' ? t : t.name;
-    let task;
+    let task: Task;
     try {
       task = getTask(name);
     } catch (err) {
       throw new Error(`${source}: field 'tasks.${i}': ${(err as Error).message}`);
     }
     checkOptions(config.np.options, task.defaults, 'np.options');
-    if (typeof t !== 'string') checkOptions({ ...config.np.options, ...t.np?.options }, task.defaults, `tasks.${i}.np.options`);
+    if (typeof t !== 'string')
+      checkOptions({ ...config.np.options, ...t.np?.options }, task.defaults, `tasks.${i}.np.options`);
   });
   return config;
 }
@@ -109,21 +125,32 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
     const task = getTask(t.name);
     const samples = t.samples ?? config.samples;
     const testSamples = t.testSamples ?? config.testSamples;
+    const taskLr = resolveOptions(task.defaults).lr;
     for (const n of samples) {
       for (const seed of seeds) {
         for (const algorithm of config.algorithms) {
           if (algorithm === 'np') {
             const options = { ...config.np.options, ...t.np?.options } as NeuronPursuitOptions;
-            for (const lr of t.np?.lrs ?? config.np.lrs ?? [task.defaults.lr ?? 0.1]) {
+            for (const lr of t.np?.lrs ?? config.np.lrs ?? [taskLr]) {
               points.push({ task: task.name, samples: n, testSamples, seed, algorithm, lr, options });
             }
           } else {
             const gd = { ...config.gd, ...t.gd };
-            const options = { targetError: (config.np.options?.targetError as number | undefined) ?? 1e-3 };
-            for (const lr of gd.lrs ?? [task.defaults.lr ?? 0.1]) {
+            const options = {
+              targetError: (config.np.options?.targetError as number | undefined) ?? GD_DEFAULTS.targetError,
+            };
+            const width = gd.width ?? SMALL_INIT_GD_DEFAULTS.width,
+              maxSteps = gd.maxSteps ?? SMALL_INIT_GD_DEFAULTS.maxSteps;
+            for (const lr of gd.lrs ?? [taskLr]) {
               points.push({
-                task: task.name, samples: n, testSamples, seed, algorithm, lr, options,
-                gd: { width: gd.width ?? 50, maxSteps: gd.maxSteps ?? 300_000, ...(gd.radius ? { radius: gd.radius } : {}) },
+                task: task.name,
+                samples: n,
+                testSamples,
+                seed,
+                algorithm,
+                lr,
+                options,
+                gd: { width, maxSteps, ...(gd.radius ? { radius: gd.radius } : {}) },
               });
             }
           }
@@ -135,7 +162,9 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
   const seen = new Set<string>();
   return points.filter((p) => {
     const key = pointKey(p);
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
@@ -147,7 +176,9 @@ export function pointKey(point: GridPoint): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -156,8 +187,10 @@ function canonicalJson(value: unknown): string {
 /** Parse '--shard i/N' (1-based). */
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new Error(`--shard: '${text}' is not of the form i/N with 1 ≤ i ≤ N`);
+  const index = m ? Number(m[1]) : NaN,
+    count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new Error(`--shard: '${text}' is not of the form i/N with 1 ≤ i ≤ N`);
   return { index, count };
 }
 

@@ -2,8 +2,9 @@
  * From stored runs to the numbers a paper reports: per grid point without its
  * step size, the run chosen by the reporting rules; then mean and spread over seeds.
  */
-import type { IterationRecord } from '../pursuit/history.js';
-import type { GridPoint, PointResult } from './run-point.js';
+import { knownNetworkAlgorithm } from '../estimators/registry.js';
+import { GD_DEFAULTS } from '../optim/gradient-descent.js';
+import type { GridPoint, PointResult } from '../io/run-record.js';
 
 export interface RunLike {
   task: string;
@@ -18,7 +19,9 @@ export interface RunLike {
 
 /** The error a task is scored by: classification error where the run has one, else relative error. */
 export function scoredErrors(r: PointResult): { train: number; test: number } {
-  return r.testClassError !== undefined ? { train: r.trainClassError!, test: r.testClassError } : { train: r.trainError, test: r.testError };
+  return r.testClassError !== undefined
+    ? { train: r.trainClassError!, test: r.testClassError }
+    : { train: r.trainError, test: r.testError };
 }
 
 /** Test error below which a step size counts as solving the task (spec §10, reconstructed). */
@@ -30,25 +33,33 @@ export const SOLVED_TEST_ERROR = 0.01;
  * reaching the training target the lowest test error; else the lowest training error.
  * GD reports the step size with the lowest test error (spec §7).
  */
-export function chooseStepSize<T extends RunLike>(runs: T[], targetError = 1e-3): T {
+export function chooseStepSize<T extends RunLike>(runs: T[], targetError: number = GD_DEFAULTS.targetError): T {
   const ok = runs.filter((r) => r.result !== null);
-  if (ok.length === 0) return runs[0];
+  const [first] = ok;
+  if (first === undefined) return runs[0]!;
   const err = (r: T) => scoredErrors(r.result!);
-  const by = (key: (r: T) => number) => (a: T, b: T) => key(a) - key(b) || a.lr - b.lr;
-  if (ok[0].algorithm !== 'np') return [...ok].sort(by((r) => nanLast(err(r).test)))[0];
+  /** The run of `candidates` (not empty) with the lowest key, the smaller step size on a tie. */
+  const lowest = (candidates: T[], key: (r: T) => number) =>
+    candidates.reduce((best, r) => ((key(r) - key(best) || r.lr - best.lr) < 0 ? r : best));
+  if (stepSizeRule(first.algorithm) === 'lowest-test-error') return lowest(ok, (r) => nanLast(err(r).test));
   const solved = ok.filter((r) => err(r).test < SOLVED_TEST_ERROR);
-  if (solved.length > 0) return [...solved].sort(by((r) => r.result!.iterations))[0];
+  if (solved.length > 0) return lowest(solved, (r) => r.result!.iterations);
   const target = ok.filter((r) => r.result!.trainError < targetError);
-  if (target.length > 0) return [...target].sort(by((r) => nanLast(err(r).test)))[0];
-  return [...ok].sort(by((r) => nanLast(err(r).train)))[0];
+  if (target.length > 0) return lowest(target, (r) => nanLast(err(r).test));
+  return lowest(ok, (r) => nanLast(err(r).train));
 }
 
 const nanLast = (v: number) => (Number.isFinite(v) ? v : Infinity);
 
+/** The registry's rule for an algorithm; one this build does not know is scored by its test error. */
+function stepSizeRule(algorithm: string): 'solved-fewest-iterations' | 'lowest-test-error' {
+  return knownNetworkAlgorithm(algorithm)?.stepSizeRule ?? 'lowest-test-error';
+}
+
 /** One chosen run per (task, algorithm, samples, seed). */
 export function chosenRuns<T extends RunLike>(runs: T[]): T[] {
   const groups = groupBy(runs, (r) => [r.task, r.algorithm, r.samples, r.seed]);
-  return groups.map((g) => chooseStepSize(g, g[0].config.options?.targetError ?? 1e-3));
+  return groups.map((g) => chooseStepSize(g, g[0]!.config.options?.targetError ?? GD_DEFAULTS.targetError));
 }
 
 export interface SummaryRow {
@@ -72,11 +83,12 @@ export function summarize(runs: RunLike[]): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const g of groupBy(chosenRuns(runs), (r) => [r.task, r.algorithm, r.samples])) {
     const ok = g.filter((r) => r.result !== null).map((r) => r.result!);
-    const train = ok.map((r) => scoredErrors(r).train), test = ok.map((r) => scoredErrors(r).test);
+    const train = ok.map((r) => scoredErrors(r).train),
+      test = ok.map((r) => scoredErrors(r).test);
     rows.push({
-      task: g[0].task,
-      algorithm: g[0].algorithm,
-      samples: g[0].samples,
+      task: g[0]!.task,
+      algorithm: g[0]!.algorithm,
+      samples: g[0]!.samples,
       seeds: ok.length,
       failed: g.length - ok.length,
       trainMean: mean(train),
@@ -89,7 +101,9 @@ export function summarize(runs: RunLike[]): SummaryRow[] {
       secondsMean: mean(ok.map((r) => r.seconds)),
     });
   }
-  return rows.sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : a.samples - b.samples || (a.algorithm < b.algorithm ? 1 : -1)));
+  return rows.sort((a, b) =>
+    a.task < b.task ? -1 : a.task > b.task ? 1 : a.samples - b.samples || (a.algorithm < b.algorithm ? 1 : -1),
+  );
 }
 
 /** The runs grouped by key, groups in order of first appearance. */
@@ -106,8 +120,4 @@ function groupBy<T>(runs: T[], key: (r: T) => (string | number)[]): T[][] {
 
 function mean(v: number[]): number {
   return v.length === 0 ? NaN : v.reduce((s, x) => s + x, 0) / v.length;
-}
-
-export function isNpHistory(h: PointResult['history']): h is IterationRecord[] {
-  return h.length > 0 && 'iteration' in h[0];
 }

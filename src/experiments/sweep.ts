@@ -2,17 +2,12 @@
  * Run a sweep: the grid points not yet in the store go to a pool of worker
  * threads; each result is written to the store the moment it arrives.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { expandGrid, pointKey, shardOf, type SweepConfig } from './config.js';
-import type { GridPoint, PointResult } from './run-point.js';
-import { RunStore } from './store.js';
-
-export const CODE_VERSION: string = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-})();
+import type { GridPoint, PointResult } from '../io/run-record.js';
+import { codeVersion } from '../io/code-version.js';
+import type { RunStore } from '../io/run-store.js';
 
 export interface SweepProgress {
   total: number;
@@ -38,7 +33,11 @@ export interface SweepOutcome {
   seconds: number;
 }
 
-export async function runSweep(config: SweepConfig, store: RunStore, options: SweepOptions = {}): Promise<SweepOutcome> {
+export async function runSweep(
+  config: SweepConfig,
+  store: RunStore,
+  options: SweepOptions = {},
+): Promise<SweepOutcome> {
   const start = performance.now();
   let points = expandGrid(config);
   if (options.shard) points = shardOf(points, options.shard);
@@ -46,7 +45,14 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   const todo = points.map((point) => ({ point, key: pointKey(point) })).filter(({ key }) => !finished.has(key));
   const skipped = points.length - todo.length;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length || 1));
-  const progress: SweepProgress = { total: points.length, done: skipped, running: 0, failed: 0, skipped, etaSeconds: NaN };
+  const progress: SweepProgress = {
+    total: points.length,
+    done: skipped,
+    running: 0,
+    failed: 0,
+    skipped,
+    etaSeconds: NaN,
+  };
   const report = (f?: { point: GridPoint; error?: string }) => {
     const ran = progress.done - skipped;
     const elapsed = (performance.now() - start) / 1000;
@@ -57,7 +63,13 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   report();
   if (todo.length === 0) return { total: points.length, ran: 0, failed: 0, skipped, seconds: 0 };
 
-  const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const code = codeVersion();
+  const pool = new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+  });
   try {
     await Promise.all(
       todo.map(async ({ point, key }) => {
@@ -68,7 +80,7 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
         try {
           result = (await pool.run(point, { signal: undefined })) as PointResult;
         } catch (err) {
-          error = String((err as Error)?.message ?? err).split('\n')[0];
+          error = String((err as Error)?.message ?? err).split('\n')[0]!;
         }
         store.record({
           key,
@@ -86,7 +98,8 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
           testError: result ? finiteOrNull(result.testError) : null,
           iterations: result?.iterations ?? null,
           seconds: result?.seconds ?? (performance.now() - t0) / 1000,
-          codeVersion: CODE_VERSION,
+          codeVersion: code.codeVersion,
+          codeCommit: code.codeCommit ?? null,
           finishedAt: new Date().toISOString(),
         });
         progress.done++;
@@ -98,7 +111,13 @@ export async function runSweep(config: SweepConfig, store: RunStore, options: Sw
   } finally {
     await pool.destroy();
   }
-  return { total: points.length, ran: todo.length, failed: progress.failed, skipped, seconds: (performance.now() - start) / 1000 };
+  return {
+    total: points.length,
+    ran: todo.length,
+    failed: progress.failed,
+    skipped,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 function finiteOrNull(v: number): number | null {

@@ -1,6 +1,26 @@
-/** Writing results without ever leaving a half-written file behind. */
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+/** Reading input files with one-line errors, and writing results without ever leaving a half-written file behind. */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+/** A text file's contents; a missing or unreadable file is one line naming it. */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
+  }
+}
+
+/** A JSON file's value; invalid JSON is one line naming the file, prefixed by `what` ('invalid model file'). */
+export function readJson(path: string, what?: string): unknown {
+  const text = readText(path);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${what ? `${what}: ` : ''}${path} is not valid JSON`);
+  }
+}
 
 /** Write to a temporary file beside the target, then rename over it. */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {

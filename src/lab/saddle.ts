@@ -10,14 +10,14 @@
  */
 import { type Matrix, clone, matrix, zeros } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
-import { makeActivation } from '../model/activation.js';
+import { type ActivationName, makeActivation } from '../model/activation.js';
 import { Network } from '../model/network.js';
 import { type TieRule, candidateFamilies } from '../ncf/candidates.js';
 import { gradientDescent } from '../optim/gradient-descent.js';
 import { NeuronPursuit } from '../pursuit/neuron-pursuit.js';
 
 export interface SaddleOptions {
-  activation: string;
+  activation: ActivationName;
   alpha?: number;
   depth: number;
   /** Neurons per hidden layer of the wide network. */
@@ -87,13 +87,18 @@ export interface SaddleResult {
   snapshots: { label: string; step: number; layers: Matrix[] }[];
 }
 
-export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onProgress?: (step: number, total: number) => void): SaddleResult {
+export function runSaddleLab(
+  X: Matrix,
+  Y: Matrix,
+  options: SaddleOptions,
+  onProgress?: (step: number, total: number) => void,
+): SaddleResult {
   const o = options;
   if (o.width < 2) throw new RangeError('the wide network needs width ≥ 2');
   const act = makeActivation({ name: o.activation, alpha: o.alpha });
   const saddle = new NeuronPursuit({
     depth: o.depth,
-    activation: o.activation as never,
+    activation: o.activation,
     alpha: o.alpha,
     maxIterations: 1,
     targetError: 0,
@@ -112,9 +117,9 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const wSaddle = net.params.slice();
   const rng = new Rng(o.seed, 'saddle/perturbation');
   const zIdx: number[] = [];
-  inZ.forEach((z, i) => z && zIdx.push(i));
+  for (const [i, z] of inZ.entries()) if (z) zIdx.push(i);
   const direction = rng.onSphere(zIdx.length, o.perturbation);
-  zIdx.forEach((i, k) => (net.params[i] = direction[k]));
+  for (const [k, i] of zIdx.entries()) net.params[i] = direction[k]!;
 
   const ncfGrad = saddleNcfGradient(saddle, X, Y, net, o.tieRule ?? 'low');
   const schedule = recordSchedule(o.steps, o.points);
@@ -123,7 +128,14 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   let step = 0;
   for (const target of schedule) {
     if (target > step) {
-      gradientDescent(net, X, Y, { lr: o.lr, maxSteps: target - step, targetError: 0, tol: 0, checkEvery: target - step, maxHalvings: 4 });
+      gradientDescent(net, X, Y, {
+        lr: o.lr,
+        maxSteps: target - step,
+        targetError: 0,
+        tol: 0,
+        checkEvery: target - step,
+        maxHalvings: 4,
+      });
       step = target;
       onProgress?.(step, o.steps);
     }
@@ -133,15 +145,30 @@ export function runSaddleLab(X: Matrix, Y: Matrix, options: SaddleOptions, onPro
   const verdict = judge(trace, o.perturbation, act.p);
   const at = (label: string, s: number | null) => {
     const k = s === null ? snapshots.length - 1 : snapshots.findIndex((x) => x.step === s);
-    const copy = new Network(widths, act, snapshots[k].params.map((v, i) => (inZ[i] ? Math.abs(v) : 0)));
-    return { label, step: snapshots[k].step, layers: Array.from({ length: o.depth }, (_, l) => clone(copy.layer(l + 1))) };
+    const copy = new Network(
+      widths,
+      act,
+      snapshots[k]!.params.map((v, i) => (inZ[i] ? Math.abs(v) : 0)),
+    );
+    return {
+      label,
+      step: snapshots[k]!.step,
+      layers: Array.from({ length: o.depth }, (_, l) => clone(copy.layer(l + 1))),
+    };
   };
-  const escapeIndex = verdict.escapeStep === null ? trace.length - 1 : Math.max(0, trace.findIndex((r) => r.step === verdict.escapeStep) - 1);
+  const escapeIndex =
+    verdict.escapeStep === null
+      ? trace.length - 1
+      : Math.max(0, trace.findIndex((r) => r.step === verdict.escapeStep) - 1);
   return {
     options: o,
     trace,
     verdict,
-    snapshots: [at('start', 0), at('end of first plateau', trace[escapeIndex].step), at('next plateau', verdict.nextPlateauStep)],
+    snapshots: [
+      at('start', 0),
+      at('end of first plateau', trace[escapeIndex]!.step),
+      at('next plateau', verdict.nextPlateauStep),
+    ],
   };
 }
 
@@ -164,8 +191,9 @@ function zMask(net: Network): boolean[] {
 /** Copy the one-wide saddle into neuron 0 of every hidden layer of the wide network. */
 function embed(saddle: Network, net: Network): void {
   for (let l = 1; l <= net.depth; l++) {
-    const S = saddle.layer(l), W = net.layer(l);
-    for (let i = 0; i < S.rows; i++) for (let j = 0; j < S.cols; j++) W.data[i * W.cols + j] = S.data[i * S.cols + j];
+    const S = saddle.layer(l),
+      W = net.layer(l);
+    for (let i = 0; i < S.rows; i++) for (let j = 0; j < S.cols; j++) W.data[i * W.cols + j] = S.data[i * S.cols + j]!;
   }
 }
 
@@ -175,52 +203,80 @@ function embed(saddle: Network, net: Network): void {
  * layer (its weights from/to the saddle's active neurons). Weights between two
  * zero neurons enter H at higher order and get 0.
  */
-function saddleNcfGradient(saddle: Network, X: Matrix, Y: Matrix, wide: Network, tieRule: TieRule): (net: Network) => Float64Array {
+function saddleNcfGradient(
+  saddle: Network,
+  X: Matrix,
+  Y: Matrix,
+  wide: Network,
+  tieRule: TieRule,
+): (net: Network) => Float64Array {
   const H = saddle.forward(X);
-  const R = matrix(Y.rows, Y.cols, Y.data.map((y, i) => y - H.data[i]));
+  const R = matrix(
+    Y.rows,
+    Y.cols,
+    Y.data.map((y, i) => y - H.data[i]!),
+  );
   const parts = candidateFamilies(saddle, X, R, { tieRule, maxPath: 1 }).map((f) => f.ncf);
-  const L = wide.depth, width = wide.widths[1];
-  // offset of W_l in params
-  const offsets: number[] = [0, 0];
-  for (let l = 1; l < L; l++) offsets.push(offsets[l] + wide.widths[l] * wide.widths[l - 1]);
+  const L = wide.depth,
+    width = wide.widths[1]!;
   return (net) => {
     const grad = new Float64Array(net.size);
     for (let l = 1; l < L; l++) {
-      const part = parts[l - 1], Win = net.layer(l), Wout = net.layer(l + 1);
+      const part = parts[l - 1]!,
+        Win = net.layer(l),
+        Wout = net.layer(l + 1);
       const points = zeros(width - 1, part.dim);
-      const inIndex = (j: number, c: number) => offsets[l] + j * Win.cols + (l === 1 ? c : 0);
-      const outIndex = (j: number, c: number) => offsets[l + 1] + (l + 1 === L ? c : 0) * Wout.cols + j;
+      const inStart = net.layerOffset(l),
+        outStart = net.layerOffset(l + 1);
+      const inIndex = (j: number, c: number) => inStart + j * Win.cols + (l === 1 ? c : 0);
+      const outIndex = (j: number, c: number) => outStart + (l + 1 === L ? c : 0) * Wout.cols + j;
       for (let j = 1; j < width; j++) {
-        for (let c = 0; c < part.inDim; c++) points.data[(j - 1) * part.dim + c] = net.params[inIndex(j, c)];
-        for (let c = 0; c < part.outDim; c++) points.data[(j - 1) * part.dim + part.inDim + c] = net.params[outIndex(j, c)];
+        for (let c = 0; c < part.inDim; c++) points.data[(j - 1) * part.dim + c] = net.params[inIndex(j, c)]!;
+        for (let c = 0; c < part.outDim; c++)
+          points.data[(j - 1) * part.dim + part.inDim + c] = net.params[outIndex(j, c)]!;
       }
-      const values = new Float64Array(width - 1), g = zeros(width - 1, part.dim);
+      const values = new Float64Array(width - 1),
+        g = zeros(width - 1, part.dim);
       part.evaluate(points, values, g);
       for (let j = 1; j < width; j++) {
-        for (let c = 0; c < part.inDim; c++) grad[inIndex(j, c)] = g.data[(j - 1) * part.dim + c];
-        for (let c = 0; c < part.outDim; c++) grad[outIndex(j, c)] = g.data[(j - 1) * part.dim + part.inDim + c];
+        for (let c = 0; c < part.inDim; c++) grad[inIndex(j, c)] = g.data[(j - 1) * part.dim + c]!;
+        for (let c = 0; c < part.outDim; c++) grad[outIndex(j, c)] = g.data[(j - 1) * part.dim + part.inDim + c]!;
       }
     }
     return grad;
   };
 }
 
-function record(net: Network, X: Matrix, Y: Matrix, step: number, wSaddle: Float64Array, inZ: boolean[], ncfGrad: (net: Network) => Float64Array): SaddleRecord {
+function record(
+  net: Network,
+  X: Matrix,
+  Y: Matrix,
+  step: number,
+  wSaddle: Float64Array,
+  inZ: boolean[],
+  ncfGrad: (net: Network) => Float64Array,
+): SaddleRecord {
   const g = ncfGrad(net);
-  let dist = 0, distN = 0, z = 0, gz = 0, dotZG = 0;
+  let dist = 0,
+    distN = 0,
+    z = 0,
+    gz = 0,
+    dotZG = 0;
   net.params.forEach((w, i) => {
-    const d = w - wSaddle[i];
+    const d = w - wSaddle[i]!;
     dist += d * d;
     if (inZ[i]) {
       z += w * w;
-      gz += g[i] * g[i];
-      dotZG += w * g[i];
+      gz += g[i]! * g[i]!;
+      dotZG += w * g[i]!;
     } else distN += d * d;
   });
-  const inSq: number[][] = [], outSq: number[][] = [];
+  const inSq: number[][] = [],
+    outSq: number[][] = [];
   for (let l = 1; l < net.depth; l++) {
-    const ins: number[] = [], outs: number[] = [];
-    for (let j = 1; j < net.widths[l]; j++) {
+    const ins: number[] = [],
+      outs: number[] = [];
+    for (let j = 1; j < net.widths[l]!; j++) {
       const { inSq: a, outSq: b } = net.neuronNorms(l, j);
       ins.push(a);
       outs.push(b);
@@ -249,36 +305,55 @@ export function recordSchedule(steps: number, points: number): number[] {
 }
 
 function judge(trace: SaddleRecord[], eps: number, p: number): SaddleVerdict {
-  const saddleLoss = trace[0].loss;
+  const saddleLoss = trace[0]!.loss;
   const escapeAt = trace.findIndex((r) => r.loss < 0.99 * saddleLoss);
-  const escapeStep = escapeAt < 0 ? null : trace[escapeAt].step;
+  const escapeStep = escapeAt < 0 ? null : trace[escapeAt]!.step;
   const before = trace.filter((r, k) => (escapeAt < 0 || k < escapeAt) && r.zNorm < 10 * eps);
-  const alignmentBeforeEscape = before.length ? before[before.length - 1].alignment : NaN;
+  const alignmentBeforeEscape = before.length ? before[before.length - 1]!.alignment : NaN;
 
   // The next plateau: the first record after the escape from which the loss
   // falls by less than 0.5% over the next 3% of the elapsed steps.
   let nextPlateauStep: number | null = null;
   if (escapeAt >= 0) {
     for (let k = escapeAt; k < trace.length; k++) {
-      const ahead = trace.find((r) => r.step >= trace[k].step * 1.03 && r.step > trace[k].step);
+      const ahead = trace.find((r) => r.step >= trace[k]!.step * 1.03 && r.step > trace[k]!.step);
       if (!ahead) break;
-      if (trace[k].loss - ahead.loss < 0.005 * trace[k].loss) {
-        nextPlateauStep = trace[k].step;
+      if (trace[k]!.loss - ahead.loss < 0.005 * trace[k]!.loss) {
+        nextPlateauStep = trace[k]!.step;
         break;
       }
     }
   }
-  const at = nextPlateauStep === null ? trace[trace.length - 1] : trace.find((r) => r.step === nextPlateauStep)!;
-  const neuronNorms = (r: SaddleRecord) => r.inSq.flatMap((layer, l) => layer.map((a, j) => ({ layer: l + 1, index: j + 1, norm: Math.sqrt(a + r.outSq[l][j]) })));
-  const activeNeurons = neuronNorms(at).filter((x) => x.norm > 10 * eps).map(({ layer, index }) => ({ layer, index }));
-  const escapeRecord = escapeAt > 0 ? trace[escapeAt - 1] : trace[trace.length - 1];
+  const at = nextPlateauStep === null ? trace[trace.length - 1]! : trace.find((r) => r.step === nextPlateauStep)!;
+  const neuronNorms = (r: SaddleRecord) =>
+    r.inSq.flatMap((layer, l) =>
+      layer.map((a, j) => ({ layer: l + 1, index: j + 1, norm: Math.sqrt(a + r.outSq[l]![j]!) })),
+    );
+  const activeNeurons = neuronNorms(at)
+    .filter((x) => x.norm > 10 * eps)
+    .map(({ layer, index }) => ({ layer, index }));
+  const escapeRecord = escapeAt > 0 ? trace[escapeAt - 1]! : trace[trace.length - 1]!;
   const norms = neuronNorms(escapeRecord);
   const largest = Math.max(...norms.map((x) => x.norm));
   const patternAtEscape = norms.filter((x) => x.norm >= 0.5 * largest).map(({ layer, index }) => ({ layer, index }));
   const key = (x: NeuronRef) => `${x.layer}:${x.index}`;
   const sparsityKept =
-    escapeStep !== null && activeNeurons.length === patternAtEscape.length && activeNeurons.every((x) => patternAtEscape.some((y) => key(x) === key(y)));
-  const end = trace[trace.length - 1];
-  const inOutRatios = activeNeurons.map(({ layer, index }) => end.inSq[layer - 1][index - 1] / end.outSq[layer - 1][index - 1]);
-  return { saddleLoss, alignmentBeforeEscape, escapeStep, nextPlateauStep, activeNeurons, patternAtEscape, sparsityKept, inOutRatios, p };
+    escapeStep !== null &&
+    activeNeurons.length === patternAtEscape.length &&
+    activeNeurons.every((x) => patternAtEscape.some((y) => key(x) === key(y)));
+  const end = trace[trace.length - 1]!;
+  const inOutRatios = activeNeurons.map(
+    ({ layer, index }) => end.inSq[layer - 1]![index - 1]! / end.outSq[layer - 1]![index - 1]!,
+  );
+  return {
+    saddleLoss,
+    alignmentBeforeEscape,
+    escapeStep,
+    nextPlateauStep,
+    activeNeurons,
+    patternAtEscape,
+    sparsityKept,
+    inOutRatios,
+    p,
+  };
 }

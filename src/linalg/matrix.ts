@@ -23,11 +23,11 @@ export function matrix(rows: number, cols: number, data: ArrayLike<number>): Mat
 
 export function fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix {
   const r = rows.length;
-  const c = r === 0 ? 0 : rows[0].length;
+  const c = r === 0 ? 0 : rows[0]!.length;
   const m = zeros(r, c);
   for (let i = 0; i < r; i++) {
-    if (rows[i].length !== c) throw new RangeError(`row ${i} has ${rows[i].length} entries, expected ${c}`);
-    m.data.set(rows[i], i * c);
+    if (rows[i]!.length !== c) throw new RangeError(`row ${i} has ${rows[i]!.length} entries, expected ${c}`);
+    m.data.set(rows[i]!, i * c);
   }
   return m;
 }
@@ -55,19 +55,19 @@ export function rowView(m: Matrix, i: number): Float64Array {
 /** The rows at the given indices, copied. */
 export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   const out = zeros(indices.length, m.cols);
-  for (let k = 0; k < indices.length; k++) out.data.set(rowView(m, indices[k]), k * m.cols);
+  for (let k = 0; k < indices.length; k++) out.data.set(rowView(m, indices[k]!), k * m.cols);
   return out;
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n = a.length): number {
   let s = 0;
-  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
   return s;
 }
 
 export function sumOfSquares(a: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
   return s;
 }
 
@@ -77,15 +77,19 @@ export function norm(a: ArrayLike<number>): number {
 
 /** out = A Bᵀ, A: n×k, B: r×k, out: n×r. */
 export function matmulABt(A: Matrix, B: Matrix, out: Matrix = zeros(A.rows, B.rows)): Matrix {
-  const n = A.rows, k = A.cols, r = B.rows;
+  const n = A.rows,
+    k = A.cols,
+    r = B.rows;
   if (B.cols !== k || out.rows !== n || out.cols !== r) throw new RangeError('matmulABt: shape mismatch');
-  const a = A.data, b = B.data, o = out.data;
+  const a = A.data,
+    b = B.data,
+    o = out.data;
   for (let i = 0; i < n; i++) {
     const ai = i * k;
     for (let j = 0; j < r; j++) {
       const bj = j * k;
       let s = 0;
-      for (let t = 0; t < k; t++) s += a[ai + t] * b[bj + t];
+      for (let t = 0; t < k; t++) s += a[ai + t]! * b[bj + t]!;
       o[i * r + j] = s;
     }
   }
@@ -94,17 +98,21 @@ export function matmulABt(A: Matrix, B: Matrix, out: Matrix = zeros(A.rows, B.ro
 
 /** out = Aᵀ B, A: n×r, B: n×k, out: r×k. */
 export function matmulAtB(A: Matrix, B: Matrix, out: Matrix = zeros(A.cols, B.cols)): Matrix {
-  const n = A.rows, r = A.cols, k = B.cols;
+  const n = A.rows,
+    r = A.cols,
+    k = B.cols;
   if (B.rows !== n || out.rows !== r || out.cols !== k) throw new RangeError('matmulAtB: shape mismatch');
-  const a = A.data, b = B.data, o = out.data;
+  const a = A.data,
+    b = B.data,
+    o = out.data;
   o.fill(0);
   for (let i = 0; i < n; i++) {
     const bi = i * k;
     for (let j = 0; j < r; j++) {
-      const aij = a[i * r + j];
+      const aij = a[i * r + j]!;
       if (aij === 0) continue;
       const oj = j * k;
-      for (let t = 0; t < k; t++) o[oj + t] += aij * b[bi + t];
+      for (let t = 0; t < k; t++) o[oj + t]! += aij * b[bi + t]!;
     }
   }
   return out;
@@ -120,7 +128,7 @@ export function allFinite(a: ArrayLike<number>): boolean {
 export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]);
+    const v = Math.abs(a[i]!);
     if (v > m) m = v;
   }
   return m;

@@ -35,7 +35,7 @@ export class Rng {
 
   /** An independent generator for a named sub-stream of this one's seed. */
   fork(label: string): Rng {
-    return new Rng(this.seed, this.label + '/' + label);
+    return new Rng(this.seed, `${this.label}/${label}`);
   }
 
   /** Uniform 32-bit unsigned integer. */
@@ -94,10 +94,10 @@ export class Rng {
     for (;;) {
       const v = this.normals(dim);
       let s = 0;
-      for (let i = 0; i < dim; i++) s += v[i] * v[i];
+      for (let i = 0; i < dim; i++) s += v[i]! * v[i]!;
       if (s > 0) {
         const f = radius / Math.sqrt(s);
-        for (let i = 0; i < dim; i++) v[i] *= f;
+        for (let i = 0; i < dim; i++) v[i]! *= f;
         return v;
       }
     }
@@ -113,8 +113,8 @@ export class Rng {
     const p = Array.from({ length: n }, (_, i) => i);
     for (let i = n - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const t = p[i];
-      p[i] = p[j];
+      const t = p[i]!;
+      p[i] = p[j]!;
       p[j] = t;
     }
     return p;

@@ -1,5 +1,6 @@
-// The part of the WebAssembly JS API that src/linalg/kernels.ts uses (the ES lib leaves it to the DOM lib).
+// The part of the WebAssembly JS API that src/linalg/kernels-wasm.ts uses (the ES lib leaves it to the DOM lib).
 declare namespace WebAssembly {
+  function validate(bytes: Uint8Array): boolean;
   class Module {
     constructor(bytes: Uint8Array);
   }

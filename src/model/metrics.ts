@@ -4,12 +4,14 @@ import type { Matrix } from '../linalg/matrix.js';
 /** E = Σ‖ŷ_i − y_i‖² / Σ‖y_i‖². */
 export function relativeError(predicted: Matrix, target: Matrix): number {
   checkShapes(predicted, target);
-  let num = 0, den = 0;
-  const p = predicted.data, t = target.data;
+  let num = 0,
+    den = 0;
+  const p = predicted.data,
+    t = target.data;
   for (let i = 0; i < t.length; i++) {
-    const e = p[i] - t[i];
+    const e = p[i]! - t[i]!;
     num += e * e;
-    den += t[i] * t[i];
+    den += t[i]! * t[i]!;
   }
   return den > 0 ? num / den : num === 0 ? 0 : Infinity;
 }
@@ -27,7 +29,7 @@ export function classificationError(predicted: Matrix, target: Matrix): number {
 
 function argmax(a: Float64Array, offset: number, length: number): number {
   let best = 0;
-  for (let c = 1; c < length; c++) if (a[offset + c] > a[offset + best]) best = c;
+  for (let c = 1; c < length; c++) if (a[offset + c]! > a[offset + best]!) best = c;
   return best;
 }
 

@@ -6,26 +6,14 @@
  * k_l × k_{l−1}), so gradient descent, norms and snapshots are single loops
  * over one vector. Layers are views into it.
  *
- * One batched kernel (`pass`, on src/linalg/kernels.ts) does forward and backward for every purpose:
- * loss + gradient, NCF correlation + gradient, prediction, and recording the
- * back-propagated residual that Neuron Pursuit needs.
+ * One batched kernel (`pass`, on the kernel interface of src/linalg/kernel-arena.ts) does forward and
+ * backward for every purpose: loss + gradient, NCF correlation + gradient, prediction, and recording the
+ * back-propagated residual that Neuron Pursuit needs. src/io/model-format.ts saves and loads networks.
  */
-import { KernelArena, Seed } from '../linalg/kernels.js';
+import { type KernelArena, Seed } from '../linalg/kernel-arena.js';
+import { allocatePanels } from '../linalg/panel-layout.js';
 import { type Matrix, zeros } from '../linalg/matrix.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
-
-export const MODEL_FORMAT = 'neuron-pursuit-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-export interface NetworkJSON {
-  format: typeof MODEL_FORMAT;
-  version: number;
-  activation: ActivationSpec;
-  /** [d, k_1, …, k_{L−1}, m] */
-  widths: number[];
-  /** Layer l (1-based) at index l − 1, row-major k_l × k_{l−1}. */
-  layers: number[][];
-}
 
 /** Per hidden layer l = 1..L−1: P_l (rows h_{l−1}(x_i)) and G_l (rows J_{l+1}(x_i)ᵀ r_i). */
 export interface BackpropagatedResidual {
@@ -33,11 +21,8 @@ export interface BackpropagatedResidual {
   residuals: Matrix[];
 }
 
-const enum Mode {
-  Loss,
-  Correlation,
-  Predict,
-}
+const Mode = { Loss: 0, Correlation: 1, Predict: 2 } as const;
+type Mode = (typeof Mode)[keyof typeof Mode];
 
 interface PassOptions {
   mode: Mode;
@@ -83,15 +68,16 @@ export class Network {
   readonly widths: readonly number[];
   /** All weights, layer 1 first. */
   params: Float64Array;
-  /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. */
+  /** offsets[l] = start of W_l in params (l = 1..L); offsets[0] unused. See `layerOffset`. */
   private readonly offsets: number[];
-  /** Kernel arenas of the last two batch sizes (training data, and the test set a progress check predicts on). */
+  /** Kernel arenas of the last two batch sizes (the training set, and the test set NP scores after each iteration). */
   private workspaces: Workspace[] = [];
 
   constructor(widths: readonly number[], activation: Activation | ActivationSpec, params?: ArrayLike<number>) {
     if (widths.length < 3) throw new RangeError(`a network needs depth L ≥ 2 (got L = ${widths.length - 1})`);
     for (const k of widths) {
-      if (!Number.isInteger(k) || k < 1) throw new RangeError(`layer widths must be positive integers, got [${widths.join(', ')}]`);
+      if (!Number.isInteger(k) || k < 1)
+        throw new RangeError(`layer widths must be positive integers, got [${widths.join(', ')}]`);
     }
     this.widths = Object.freeze([...widths]);
     this.activation = 'value' in activation ? activation : makeActivation(activation);
@@ -99,7 +85,7 @@ export class Network {
     let total = 0;
     for (let l = 1; l < widths.length; l++) {
       this.offsets.push(total);
-      total += widths[l] * widths[l - 1];
+      total += widths[l]! * widths[l - 1]!;
     }
     if (params !== undefined && params.length !== total) {
       throw new RangeError(`a network of widths [${widths.join(', ')}] has ${total} weights, got ${params.length}`);
@@ -117,10 +103,10 @@ export class Network {
     return this.widths.length - 1;
   }
   get inputDim(): number {
-    return this.widths[0];
+    return this.widths[0]!;
   }
   get outputDim(): number {
-    return this.widths[this.widths.length - 1];
+    return this.widths[this.widths.length - 1]!;
   }
   get hiddenWidths(): number[] {
     return this.widths.slice(1, -1);
@@ -133,11 +119,18 @@ export class Network {
     return networkDegree(this.activation.p, this.depth);
   }
 
+  /** Start of W_l (1-based) in params: W_l[i][j] is params[layerOffset(l) + i·k_{l−1} + j]. */
+  layerOffset(l: number): number {
+    this.checkLayer(l, 1, this.depth);
+    return this.offsets[l]!;
+  }
+
   /** W_l (1-based) as a view into params. */
   layer(l: number): Matrix {
     this.checkLayer(l, 1, this.depth);
-    const rows = this.widths[l], cols = this.widths[l - 1];
-    return { rows, cols, data: this.params.subarray(this.offsets[l], this.offsets[l] + rows * cols) };
+    const rows = this.widths[l]!,
+      cols = this.widths[l - 1]!;
+    return { rows, cols, data: this.params.subarray(this.offsets[l], this.offsets[l]! + rows * cols) };
   }
 
   clone(): Network {
@@ -155,7 +148,7 @@ export class Network {
   /** Loss(W) = (1/2n) Σ ‖H(x_i) − y_i‖²; adds ∇Loss into `grad` when given (grad is overwritten). */
   loss(X: Matrix, Y: Matrix, grad?: Float64Array): number {
     this.checkPair(X, Y);
-    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows })[0] / (2 * X.rows);
+    return this.pass(X, Y, { mode: Mode.Loss, grad, seedScale: 1 / X.rows })[0]! / (2 * X.rows);
   }
 
   /**
@@ -171,7 +164,7 @@ export class Network {
     return {
       loss: (grad?: Float64Array): number => {
         options.grad = grad;
-        return this.pass(X, Y, options)[0] / (2 * X.rows);
+        return this.pass(X, Y, options)[0]! / (2 * X.rows);
       },
     };
   }
@@ -179,7 +172,7 @@ export class Network {
   /** NCF N_{R,H}(W) = (1/n) Σ r_i · H(x_i; W); writes its gradient into `grad` when given. */
   correlation(X: Matrix, R: Matrix, grad?: Float64Array): number {
     this.checkPair(X, R);
-    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows })[0] / X.rows;
+    return this.pass(X, R, { mode: Mode.Correlation, grad, seedScale: 1 / X.rows })[0]! / X.rows;
   }
 
   /**
@@ -196,8 +189,8 @@ export class Network {
     this.checkPair(X, R);
     const record: BackpropagatedResidual = { inputs: [], residuals: [] };
     for (let l = 1; l < this.depth; l++) {
-      record.inputs.push(zeros(X.rows, this.widths[l - 1]));
-      record.residuals.push(zeros(X.rows, this.widths[l + 1]));
+      record.inputs.push(zeros(X.rows, this.widths[l - 1]!));
+      record.residuals.push(zeros(X.rows, this.widths[l + 1]!));
     }
     const custom = tieSlope !== undefined && this.activation.p === 1 && tieSlope !== this.activation.derivative(0);
     this.pass(X, R, { mode: Mode.Correlation, record, seedScale: 1, tieSlope: custom ? tieSlope : undefined });
@@ -211,22 +204,25 @@ export class Network {
    */
   addNeuron(l: number, a: ArrayLike<number>, b: ArrayLike<number>): Network {
     this.checkLayer(l, 1, this.depth - 1);
-    const kin = this.widths[l - 1], kout = this.widths[l + 1];
+    const kin = this.widths[l - 1]!,
+      kout = this.widths[l + 1]!;
     if (a.length > kin) throw new RangeError(`incoming weights have ${a.length} entries, layer ${l} takes ${kin}`);
-    if (b.length > kout) throw new RangeError(`outgoing weights have ${b.length} entries, layer ${l + 1} has ${kout} neurons`);
+    if (b.length > kout)
+      throw new RangeError(`outgoing weights have ${b.length} entries, layer ${l + 1} has ${kout} neurons`);
     const widths = [...this.widths];
-    widths[l] += 1;
+    widths[l]! += 1;
     const grown = new Network(widths, this.activation);
     for (let t = 1; t <= this.depth; t++) {
-      const src = this.layer(t), dst = grown.layer(t);
+      const src = this.layer(t),
+        dst = grown.layer(t);
       if (t === l + 1) {
         for (let i = 0; i < src.rows; i++) {
           dst.data.set(src.data.subarray(i * src.cols, (i + 1) * src.cols), i * dst.cols);
-          dst.data[i * dst.cols + src.cols] = i < b.length ? b[i] : 0;
+          dst.data[i * dst.cols + src.cols] = i < b.length ? b[i]! : 0;
         }
       } else {
         dst.data.set(src.data);
-        if (t === l) for (let i = 0; i < a.length; i++) dst.data[src.rows * src.cols + i] = a[i];
+        if (t === l) for (let i = 0; i < a.length; i++) dst.data[src.rows * src.cols + i] = a[i]!;
       }
     }
     return grown;
@@ -234,10 +230,12 @@ export class Network {
 
   /** Incoming (row of W_l) and outgoing (column of W_{l+1}) squared norms of hidden neuron j of layer l. */
   neuronNorms(l: number, j: number): { inSq: number; outSq: number } {
-    const W = this.layer(l), V = this.layer(l + 1);
-    let inSq = 0, outSq = 0;
-    for (let t = 0; t < W.cols; t++) inSq += W.data[j * W.cols + t] ** 2;
-    for (let t = 0; t < V.rows; t++) outSq += V.data[t * V.cols + j] ** 2;
+    const W = this.layer(l),
+      V = this.layer(l + 1);
+    let inSq = 0,
+      outSq = 0;
+    for (let t = 0; t < W.cols; t++) inSq += W.data[j * W.cols + t]! ** 2;
+    for (let t = 0; t < V.rows; t++) outSq += V.data[t * V.cols + j]! ** 2;
     return { inSq, outSq };
   }
 
@@ -247,7 +245,7 @@ export class Network {
     const result: number[][] = [];
     for (let l = 1; l < this.depth; l++) {
       const row: number[] = [];
-      for (let j = 0; j < this.widths[l]; j++) {
+      for (let j = 0; j < this.widths[l]!; j++) {
         const { inSq, outSq } = this.neuronNorms(l, j);
         row.push(outSq === 0 ? (inSq === 0 ? 1 : Infinity) : inSq / (p * outSq));
       }
@@ -266,65 +264,22 @@ export class Network {
     for (let sweep = 1; sweep <= maxSweeps; sweep++) {
       let largestChange = 0;
       for (let l = 1; l < this.depth; l++) {
-        const W = this.layer(l), V = this.layer(l + 1);
-        for (let j = 0; j < this.widths[l]; j++) {
+        const W = this.layer(l),
+          V = this.layer(l + 1);
+        for (let j = 0; j < this.widths[l]!; j++) {
           const { inSq, outSq } = this.neuronNorms(l, j);
           if (inSq === 0 || outSq === 0) continue;
           const c = Math.pow((p * outSq) / inSq, 1 / (2 * (p + 1)));
           if (c === 1) continue;
           largestChange = Math.max(largestChange, Math.abs(c - 1));
           const cOut = Math.pow(c, -p);
-          for (let t = 0; t < W.cols; t++) W.data[j * W.cols + t] *= c;
-          for (let t = 0; t < V.rows; t++) V.data[t * V.cols + j] *= cOut;
+          for (let t = 0; t < W.cols; t++) W.data[j * W.cols + t]! *= c;
+          for (let t = 0; t < V.rows; t++) V.data[t * V.cols + j]! *= cOut;
         }
       }
       if (largestChange < tolerance) return sweep;
     }
     return maxSweeps;
-  }
-
-  toJSON(): NetworkJSON {
-    const layers: number[][] = [];
-    for (let l = 1; l <= this.depth; l++) layers.push(Array.from(this.layer(l).data));
-    const { name, p, alpha } = this.activation;
-    return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, activation: { name, p, alpha }, widths: [...this.widths], layers };
-  }
-
-  /** Rebuild a network from `toJSON()` output, checking every field. */
-  static fromJSON(value: unknown): Network {
-    const fail = (why: string): never => {
-      throw new Error(`invalid model file: ${why}`);
-    };
-    if (typeof value !== 'object' || value === null) fail('not a JSON object');
-    const obj = value as Record<string, unknown>;
-    if (obj.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(obj.format)}, expected "${MODEL_FORMAT}"`);
-    if (obj.version !== MODEL_FORMAT_VERSION) {
-      fail(`format version ${JSON.stringify(obj.version)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
-    }
-    const widths = obj.widths;
-    if (!Array.isArray(widths) || widths.length < 3 || !widths.every((k) => Number.isInteger(k) && k > 0)) {
-      fail('widths must be a list of at least 3 positive integers');
-    }
-    const act = obj.activation as Record<string, unknown> | undefined;
-    if (!act || typeof act.name !== 'string' || typeof act.p !== 'number' || typeof act.alpha !== 'number') {
-      fail('activation must have a name, p and alpha');
-    }
-    const layers = obj.layers;
-    const ws = widths as number[];
-    if (!Array.isArray(layers) || layers.length !== ws.length - 1) fail(`expected ${ws.length - 1} layers`);
-    const flat: number[] = [];
-    (layers as unknown[]).forEach((layer, i) => {
-      const expected = ws[i + 1] * ws[i];
-      if (!Array.isArray(layer) || layer.length !== expected) fail(`layer ${i + 1} must hold ${expected} weights`);
-      for (const v of layer as unknown[]) {
-        if (typeof v !== 'number' || !Number.isFinite(v)) fail(`layer ${i + 1} holds a non-finite weight`);
-        flat.push(v as number);
-      }
-    });
-    const a = act as { name: string; p: number; alpha: number };
-    const activation = makeActivation(a.name === 'custom' ? a : { name: a.name, alpha: a.alpha, p: a.p });
-    if (activation.p !== a.p || activation.alpha !== a.alpha) fail(`activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
-    return new Network(ws, activation, flat);
   }
 
   // ------------------------------------------------------------------ kernel
@@ -339,30 +294,40 @@ export class Network {
    * number, which V8 would box on every call).
    */
   private pass(X: Matrix, T: Matrix | null, o: PassOptions): Float64Array {
-    const L = this.depth, widths = this.widths, offsets = this.offsets;
-    const n = X.rows, d = X.cols, m = this.outputDim;
+    const L = this.depth,
+      widths = this.widths,
+      offsets = this.offsets;
+    const n = X.rows,
+      d = X.cols,
+      m = this.outputDim;
     const ws = this.buffers(n);
     const { arena, W, G, xs, ts, zs, hs, hsm, dzs } = ws;
-    const grad = o.grad, out = o.out, record = o.record;
+    const grad = o.grad,
+      out = o.out,
+      record = o.record;
     const backward = grad !== undefined || record !== undefined;
-    const mode = o.mode, seedScale = o.seedScale;
+    const mode = o.mode,
+      seedScale = o.seedScale;
 
     W.set(this.params);
     if (o.inputs === undefined || ws.inputs !== o.inputs) {
       xs.set(X.data);
-      arena.toFeatureMajor(hs[0], xs, n, d);
+      arena.toFeatureMajor(hs[0]!, xs, n, d);
       if (T) ts.set(T.data);
       ws.inputs = o.inputs ?? null;
     }
     // forward: Z_l = W_l H_{l−1}, H_l = σ(Z_l)
     for (let l = 1; l <= L; l++) {
-      const rows = widths[l], cols = widths[l - 1];
-      if (l < L) arena.forwardLayer(zs[l], hs[l], grad ? hsm[l] : null, W, offsets[l], cols, rows, cols, hs[l - 1], n);
-      else arena.productAB(zs[l], W, offsets[l], cols, rows, cols, hs[l - 1], n);
+      const rows = widths[l]!,
+        cols = widths[l - 1]!;
+      if (l < L)
+        arena.forwardLayer(zs[l]!, hs[l]!, grad ? hsm[l]! : null, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
+      else arena.productAB(zs[l]!, W, offsets[l]!, cols, rows, cols, hs[l - 1]!, n);
     }
-    const ZL = zs[L], dZL = dzs[L];
+    const ZL = zs[L]!,
+      dZL = dzs[L]!;
     if (mode === Mode.Predict) {
-      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i];
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out!.data[i * m + c] = ZL[c * n + i]!;
       return ws.value;
     }
     // output seed of the backward pass, and the value (summed sample by sample)
@@ -371,30 +336,46 @@ export class Network {
     // backward
     if (grad) G.fill(0);
     for (let l = L; l >= 1; l--) {
-      const rows = widths[l], cols = widths[l - 1], dZ = dzs[l];
+      const rows = widths[l]!,
+        cols = widths[l - 1]!,
+        dZ = dzs[l]!;
       if (record && l >= 2) {
         // layer l − 1 is hidden: P_{l−1} = h_{l−2}, G_{l−1} = dz_l (both sample-major)
         arena.toSampleMajor(ws.scratch, dZ, rows, n);
-        record.residuals[l - 2].data.set(ws.scratch.subarray(0, n * rows));
-        const P = record.inputs[l - 2].data, pc = widths[l - 2], Hp = hs[l - 2];
-        for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i];
+        record.residuals[l - 2]!.data.set(ws.scratch.subarray(0, n * rows));
+        const P = record.inputs[l - 2]!.data,
+          pc = widths[l - 2]!,
+          Hp = hs[l - 2]!;
+        for (let i = 0; i < n; i++) for (let c = 0; c < pc; c++) P[i * pc + c] = Hp[c * n + i]!;
       }
-      if (grad) arena.addProductABt(G, offsets[l], cols, rows, cols, dZ, hsm[l - 1], cols, n);
+      if (grad) arena.addProductABt(G, offsets[l]!, cols, rows, cols, dZ, hsm[l - 1]!, cols, n);
       if (l > 1) {
         // dZ_{l−1} = (W_lᵀ dZ_l) ⊙ σ'(Z_{l−1})
-        if (o.tieSlope === undefined) arena.backwardLayer(dzs[l - 1], W, offsets[l], cols, rows, cols, dZ, n, zs[l - 1]);
-        else this.backwardWithTieSlope(arena, dzs[l - 1], W, offsets[l], cols, rows, dZ, n, zs[l - 1], o.tieSlope);
+        if (o.tieSlope === undefined)
+          arena.backwardLayer(dzs[l - 1]!, W, offsets[l]!, cols, rows, cols, dZ, n, zs[l - 1]!);
+        else this.backwardWithTieSlope(arena, dzs[l - 1]!, W, offsets[l]!, cols, rows, dZ, n, zs[l - 1]!, o.tieSlope);
       }
     }
     if (grad) grad.set(G);
     return ws.value;
   }
 
-  /** `backwardLayer` with σ′ = tieSlope where the pre-activation is exactly 0 (once per NP iteration: not a hot path). */
-  private backwardWithTieSlope(arena: KernelArena, D: Float64Array, W: Float64Array, a0: number, cols: number, rows: number, dZ: Float64Array, n: number, Z: Float64Array, tieSlope: number): void {
+  /** `backwardLayer` with σ′ = tieSlope where the pre-activation is exactly 0 (once per NP iteration: no hot path). */
+  private backwardWithTieSlope(
+    arena: KernelArena,
+    D: Float64Array,
+    W: Float64Array,
+    a0: number,
+    cols: number,
+    rows: number,
+    dZ: Float64Array,
+    n: number,
+    Z: Float64Array,
+    tieSlope: number,
+  ): void {
     arena.productAtB(D, W, a0, cols, rows, cols, dZ, n);
     const derivative = this.activation.derivative;
-    for (let e = 0; e < cols * n; e++) D[e] *= Z[e] === 0 ? tieSlope : derivative(Z[e]);
+    for (let e = 0; e < cols * n; e++) D[e]! *= Z[e] === 0 ? tieSlope : derivative(Z[e]!);
   }
 
   /**
@@ -404,34 +385,37 @@ export class Network {
    */
   private buffers(n: number): Workspace {
     for (const cached of this.workspaces) if (cached.n === n) return cached;
-    const L = this.depth, widths = this.widths;
-    const d = widths[0], m = this.outputDim;
-    const lengths = [this.size, this.size, n * d, n * m];
-    for (let l = 1; l <= L; l++) lengths.push(widths[l] * n, widths[l] * n);
-    for (let l = 1; l < L; l++) lengths.push(widths[l] * n, widths[l] * n);
-    const widest = Math.max(...widths.slice(1));
-    lengths.push(d * n, widest * n, 1); // H_0 feature-major; scratch for the record; the pass's value
-    const arena = new KernelArena(KernelArena.sizeFor(lengths), this.activation);
-    const W = arena.alloc(this.size), G = arena.alloc(this.size), xs = arena.alloc(n * d), ts = arena.alloc(n * m);
-    const zs: Float64Array[] = [], dzs: Float64Array[] = [], hs: Float64Array[] = [], hsm: Float64Array[] = [];
-    for (let l = 1; l <= L; l++) {
-      zs[l] = arena.alloc(widths[l] * n);
-      dzs[l] = arena.alloc(widths[l] * n);
-    }
-    hs[0] = arena.alloc(d * n);
-    hsm[0] = xs;
-    for (let l = 1; l < L; l++) {
-      hs[l] = arena.alloc(widths[l] * n);
-      hsm[l] = arena.alloc(widths[l] * n);
-    }
-    const scratch = arena.alloc(widest * n), value = arena.alloc(1);
-    const workspace: Workspace = { n, arena, W, G, xs, ts, zs, dzs, hs, hsm, scratch, value, inputs: null };
+    const L = this.depth,
+      widths = this.widths;
+    const d = widths[0]!,
+      m = this.outputDim;
+    /** n doubles per neuron of layers from..to, none for the others (index l holds layer l). */
+    const layers = (from: number, to: number) => widths.map((k, l) => (l >= from && l <= to ? k * n : 0));
+    const { arena, panels } = allocatePanels(
+      {
+        W: this.size,
+        G: this.size,
+        xs: n * d,
+        ts: n * m,
+        zs: layers(1, L),
+        dzs: layers(1, L),
+        hs: layers(0, L - 1),
+        hsm: layers(1, L - 1),
+        // the back-propagated residual of the widest layer, on its way out of `pass`
+        scratch: Math.max(...widths.slice(1)) * n,
+        value: 1,
+      },
+      this.activation,
+    );
+    panels.hsm[0] = panels.xs;
+    const workspace: Workspace = { n, arena, ...panels, inputs: null };
     this.workspaces = [workspace, ...this.workspaces.slice(0, 1)];
     return workspace;
   }
 
   private checkLayer(l: number, lo: number, hi: number): void {
-    if (!Number.isInteger(l) || l < lo || l > hi) throw new RangeError(`layer must be an integer in ${lo}..${hi}, got ${l}`);
+    if (!Number.isInteger(l) || l < lo || l > hi)
+      throw new RangeError(`layer must be an integer in ${lo}..${hi}, got ${l}`);
   }
 
   private checkInputs(X: Matrix): void {
@@ -443,7 +427,8 @@ export class Network {
   private checkPair(X: Matrix, Y: Matrix): void {
     this.checkInputs(X);
     if (Y.rows !== X.rows) throw new RangeError(`${X.rows} inputs but ${Y.rows} targets`);
-    if (Y.cols !== this.outputDim) throw new RangeError(`targets have ${Y.cols} outputs, the network gives ${this.outputDim}`);
+    if (Y.cols !== this.outputDim)
+      throw new RangeError(`targets have ${Y.cols} outputs, the network gives ${this.outputDim}`);
     if (X.rows === 0) throw new RangeError('empty data set');
   }
 }

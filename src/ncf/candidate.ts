@@ -6,7 +6,8 @@
  */
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
-import { KernelArena } from '../linalg/kernels.js';
+import type { KernelArena } from '../linalg/kernel-arena.js';
+import { allocatePanels } from '../linalg/panel-layout.js';
 import type { NcfObjective } from './objective.js';
 
 interface Panels {
@@ -57,8 +58,12 @@ export class CandidateNcf implements NcfObjective {
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
-    const R = points.rows, dim = this.dim, kin = this.inDim, kout = this.outDim;
-    const n = this.inputs.rows, inv = 1 / n;
+    const R = points.rows,
+      dim = this.dim,
+      kin = this.inDim,
+      kout = this.outDim;
+    const n = this.inputs.rows,
+      inv = 1 / n;
     const { arena, P, G, PT, GT, Z, U, w, g, v } = this.buffers(R);
     w.set(points.data.subarray(0, R * dim));
     // All restarts at once, as products with the feature-major panels Pᵀ and Gᵀ:
@@ -77,15 +82,19 @@ export class CandidateNcf implements NcfObjective {
   /** The kernel arena: P, G (sample-major) and Pᵀ, Gᵀ, copied in once, and the work panels of up to R restarts. */
   private buffers(R: number): Panels {
     if (this.panels && this.panels.restarts >= R) return this.panels;
-    const n = this.inputs.rows, kin = this.inDim, kout = this.outDim, dim = this.dim;
-    const arena = new KernelArena(KernelArena.sizeFor([n * kin, n * kout, n * kin, n * kout, R * n, R * n, R * dim, R * dim, R]), this.activation);
-    const P = arena.alloc(n * kin), G = arena.alloc(n * kout), PT = arena.alloc(n * kin), GT = arena.alloc(n * kout);
-    P.set(this.inputs.data);
-    G.set(this.residuals.data);
-    arena.toFeatureMajor(PT, P, n, kin);
-    arena.toFeatureMajor(GT, G, n, kout);
-    const Z = arena.alloc(R * n), U = arena.alloc(R * n), w = arena.alloc(R * dim), g = arena.alloc(R * dim), v = arena.alloc(R);
-    this.panels = { restarts: R, arena, P, G, PT, GT, Z, U, w, g, v };
+    const n = this.inputs.rows,
+      kin = this.inDim,
+      kout = this.outDim,
+      dim = this.dim;
+    const { arena, panels } = allocatePanels(
+      { P: n * kin, G: n * kout, PT: n * kin, GT: n * kout, Z: R * n, U: R * n, w: R * dim, g: R * dim, v: R },
+      this.activation,
+    );
+    panels.P.set(this.inputs.data);
+    panels.G.set(this.residuals.data);
+    arena.toFeatureMajor(panels.PT, panels.P, n, kin);
+    arena.toFeatureMajor(panels.GT, panels.G, n, kout);
+    this.panels = { restarts: R, arena, ...panels };
     return this.panels;
   }
 }
@@ -94,9 +103,10 @@ export class CandidateNcf implements NcfObjective {
 export function ncfBound(P: Matrix, G: Matrix, q: number): number {
   let sum = 0;
   for (let i = 0; i < P.rows; i++) {
-    let pp = 0, gg = 0;
-    for (let c = 0; c < P.cols; c++) pp += P.data[i * P.cols + c] ** 2;
-    for (let c = 0; c < G.cols; c++) gg += G.data[i * G.cols + c] ** 2;
+    let pp = 0,
+      gg = 0;
+    for (let c = 0; c < P.cols; c++) pp += P.data[i * P.cols + c]! ** 2;
+    for (let c = 0; c < G.cols; c++) gg += G.data[i * G.cols + c]! ** 2;
     sum += Math.sqrt(gg) * Math.pow(pp, q / 2);
   }
   return sum / P.rows;

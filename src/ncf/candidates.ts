@@ -63,7 +63,7 @@ export function candidateFamilies(net: Network, X: Matrix, R: Matrix, settings: 
       families.push({
         layer: l,
         neurons,
-        ncf: new CandidateNcf(inputs[l - 1], residuals[l + neurons - 2], composed),
+        ncf: new CandidateNcf(inputs[l - 1]!, residuals[l + neurons - 2]!, composed),
         ...shares,
       });
     }
@@ -79,7 +79,8 @@ export function candidateFamilies(net: Network, X: Matrix, R: Matrix, settings: 
 export function composeActivation(act: Activation, times: number): Activation {
   if (times === 1) return act;
   // f = σ^{∘t} is max(z, A z)^P; σ(f) raises it to the p, and on z < 0 a negative f (A > 0, odd P) also meets α.
-  let P = act.p, A = act.alpha;
+  let P = act.p,
+    A = act.alpha;
   for (let t = 1; t < times; t++) {
     const nonNegative = A <= 0 || (Number.isInteger(P) && P % 2 === 0);
     if (!nonNegative) A *= Math.pow(act.alpha, 1 / P);
@@ -101,7 +102,9 @@ function pathShares(p: number, neurons: number): { sphereFactor: number; relays:
   const relays = exponents.map((e) => Math.sqrt(e / D));
   const abShare = Math.sqrt(q / D);
   let sphereFactor = Math.pow(abShare, q);
-  exponents.forEach((e, k) => (sphereFactor *= Math.pow(relays[k], e)));
+  exponents.forEach((e, k) => {
+    sphereFactor *= Math.pow(relays[k]!, e);
+  });
   return { sphereFactor, relays, abShare };
 }
 
@@ -110,19 +113,37 @@ function pathShares(p: number, neurons: number): { sphereFactor: number; relays:
  * (t·a, c, t·b) times δ. Relays are added from the top down so that each new
  * neuron's outgoing column can name the relay above it.
  */
-export function addCandidate(net: Network, family: Pick<CandidateFamily, 'layer' | 'neurons' | 'relays' | 'abShare'>, a: ArrayLike<number>, b: ArrayLike<number>, delta: number): Network {
+export function addCandidate(
+  net: Network,
+  family: Pick<CandidateFamily, 'layer' | 'neurons' | 'relays' | 'abShare'>,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  delta: number,
+): Network {
   const { layer: l, neurons, relays, abShare } = family;
   const scale = delta * abShare;
   const scaledB = Array.from(b, (v) => scale * v);
-  if (neurons === 1) return net.addNeuron(l, Array.from(a, (v) => scale * v), scaledB);
+  if (neurons === 1)
+    return net.addNeuron(
+      l,
+      Array.from(a, (v) => scale * v),
+      scaledB,
+    );
   // Top relay (layer l + s) first: no incoming weights yet, outgoing b.
   let grown = net.addNeuron(l + neurons - 1, [], scaledB);
   for (let k = neurons - 2; k >= 0; k--) {
     // The neuron of layer l + k feeds only the relay just added above it (the last neuron of layer l + k + 1).
-    const above = grown.widths[l + k + 1];
+    const above = grown.widths[l + k + 1]!;
     const out = new Array<number>(above).fill(0);
-    out[above - 1] = delta * relays[k];
-    grown = k === 0 ? grown.addNeuron(l, Array.from(a, (v) => scale * v), out) : grown.addNeuron(l + k, [], out);
+    out[above - 1] = delta * relays[k]!;
+    grown =
+      k === 0
+        ? grown.addNeuron(
+            l,
+            Array.from(a, (v) => scale * v),
+            out,
+          )
+        : grown.addNeuron(l + k, [], out);
   }
   return grown;
 }

@@ -23,7 +23,7 @@ export class JointNcf implements NcfObjective {
       dim += part.dim;
     }
     this.dim = dim;
-    this.degree = parts[0].degree;
+    this.degree = parts[0]!.degree;
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
@@ -31,11 +31,14 @@ export class JointNcf implements NcfObjective {
     values.fill(0, 0, R);
     const partValues = new Float64Array(R);
     this.parts.forEach((part, k) => {
-      const sub = zeros(R, part.dim), subGrad = zeros(R, part.dim), off = this.offsets[k];
-      for (let r = 0; r < R; r++) sub.data.set(points.data.subarray(r * this.dim + off, r * this.dim + off + part.dim), r * part.dim);
+      const sub = zeros(R, part.dim),
+        subGrad = zeros(R, part.dim),
+        off = this.offsets[k]!;
+      for (let r = 0; r < R; r++)
+        sub.data.set(points.data.subarray(r * this.dim + off, r * this.dim + off + part.dim), r * part.dim);
       part.evaluate(sub, partValues, subGrad);
       for (let r = 0; r < R; r++) {
-        values[r] += partValues[r];
+        values[r]! += partValues[r]!;
         grads.data.set(subGrad.data.subarray(r * part.dim, (r + 1) * part.dim), r * this.dim + off);
       }
     });
@@ -45,13 +48,13 @@ export class JointNcf implements NcfObjective {
   layerMass(point: ArrayLike<number>): number[] {
     return this.parts.map((part, k) => {
       let s = 0;
-      for (let c = 0; c < part.dim; c++) s += point[this.offsets[k] + c] ** 2;
+      for (let c = 0; c < part.dim; c++) s += point[this.offsets[k]! + c]! ** 2;
       return s;
     });
   }
 
   /** Layer k's block of a point. */
   block(point: Float64Array, k: number): Float64Array {
-    return point.subarray(this.offsets[k], this.offsets[k] + this.parts[k].dim);
+    return point.subarray(this.offsets[k], this.offsets[k]! + this.parts[k]!.dim);
   }
 }

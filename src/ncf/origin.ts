@@ -11,7 +11,8 @@
 import type { Matrix } from '../linalg/matrix.js';
 import type { Activation } from '../model/activation.js';
 import { networkDegree } from '../model/activation.js';
-import { KernelArena } from '../linalg/kernels.js';
+import type { KernelArena } from '../linalg/kernel-arena.js';
+import { allocatePanels } from '../linalg/panel-layout.js';
 import type { NcfObjective } from './objective.js';
 import { ncfBound } from './candidate.js';
 
@@ -57,8 +58,13 @@ export class OriginNcf implements NcfObjective {
   }
 
   evaluate(points: Matrix, values: Float64Array, grads: Matrix): void {
-    const R = points.rows, dim = this.dim, d = this.X.cols, m = this.Y.cols, L = this.depth;
-    const n = this.X.rows, inv = 1 / n;
+    const R = points.rows,
+      dim = this.dim,
+      d = this.X.cols,
+      m = this.Y.cols,
+      L = this.depth;
+    const n = this.X.rows,
+      inv = 1 / n;
     const { arena, X, XT, Y, Z1, D1, w, g, v, scratch } = this.buffers(R);
     w.set(points.data.subarray(0, R * dim));
     g.fill(0, 0, R * dim);
@@ -74,16 +80,18 @@ export class OriginNcf implements NcfObjective {
   /** The kernel arena: X (sample-major), Xᵀ and Y, copied in once, and the panels of up to R restarts. */
   private buffers(R: number): Panels {
     if (this.panels && this.panels.restarts >= R) return this.panels;
-    const n = this.X.rows, d = this.X.cols, m = this.Y.cols, dim = this.dim;
-    const lengths = [n * d, n * d, n * m, R * n, R * n, R * dim, R * dim, R, 4 * this.depth];
-    const arena = new KernelArena(KernelArena.sizeFor(lengths), this.activation);
-    const X = arena.alloc(n * d), XT = arena.alloc(n * d), Y = arena.alloc(n * m);
-    X.set(this.X.data);
-    Y.set(this.Y.data);
-    arena.toFeatureMajor(XT, X, n, d);
-    const Z1 = arena.alloc(R * n), D1 = arena.alloc(R * n), w = arena.alloc(R * dim), g = arena.alloc(R * dim);
-    const v = arena.alloc(R), scratch = arena.alloc(4 * this.depth);
-    this.panels = { restarts: R, arena, X, XT, Y, Z1, D1, w, g, v, scratch };
+    const n = this.X.rows,
+      d = this.X.cols,
+      m = this.Y.cols,
+      dim = this.dim;
+    const { arena, panels } = allocatePanels(
+      { X: n * d, XT: n * d, Y: n * m, Z1: R * n, D1: R * n, w: R * dim, g: R * dim, v: R, scratch: 4 * this.depth },
+      this.activation,
+    );
+    panels.X.set(this.X.data);
+    panels.Y.set(this.Y.data);
+    arena.toFeatureMajor(panels.XT, panels.X, n, d);
+    this.panels = { restarts: R, arena, ...panels };
     return this.panels;
   }
 }

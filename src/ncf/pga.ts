@@ -64,30 +64,33 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
   for (let t = 0; t < steps && active.length > 0; t++) {
     objective.evaluate(work, values, grads);
     const still: number[] = [];
-    const w = work.data, g = grads.data;
+    const w = work.data,
+      g = grads.data;
     const windowEnds = stallTol > 0 && (t + 1) % window === 0;
     for (let k = 0; k < active.length; k++) {
-      const o = k * dim, r = active[k];
-      if (values[k] > windowBest[r]) windowBest[r] = values[k];
+      const o = k * dim,
+        r = active[k]!;
+      if (values[k]! > windowBest[r]!) windowBest[r] = values[k]!;
       if (windowEnds) {
-        const stalled = windowBest[r] <= previousBest[r] + stallTol * Math.abs(previousBest[r]);
-        previousBest[r] = windowBest[r];
+        const stalled = windowBest[r]! <= previousBest[r]! + stallTol * Math.abs(previousBest[r]!);
+        previousBest[r] = windowBest[r]!;
         windowBest[r] = -Infinity;
         if (stalled) continue;
       }
       let sq = 0;
       for (let c = 0; c < dim; c++) {
-        const v = w[o + c] + lr * g[o + c];
+        const v = w[o + c]! + lr * g[o + c]!;
         w[o + c] = v;
         sq += v * v;
       }
       const inv = 1 / Math.sqrt(sq);
       let moved = 0;
-      const prev = points.data, po = active[k] * dim;
+      const prev = points.data,
+        po = active[k]! * dim;
       for (let c = 0; c < dim; c++) {
-        const v = w[o + c] * inv;
+        const v = w[o + c]! * inv;
         w[o + c] = v;
-        const delta = v - prev[po + c];
+        const delta = v - prev[po + c]!;
         moved += delta * delta;
         prev[po + c] = v;
       }
@@ -96,8 +99,8 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
     stepsTaken = t + 1;
     if (still.length < active.length) {
       const packed = zeros(still.length, dim);
-      still.forEach((k, i) => packed.data.set(w.subarray(k * dim, (k + 1) * dim), i * dim));
-      active = still.map((k) => active[k]);
+      for (const [i, k] of still.entries()) packed.data.set(w.subarray(k * dim, (k + 1) * dim), i * dim);
+      active = still.map((k) => active[k]!);
       work = packed;
       values = new Float64Array(still.length);
       grads = zeros(still.length, dim);
@@ -108,12 +111,12 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
   const finalGrads = zeros(R, dim);
   objective.evaluate(points, finalValues, finalGrads);
   let best = 0;
-  for (let r = 1; r < R; r++) if (finalValues[r] > finalValues[best]) best = r;
+  for (let r = 1; r < R; r++) if (finalValues[r]! > finalValues[best]!) best = r;
   const point = points.data.slice(best * dim, (best + 1) * dim);
   const grad = finalGrads.data.subarray(best * dim, (best + 1) * dim);
-  const bestValue = finalValues[best];
+  const bestValue = finalValues[best]!;
   let restartsAtBest = 0;
-  for (let r = 0; r < R; r++) if (finalValues[r] >= bestValue - 1e-4 * Math.abs(bestValue)) restartsAtBest++;
+  for (let r = 0; r < R; r++) if (finalValues[r]! >= bestValue - 1e-4 * Math.abs(bestValue)) restartsAtBest++;
   return {
     point,
     value: bestValue,
@@ -128,10 +131,10 @@ export function projectedGradientAscent(objective: NcfObjective, options: PgaOpt
 /** Norm of the tangential part of the gradient: ‖∇N − (w·∇N) w‖ for unit w. */
 export function kktResidual(w: ArrayLike<number>, grad: ArrayLike<number>): number {
   let radial = 0;
-  for (let c = 0; c < w.length; c++) radial += w[c] * grad[c];
+  for (let c = 0; c < w.length; c++) radial += w[c]! * grad[c]!;
   let s = 0;
   for (let c = 0; c < w.length; c++) {
-    const v = grad[c] - radial * w[c];
+    const v = grad[c]! - radial * w[c]!;
     s += v * v;
   }
   return Math.sqrt(s);

@@ -28,6 +28,7 @@ export interface GdOptions {
   onCheck?: (info: GdCheck) => void;
 }
 
+/** The spec's GD settings; Neuron Pursuit's and the small-init baseline's defaults refer to them. */
 export const GD_DEFAULTS = {
   lr: 0.1,
   maxSteps: 70_000,
@@ -62,7 +63,8 @@ export interface GdResult {
 /** Runs GD on `net` in place. */
 export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Partial<GdOptions> = {}): GdResult {
   const o: GdOptions = { ...GD_DEFAULTS, ...options };
-  if (!(o.lr > 0) || !(o.maxSteps >= 0) || !(o.checkEvery >= 1)) throw new RangeError('GD needs lr > 0, maxSteps ≥ 0, checkEvery ≥ 1');
+  if (!(o.lr > 0) || !(o.maxSteps >= 0) || !(o.checkEvery >= 1))
+    throw new RangeError('GD needs lr > 0, maxSteps ≥ 0, checkEvery ≥ 1');
   const n = X.rows;
   const yNormSq = sumOfSquares(Y.data);
   const errorOf = (loss: number): number => (yNormSq > 0 ? (2 * n * loss) / yNormSq : loss === 0 ? 0 : Infinity);
@@ -103,13 +105,14 @@ export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Par
       if (step >= o.maxSteps) return finish('max-steps', loss);
       if (Number.isNaN(firstLoss)) firstLoss = loss;
       // Right after a restore the loss equals the last check's: that is no plateau.
-      else if (!restored && o.tol > 0 && lastLoss - loss <= o.tol * loss && loss < (1 - o.kappa) * firstLoss) return finish('plateau', loss);
+      else if (!restored && o.tol > 0 && lastLoss - loss <= o.tol * loss && loss < (1 - o.kappa) * firstLoss)
+        return finish('plateau', loss);
       snapshot.set(params);
       lastLoss = loss;
       restored = false;
     }
     const w = params;
-    for (let c = 0; c < w.length; c++) w[c] -= lr * grad[c];
+    for (let c = 0; c < w.length; c++) w[c]! -= lr * grad[c]!;
     step++;
     sinceCheck = (sinceCheck + 1) % o.checkEvery;
   }

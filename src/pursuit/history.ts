@@ -6,12 +6,15 @@ export type StopReason = 'target' | 'max-iterations' | 'ncf-degenerate';
 /** One NP iteration (spec §4, "Record a history row"). */
 export interface IterationRecord {
   iteration: number;
-  /** Hidden layer of every neuron added (1-based; a path adds one per layer); empty at iteration 1, which trains the one-wide network. */
+  /**
+   * Hidden layer of every neuron added (1-based; a path adds one per layer); empty at iteration 1, which trains the
+   * one-wide network.
+   */
   layers: number[];
   /** NCF value of the dominant KKT point(s) chosen. */
   ncfValue: number;
-  /** ncfValue over the largest value any unit-sphere point of its family could reach: how much of the residual the direction reaches (0–1). */
-  ncfRelative: number;
+  /** ncfValue over the largest value any unit-sphere point of its family could reach (0–1; absent in older files). */
+  ncfRelative?: number;
   /** Tangential gradient norm at that point. */
   kktResidual: number;
   /** How many PGA restarts ended at the dominant value (within 1e-4, relative). */
@@ -44,7 +47,10 @@ export interface IterationRecord {
   /** ‖in‖² / (p‖out‖²) per hidden neuron, per layer, after GD (and balancing). */
   balancedness: number[][];
   seconds: number;
-  /** With `recordWeights`: the unit KKT vector added (iteration 1: the one-wide network's weights; later: [a, b] of the first neuron). */
+  /**
+   * With `recordWeights`: the unit KKT vector added (iteration 1: the one-wide network's weights; later:
+   * [a, b] of the first neuron).
+   */
   kktPoint?: number[];
   /** With `recordWeights`: all weights after GD (Network.params layout for `[d, ...widths, m]`). */
   weights?: number[];

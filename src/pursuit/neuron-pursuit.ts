@@ -9,11 +9,20 @@
  * Settings live on the estimator; everything learned lives on the fitted model.
  * This module touches no file system, store or terminal: it runs in a browser.
  */
-import { type Matrix, allFinite, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
+import {
+  DataError,
+  type FitExtras,
+  type Fitted,
+  type FitSummary,
+  type FittedJSON,
+  checkFitData,
+} from '../estimators/estimator.js';
+import { type Matrix, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
-import { Network, type NetworkJSON } from '../model/network.js';
+import { modelToJson } from '../io/model-format.js';
+import { Network } from '../model/network.js';
 import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
 import { JointNcf } from '../ncf/joint.js';
 import type { NcfObjective } from '../ncf/objective.js';
@@ -22,19 +31,6 @@ import { type PgaResult, projectedGradientAscent } from '../ncf/pga.js';
 import { type GdResult, gradientDescent } from '../optim/gradient-descent.js';
 import type { IterationRecord, PursuitEvent, StopReason } from './history.js';
 import { type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from './options.js';
-
-export interface FitExtras {
-  /** A held-out set: its error is recorded every iteration. */
-  testX?: Matrix;
-  testY?: Matrix;
-  /** Called as the fit progresses (iteration start and end, NCF, GD checks). */
-  onEvent?: (event: PursuitEvent) => void;
-}
-
-/** Raised when the data cannot be fitted at all (empty, non-finite, nothing to learn). */
-export class DataError extends Error {
-  override name = 'DataError';
-}
 
 interface Candidate {
   family: CandidateFamily;
@@ -64,20 +60,22 @@ export class NeuronPursuit {
   }
 
   fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedNeuronPursuit {
-    checkData(X, Y, 'training');
+    checkFitData(X, Y, extras);
     if (sumOfSquares(Y.data) === 0) throw new DataError('the target is zero everywhere: there is nothing to learn');
-    const { testX, testY } = extras;
-    if ((testX === undefined) !== (testY === undefined)) throw new DataError('give both testX and testY, or neither');
-    if (testX && testY) {
-      checkData(testX, testY, 'test');
-      if (testX.cols !== X.cols) throw new DataError(`test inputs have ${testX.cols} features, training inputs ${X.cols}`);
-      if (testY.cols !== Y.cols) throw new DataError(`test targets have ${testY.cols} outputs, training targets ${Y.cols}`);
-    }
     return new PursuitRun(this.options, this.activation(), X, Y, extras).run();
   }
 }
 
-export class FittedNeuronPursuit {
+/** The NP summary: `FitSummary` with the seed, the iteration count and the stop message, as `train` prints it. */
+export interface NeuronPursuitSummary extends FitSummary {
+  seed: number;
+  iterations: number;
+  stopMessage: string;
+}
+
+export class FittedNeuronPursuit implements Fitted {
+  readonly algorithm = 'np';
+
   constructor(
     readonly network: Network,
     readonly history: IterationRecord[],
@@ -85,6 +83,8 @@ export class FittedNeuronPursuit {
     /** One line saying why the fit stopped. */
     readonly stopMessage: string,
     readonly options: ResolvedOptions,
+    /** Whether the fit was given a test set (its error is then in every history row). */
+    readonly tested = false,
   ) {}
 
   predict(X: Matrix): Matrix {
@@ -95,8 +95,34 @@ export class FittedNeuronPursuit {
     return this.history.length;
   }
 
-  toJSON(): { model: NetworkJSON; history: IterationRecord[]; stopReason: StopReason; stopMessage: string; options: ResolvedOptions } {
-    return { model: this.network.toJSON(), history: this.history, stopReason: this.stopReason, stopMessage: this.stopMessage, options: this.options };
+  get gdSteps(): number {
+    return this.history.reduce((s, r) => s + r.gdSteps, 0);
+  }
+
+  /** The errors of the last iteration (1, that of the zero network, when no iteration ran). */
+  summary(): NeuronPursuitSummary {
+    const last = this.history.at(-1);
+    return {
+      seed: this.options.seed,
+      iterations: this.iterations,
+      stopReason: this.stopReason,
+      stopMessage: this.stopMessage,
+      trainError: last?.trainError ?? 1,
+      ...(this.tested ? { testError: last?.testError ?? 1 } : {}),
+      ...(last?.trainClassError !== undefined ? { trainClassError: last.trainClassError } : {}),
+      ...(last?.testClassError !== undefined ? { testClassError: last.testClassError } : {}),
+      widths: this.network.hiddenWidths,
+    };
+  }
+
+  toJSON(): FittedJSON {
+    return {
+      algorithm: this.algorithm,
+      options: this.options,
+      summary: this.summary(),
+      history: this.history,
+      model: modelToJson(this.network),
+    };
   }
 }
 
@@ -128,7 +154,10 @@ class PursuitRun {
       this.history.push(record);
       this.emit({ type: 'iteration-end', record });
       if (o.stopOn === 'classification' ? record.trainClassError === 0 : record.trainError < o.targetError) {
-        const what = o.stopOn === 'classification' ? 'training classification error 0' : `training error ${record.trainError.toExponential(2)} < ${o.targetError}`;
+        const what =
+          o.stopOn === 'classification'
+            ? 'training classification error 0'
+            : `training error ${record.trainError.toExponential(2)} < ${o.targetError}`;
         return this.stop('target', `${what} after ${k} iteration(s)`);
       }
     }
@@ -137,27 +166,37 @@ class PursuitRun {
 
   private stop(reason: StopReason, message: string): FittedNeuronPursuit {
     this.emit({ type: 'stop', reason, message });
-    return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o);
+    const tested = this.extras.testX !== undefined;
+    return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o, tested);
   }
 
   private pga(objective: NcfObjective, label: string, first = false): PgaResult {
     const o = this.o;
-    const steps = first ? (o.firstPgaSteps ?? o.pgaSteps) : o.pgaSteps, lr = first ? (o.firstPgaLr ?? o.pgaLr) : o.pgaLr;
-    return projectedGradientAscent(objective, { restarts: o.restarts, steps, lr, tol: o.pgaTol, rng: this.rng.fork(label) });
+    return projectedGradientAscent(objective, {
+      restarts: o.restarts,
+      steps: first ? (o.firstPgaSteps ?? o.pgaSteps) : o.pgaSteps,
+      lr: first ? (o.firstPgaLr ?? o.pgaLr) : o.pgaLr,
+      tol: o.pgaTol,
+      rng: this.rng.fork(label),
+    });
   }
 
   /** Iteration 1: the dominant KKT point of N_{Y,H} over the one-wide network, scaled by δ₁, then GD. */
   private firstIteration(): IterationRecord | string {
-    const o = this.o, start = performance.now();
+    const o = this.o,
+      start = performance.now();
     const origin = new OriginNcf(this.X, this.Y, this.o.depth, this.act);
     const result = this.pga(origin, 'pga/1', true);
     this.emit({ type: 'ncf', iteration: 1, layers: [], value: result.value });
     const ncfRelative = result.value / origin.bound;
-    if (!(ncfRelative > o.ncfThreshold)) return 'the NCF at the origin has no positive KKT point: no neuron correlates with the target';
+    if (!(ncfRelative > o.ncfThreshold)) {
+      return 'the NCF at the origin has no positive KKT point: no neuron correlates with the target';
+    }
     const lossAtZero = sumOfSquares(this.Y.data) / (2 * this.X.rows);
-    let delta = o.delta1, shrinks = 0;
+    let delta = o.delta1,
+      shrinks = 0;
     const place = () => {
-      for (let c = 0; c < result.point.length; c++) this.net.params[c] = delta * result.point[c];
+      for (let c = 0; c < result.point.length; c++) this.net.params[c] = delta * result.point[c]!;
       return this.net.loss(this.X, this.Y);
     };
     let lossAfterAdd = place();
@@ -183,23 +222,34 @@ class PursuitRun {
     });
   }
 
-  /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate neuron(s) or path(s). */
-  /** The history row, or why no candidate can escape the saddle. */
+  /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate(s); returns the history row, or why it cannot. */
   private nextIteration(k: number): IterationRecord | string {
-    const o = this.o, start = performance.now();
+    const o = this.o,
+      start = performance.now();
     const prediction = this.net.forward(this.X);
-    const residual = matrix(this.Y.rows, this.Y.cols, this.Y.data.map((y, i) => y - prediction.data[i]));
-    const families = candidateFamilies(this.net, this.X, residual, { tieRule: o.tieRule, maxPath: o.growth === 'paths' ? o.maxPath : 1 });
-    const singles = families.filter((f) => f.neurons === 1), paths = families.filter((f) => f.neurons > 1);
-    const searches = [...(o.joint ? [this.jointSearch(singles, k)] : singles.map((f) => this.search(f, k))), ...paths.map((f) => this.search(f, k))];
+    const residual = matrix(
+      this.Y.rows,
+      this.Y.cols,
+      this.Y.data.map((y, i) => y - prediction.data[i]!),
+    );
+    const maxPath = o.growth === 'paths' ? o.maxPath : 1;
+    const families = candidateFamilies(this.net, this.X, residual, { tieRule: o.tieRule, maxPath });
+    const singles = families.filter((f) => f.neurons === 1),
+      paths = families.filter((f) => f.neurons > 1);
+    const searches = [
+      ...(o.joint ? [this.jointSearch(singles, k)] : singles.map((f) => this.search(f, k))),
+      ...paths.map((f) => this.search(f, k)),
+    ];
+    const candidates = searches.flatMap((s) => s.candidates);
     const lossBefore = this.net.loss(this.X, this.Y);
     const saddle = this.net;
-    const initialDelta = o.deltaScale * norm(saddle.params);
     // δ = c·‖W̄‖, halved until the loss drops (at most maxShrinks times).
-    const placeAll = (chosen: Candidate[]) => {
-      let delta = initialDelta, shrinks = 0;
+    const place = (chosen: Candidate[]) => {
+      let delta = o.deltaScale * norm(saddle.params),
+        shrinks = 0;
       const grow = () => chosen.reduce((net, c) => addCandidate(net, c.family, c.a, c.b, delta), saddle);
-      let grown = grow(), loss = grown.loss(this.X, this.Y);
+      let grown = grow(),
+        loss = grown.loss(this.X, this.Y);
       while (!(loss < lossBefore) && shrinks < o.maxShrinks) {
         delta *= o.shrink;
         shrinks++;
@@ -208,57 +258,65 @@ class PursuitRun {
       }
       return { grown, loss, delta, shrinks };
     };
-    const candidates = searches.flatMap((s) => s.candidates);
     let chosen: Candidate[];
     if (o.growth === 'paths') {
-      // Each search's dominant KKT point, placed alone: those that lower the loss most win; one that lowers it at
-      // no δ tried is no escape direction (its NCF is noise), so it is never added.
-      const bests = searches.map((s) => s.candidates.reduce((x, y) => (y.value > x.value ? y : x))).filter((c) => relativeValue(c) > o.ncfThreshold);
-      const placed = bests.map((c) => ({ c, loss: placeAll([c]).loss })).filter((x) => x.loss < lossBefore);
-      chosen = placed.sort((x, y) => x.loss - y.loss).slice(0, o.candidatesPerIteration).map((x) => x.c);
-      if (chosen.length === 0) return `no candidate neuron or path lowers the loss at iteration ${k}: NP cannot escape this saddle`;
+      // Each search's dominant KKT point, placed alone: those that lower the loss most win. One that lowers it at
+      // no δ tried is no escape direction, so it is never added.
+      const tried = searches
+        .map((s) => best(s.candidates))
+        .filter((c) => c !== undefined && relativeValue(c) > o.ncfThreshold)
+        .map((c) => ({ c: c!, loss: place([c!]).loss }))
+        .filter((x) => x.loss < lossBefore);
+      chosen = tried
+        .sort((x, y) => x.loss - y.loss)
+        .slice(0, o.candidatesPerIteration)
+        .map((x) => x.c);
+      if (chosen.length === 0)
+        return `no candidate neuron or path lowers the loss at iteration ${k}: NP cannot escape this saddle`;
     } else {
       chosen = pickDistinct(candidates, o.candidatesPerIteration, o.ncfThreshold);
     }
-    if (chosen.length === 0) return `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
+    const first = chosen[0];
+    if (first === undefined)
+      return `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
     const layers = chosen.flatMap((c) => Array.from({ length: c.family.neurons }, (_, t) => c.family.layer + t));
-    this.emit({ type: 'ncf', iteration: k, layers, value: chosen[0].value });
-    const placed = placeAll(chosen);
+    this.emit({ type: 'ncf', iteration: k, layers, value: first.value });
+    const placed = place(chosen);
     this.net = placed.grown;
-    const winner = searches.find((s) => s.candidates.includes(chosen[0]))!.result;
-    const layerValues = singles.map((f) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value)));
+    const winner = searches.find((s) => s.candidates.includes(first))!.result;
+    const bestOf = (f: CandidateFamily) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value));
     return this.train(k, start, {
       layers,
-      ncfValue: chosen[0].value,
-      ncfRelative: relativeValue(chosen[0]),
+      ncfValue: first.value,
+      ncfRelative: relativeValue(first),
       kktResidual: winner.kktResidual,
       restartsAtBest: winner.restartsAtBest,
       restartValues: spread(winner.values),
-      layerValues,
-      ...(paths.length ? { pathValues: paths.map((f) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value))) } : {}),
+      layerValues: singles.map(bestOf),
+      ...(paths.length ? { pathValues: paths.map(bestOf) } : {}),
       delta: placed.delta,
       deltaShrinks: placed.shrinks,
       deltaWarning: !(placed.loss < lossBefore),
       lossBefore,
       lossAfterAdd: placed.loss,
-      ...(o.recordWeights ? { kktPoint: [...chosen[0].a, ...chosen[0].b] } : {}),
+      ...(o.recordWeights ? { kktPoint: [...first.a, ...first.b] } : {}),
     });
   }
 
   /** One family's NCF maximized by PGA; every restart's end point is a candidate. */
   private search(family: CandidateFamily, k: number): Search {
-    const label = family.neurons === 1 ? `pga/${k}/${family.layer}` : `pga/${k}/${family.layer}/path${family.neurons}`;
-    const result = this.pga(family.ncf, label);
-    const dim = family.ncf.dim, inDim = family.ncf.inDim;
+    const { layer, neurons, ncf } = family;
+    const result = this.pga(ncf, neurons === 1 ? `pga/${k}/${layer}` : `pga/${k}/${layer}/path${neurons}`);
     const candidates: Candidate[] = [];
     for (let r = 0; r < result.values.length; r++) {
-      const point = result.points.data.subarray(r * dim, (r + 1) * dim);
-      candidates.push({ family, a: point.slice(0, inDim), b: point.slice(inDim), value: family.sphereFactor * result.values[r] });
+      const point = result.points.data.subarray(r * ncf.dim, (r + 1) * ncf.dim);
+      const value = family.sphereFactor * result.values[r]!;
+      candidates.push({ family, a: point.slice(0, ncf.inDim), b: point.slice(ncf.inDim), value });
     }
     return { result, candidates };
   }
 
-  /** The joint NCF of the single-neuron families under one norm; each end point goes to the layer holding most of its mass. */
+  /** The joint NCF of all layers' single neurons under one norm; a point goes to the layer with most of its mass. */
   private jointSearch(families: CandidateFamily[], k: number): Search {
     const parts = families.map((f) => f.ncf);
     const joint = new JointNcf(parts);
@@ -268,17 +326,41 @@ class PursuitRun {
       const point = result.points.data.subarray(r * joint.dim, (r + 1) * joint.dim);
       const mass = joint.layerMass(point);
       const i = mass.indexOf(Math.max(...mass));
+      const part = parts[i]!;
       if (mass[i] === 0) continue;
-      const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]));
+      const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]!));
       const value = new Float64Array(1);
-      parts[i].evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
-      candidates.push({ family: families[i], a: block.slice(0, parts[i].inDim), b: block.slice(parts[i].inDim), value: value[0] });
+      part.evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
+      candidates.push({
+        family: families[i]!,
+        a: block.slice(0, part.inDim),
+        b: block.slice(part.inDim),
+        value: value[0]!,
+      });
     }
     return { result, candidates };
   }
 
   /** GD from the current weights, optional balancing, then the history row. */
-  private train(k: number, start: number, added: Omit<IterationRecord, 'iteration' | 'gdSteps' | 'gdStopReason' | 'gdLr' | 'loss' | 'trainError' | 'testError' | 'trainClassError' | 'testClassError' | 'widths' | 'balancedness' | 'seconds'>): IterationRecord {
+  private train(
+    k: number,
+    start: number,
+    added: Omit<
+      IterationRecord,
+      | 'iteration'
+      | 'gdSteps'
+      | 'gdStopReason'
+      | 'gdLr'
+      | 'loss'
+      | 'trainError'
+      | 'testError'
+      | 'trainClassError'
+      | 'testClassError'
+      | 'widths'
+      | 'balancedness'
+      | 'seconds'
+    >,
+  ): IterationRecord {
     const o = this.o;
     const gd: GdResult = gradientDescent(this.net, this.X, this.Y, {
       lr: o.lr,
@@ -288,7 +370,8 @@ class PursuitRun {
       kappa: o.kappa,
       checkEvery: o.checkEvery,
       maxHalvings: o.maxLrHalvings,
-      onCheck: (c) => this.emit({ type: 'gd', iteration: k, step: c.step, maxSteps: o.gdSteps, loss: c.loss, error: c.error }),
+      onCheck: (c) =>
+        this.emit({ type: 'gd', iteration: k, step: c.step, maxSteps: o.gdSteps, loss: c.loss, error: c.error }),
     });
     if (o.balance) this.net.balance();
     const record: IterationRecord = {
@@ -315,7 +398,10 @@ class PursuitRun {
   }
 }
 
-/** The m best candidates with positive value, skipping near-copies (cosine > 0.999 in the same family). */
+/**
+ * The m best candidates that can escape (`relativeValue` above the threshold), skipping near-copies (cosine > 0.999
+ * in the same family).
+ */
 function pickDistinct(candidates: Candidate[], m: number, threshold: number): Candidate[] {
   const sorted = [...candidates].sort((x, y) => y.value - x.value);
   const chosen: Candidate[] = [];
@@ -328,18 +414,26 @@ function pickDistinct(candidates: Candidate[], m: number, threshold: number): Ca
   return chosen;
 }
 
-/** The candidate's NCF over the largest value any unit-sphere point of its family could reach (`CandidateNcf.bound`). */
+/** The candidate with the largest NCF (undefined for none). */
+function best(candidates: Candidate[]): Candidate | undefined {
+  return candidates.reduce<Candidate | undefined>((x, y) => (x === undefined || y.value > x.value ? y : x), undefined);
+}
+
+/** The candidate's NCF over the largest value any unit-sphere point of its family reaches (`CandidateNcf.bound`). */
 function relativeValue(c: Candidate): number {
   return c.value / (c.family.sphereFactor * c.family.ncf.bound);
 }
 
 function cosine(x: Candidate, y: Candidate): number {
-  let s = 0, nx = 0, ny = 0;
-  const xs = [...x.a, ...x.b], ys = [...y.a, ...y.b];
+  let s = 0,
+    nx = 0,
+    ny = 0;
+  const xs = [...x.a, ...x.b],
+    ys = [...y.a, ...y.b];
   for (let i = 0; i < xs.length; i++) {
-    s += xs[i] * ys[i];
-    nx += xs[i] * xs[i];
-    ny += ys[i] * ys[i];
+    s += xs[i]! * ys[i]!;
+    nx += xs[i]! * xs[i]!;
+    ny += ys[i]! * ys[i]!;
   }
   return s / Math.sqrt(nx * ny);
 }
@@ -347,15 +441,6 @@ function cosine(x: Candidate, y: Candidate): number {
 function spread(values: Float64Array): { min: number; median: number; max: number } {
   const sorted = Array.from(values).sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { min: sorted[0], median, max: sorted[sorted.length - 1] };
-}
-
-function checkData(X: Matrix, Y: Matrix, which: string): void {
-  if (X.rows === 0) throw new DataError(`the ${which} set is empty`);
-  if (X.cols === 0) throw new DataError(`the ${which} set has no feature columns`);
-  if (Y.cols === 0) throw new DataError(`the ${which} set has no target column`);
-  if (Y.rows !== X.rows) throw new DataError(`the ${which} set has ${X.rows} inputs but ${Y.rows} targets`);
-  if (!allFinite(X.data)) throw new DataError(`the ${which} inputs contain NaN or infinite values`);
-  if (!allFinite(Y.data)) throw new DataError(`the ${which} targets contain NaN or infinite values`);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median: median!, max: sorted[sorted.length - 1]! };
 }

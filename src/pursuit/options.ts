@@ -4,8 +4,11 @@
  * configurable.
  */
 import { z } from 'zod';
-import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
+import { makeActivation } from '../model/activation.js';
+import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
 import { TIE_RULES } from '../ncf/candidates.js';
+import { GD_DEFAULTS } from '../optim/gradient-descent.js';
+import { parseOptions } from '../estimators/estimator.js';
 
 export const GROWTH_MODES = ['neurons', 'paths'] as const;
 export type Growth = (typeof GROWTH_MODES)[number];
@@ -16,31 +19,24 @@ const positive = z.number().positive().finite();
 
 export const neuronPursuitOptionsSchema = z
   .object({
-    /** Number of layers L ≥ 2. */
-    depth: z.number().int().min(2).default(3),
-    /** Activation preset, or 'custom' with p and alpha. */
-    activation: z.enum(['custom', ...ACTIVATION_NAMES]).default('relu'),
-    /** Negative slope α for leaky-relu and custom activations. */
-    alpha: z.number().min(-1).max(1).optional(),
-    /** Degree p ≥ 1 of a custom activation. */
-    p: z.number().min(1).finite().optional(),
+    ...networkShapeOptions,
     /** NP iteration cap K. */
     maxIterations: positiveInt.default(31),
     /** Relative training error target ε. */
-    targetError: z.number().nonnegative().finite().default(1e-3),
+    targetError: z.number().nonnegative().finite().default(GD_DEFAULTS.targetError),
 
     /** Gradient descent step η. */
-    lr: positive.default(0.1),
+    lr: positive.default(GD_DEFAULTS.lr),
     /** GD step cap T per NP iteration. */
-    gdSteps: nonNegativeInt.default(70_000),
+    gdSteps: nonNegativeInt.default(GD_DEFAULTS.maxSteps),
     /** Plateau tolerance (0 = the paper's fixed schedule). */
-    tol: z.number().nonnegative().finite().default(1e-6),
+    tol: z.number().nonnegative().finite().default(GD_DEFAULTS.tol),
     /** Escape guard κ of the plateau rule (reconstructed). */
-    kappa: z.number().min(0).max(1).default(0.01),
+    kappa: z.number().min(0).max(1).default(GD_DEFAULTS.kappa),
     /** Steps between GD checks. */
-    checkEvery: positiveInt.default(500),
+    checkEvery: positiveInt.default(GD_DEFAULTS.checkEvery),
     /** Divergence guard: at most this many halvings of η per stage. */
-    maxLrHalvings: nonNegativeInt.default(4),
+    maxLrHalvings: nonNegativeInt.default(GD_DEFAULTS.maxHalvings),
 
     /** PGA restarts R (reconstructed). */
     restarts: positiveInt.default(50),
@@ -48,7 +44,7 @@ export const neuronPursuitOptionsSchema = z
     pgaSteps: nonNegativeInt.default(2_500),
     /** PGA step size. */
     pgaLr: positive.default(0.2),
-    /** PGA step size and step cap of iteration 1 (the origin's NCF), when they differ from later iterations' (the paper's PVR). */
+    /** PGA step size and step cap of iteration 1 (the origin's NCF) where they differ from later ones (PVR). */
     firstPgaLr: positive.optional(),
     firstPgaSteps: nonNegativeInt.optional(),
     /** A PGA restart stops once its step is shorter than this. */
@@ -65,7 +61,7 @@ export const neuronPursuitOptionsSchema = z
     growth: z.enum(GROWTH_MODES).optional(),
     /** Longest chain of new neurons with growth 'paths' (default: depth − 1, every length). */
     maxPath: positiveInt.optional(),
-    /** A direction whose NCF is at most this fraction of its family's bound (history's ncfRelative) is no escape direction. */
+    /** A direction whose NCF is at most this fraction of its family's bound (ncfRelative) is no escape direction. */
     ncfThreshold: z.number().nonnegative().finite().default(1e-6),
 
     /** Scale δ₁ of the first iteration. */
@@ -95,28 +91,18 @@ export const neuronPursuitOptionsSchema = z
     seed: z.number().int().default(0),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.activation === 'custom' && (o.p === undefined || o.alpha === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a custom activation needs both p and alpha', path: ['activation'] });
-    }
-    if (o.activation !== 'custom' && o.p !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `p can only be set for a custom activation`, path: ['p'] });
-    }
-  });
+  .superRefine(checkActivationOptions);
 
 export type NeuronPursuitOptions = z.input<typeof neuronPursuitOptionsSchema>;
 /** The options with every default filled in (growth and maxPath resolved for the activation and depth). */
-export type ResolvedOptions = Omit<z.output<typeof neuronPursuitOptionsSchema>, 'growth' | 'maxPath'> & { growth: Growth; maxPath: number };
+export type ResolvedOptions = Omit<z.output<typeof neuronPursuitOptionsSchema>, 'growth' | 'maxPath'> & {
+  growth: Growth;
+  maxPath: number;
+};
 
 /** Validate options; a bad option throws one line naming the field. */
 export function resolveOptions(options: NeuronPursuitOptions = {}): ResolvedOptions {
-  const parsed = neuronPursuitOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length ? `option ${issue.path.join('.')}: ` : '';
-    throw new RangeError(`${where}${issue.message}`);
-  }
-  const o = parsed.data;
+  const o = parseOptions(neuronPursuitOptionsSchema, options);
   // A zero negative slope lets a whole layer fall silent on a sample, which no single neuron then reaches.
   const alpha = o.activation === 'custom' ? o.alpha! : makeActivation({ name: o.activation, alpha: o.alpha }).alpha;
   return {

@@ -1,11 +1,19 @@
 /** Vega-lite specs of the paper's figures (spec §10): pure data → spec, no rendering here. */
+import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import type { FigureSpec } from './figure.js';
 
-const ALG_COLOR = { field: 'algorithm', type: 'nominal', title: null, scale: { domain: ['NP', 'GD'], range: ['#d62728', '#1f77b4'] } } as const;
+/** One colour per network algorithm, by its label (NP red, GD blue). */
+const ALG_COLOR = {
+  field: 'algorithm',
+  type: 'nominal',
+  title: null,
+  scale: { domain: NETWORK_ALGORITHMS.map((name) => ALGORITHMS[name].label), range: ['#d62728', '#1f77b4'] },
+} as const;
 
 export interface ErrorPoint {
   task: string;
-  algorithm: 'NP' | 'GD';
+  /** The algorithm's label ('NP'). */
+  algorithm: string;
   samples: number;
   kind: 'test' | 'train';
   mean: number;
@@ -30,32 +38,50 @@ export function sampleComplexitySpec(task: string, points: ErrorPoint[]): Figure
       width: 260,
       height: 200,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.25 }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: 'error (mean, min–max over seeds)' }, y2: { field: 'hi' }, color: ALG_COLOR } },
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } }, color: ALG_COLOR } },
+        {
+          mark: { type: 'errorband', opacity: 0.25 },
+          encoding: {
+            x,
+            y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: 'error (mean, min–max over seeds)' },
+            y2: { field: 'hi' },
+            color: ALG_COLOR,
+          },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } }, color: ALG_COLOR },
+        },
       ],
     },
   } as FigureSpec;
 }
 
-/** NP iterations used against samples, one line per task. */
-export function iterationsSpec(values: { task: string; samples: number; iterations: number }[]): FigureSpec {
+/** An iterative algorithm's iterations against samples, one line per task. */
+export function iterationsSpec(
+  label: string,
+  values: { task: string; samples: number; iterations: number }[],
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'NP iterations against samples (mean over seeds)',
+    title: `${label} iterations against samples (mean over seeds)`,
     width: 420,
     height: 220,
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'samples', type: 'quantitative', scale: { type: 'log' }, title: 'training samples' },
-      y: { field: 'iterations', type: 'quantitative', title: 'NP iterations' },
+      y: { field: 'iterations', type: 'quantitative', title: `${label} iterations` },
       color: { field: 'task', type: 'nominal' },
     },
   } as FigureSpec;
 }
 
 /** Errors per NP iteration (training and test). */
-export function errorsPerIterationSpec(title: string, values: { iteration: number; kind: string; error: number }[], log = true): FigureSpec {
+export function errorsPerIterationSpec(
+  title: string,
+  values: { iteration: number; kind: string; error: number }[],
+  log = true,
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -72,7 +98,11 @@ export function errorsPerIterationSpec(title: string, values: { iteration: numbe
 }
 
 /** Loss against cumulative GD steps, with the neuron additions marked. */
-export function lossTraceSpec(title: string, trace: { step: number; loss: number }[], additions: { step: number; iteration: number }[]): FigureSpec {
+export function lossTraceSpec(
+  title: string,
+  trace: { step: number; loss: number }[],
+  additions: { step: number; iteration: number }[],
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -114,9 +144,15 @@ export function widthsSpec(values: { iteration: number; layer: string; width: nu
 }
 
 /** A heatmap of a matrix (rows × cols), e.g. |weights| or |DFT|. */
-export function heatmapSpec(title: string, rows: number, cols: number, data: ArrayLike<number>, labels = { row: 'row', col: 'column' }): FigureSpec {
+export function heatmapSpec(
+  title: string,
+  rows: number,
+  cols: number,
+  data: ArrayLike<number>,
+  labels = { row: 'row', col: 'column' },
+): FigureSpec {
   const values: { r: number; c: number; v: number }[] = [];
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) values.push({ r, c, v: data[r * cols + c] });
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) values.push({ r, c, v: data[r * cols + c]! });
   const cell = Math.max(4, Math.min(18, Math.floor(480 / Math.max(cols, 1))));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -157,9 +193,11 @@ export function rowDftMagnitude(rows: number, n: number, data: ArrayLike<number>
   const out = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++) {
     for (let f = 0; f < n; f++) {
-      let re = 0, im = 0;
+      let re = 0,
+        im = 0;
       for (let t = 0; t < n; t++) {
-        const a = (-2 * Math.PI * f * t) / n, v = data[r * n + t];
+        const a = (-2 * Math.PI * f * t) / n,
+          v = data[r * n + t]!;
         re += v * Math.cos(a);
         im += v * Math.sin(a);
       }
@@ -170,7 +208,9 @@ export function rowDftMagnitude(rows: number, n: number, data: ArrayLike<number>
 }
 
 /** The demo walk-through: one facet row per NP iteration (spec §10 item 2, paper Fig 6). */
-export function walkthroughKktSpec(values: { iteration: string; component: string; order: number; value: number }[]): FigureSpec {
+export function walkthroughKktSpec(
+  values: { iteration: string; component: string; order: number; value: number }[],
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Dominant KKT vector per iteration (unit norm; a = incoming, b = outgoing)',
@@ -191,12 +231,17 @@ export function walkthroughKktSpec(values: { iteration: string; component: strin
 }
 
 /** |weights| after each iteration's GD stage, one facet per (iteration, layer). */
-export function walkthroughWeightsSpec(values: { iteration: string; layer: string; row: number; col: number; value: number }[]): FigureSpec {
+export function walkthroughWeightsSpec(
+  values: { iteration: string; layer: string; row: number; col: number; value: number }[],
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: '|weights| after GD, per iteration',
     data: { values },
-    facet: { row: { field: 'iteration', type: 'nominal', title: null }, column: { field: 'layer', type: 'nominal', title: null } },
+    facet: {
+      row: { field: 'iteration', type: 'nominal', title: null },
+      column: { field: 'layer', type: 'nominal', title: null },
+    },
     spec: {
       width: 200,
       height: 60,
@@ -212,7 +257,9 @@ export function walkthroughWeightsSpec(values: { iteration: string; layer: strin
 }
 
 /** Learned function against the ground truth over the vertices, per iteration. */
-export function walkthroughFunctionSpec(values: { iteration: string; point: string; kind: string; value: number }[]): FigureSpec {
+export function walkthroughFunctionSpec(
+  values: { iteration: string; point: string; kind: string; value: number }[],
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Learned function against the ground truth over the vertices of (x1, x2, x3), per iteration',

@@ -10,7 +10,13 @@ function escapeRule(result: SaddleResult): FigureSpec[] {
     { step: result.verdict.nextPlateauStep, label: 'next plateau' },
   ].filter((m) => m.step !== null && m.step > 0);
   return marks.length
-    ? ([{ data: { values: marks }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { x: { field: 'step', type: 'quantitative' } } }] as unknown as FigureSpec[])
+    ? ([
+        {
+          data: { values: marks },
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+          encoding: { x: { field: 'step', type: 'quantitative' } },
+        },
+      ] as unknown as FigureSpec[])
     : [];
 }
 
@@ -71,15 +77,26 @@ export function saddleAlignmentFigure(result: SaddleResult): FigureSpec {
 export function saddleHeatmapFigure(result: SaddleResult): FigureSpec {
   const values = result.snapshots.flatMap((snap) =>
     snap.layers.flatMap((W, l) =>
-      Array.from(W.data, (v, k) => ({ snapshot: `${snap.label} (step ${snap.step})`, layer: `W${l + 1}`, row: Math.floor(k / W.cols), col: k % W.cols, value: v })),
+      Array.from(W.data, (v, k) => ({
+        snapshot: `${snap.label} (step ${snap.step})`,
+        layer: `W${l + 1}`,
+        row: Math.floor(k / W.cols),
+        col: k % W.cols,
+        value: v,
+      })),
     ),
   );
   return {
     $schema: SCHEMA,
-    title: '|w_z| per layer (weights of the saddle\'s own neurons shown as 0)',
+    title: "|w_z| per layer (weights of the saddle's own neurons shown as 0)",
     data: { values },
     facet: {
-      row: { field: 'snapshot', type: 'nominal', title: null, sort: result.snapshots.map((s) => `${s.label} (step ${s.step})`) },
+      row: {
+        field: 'snapshot',
+        type: 'nominal',
+        title: null,
+        sort: result.snapshots.map((s) => `${s.label} (step ${s.step})`),
+      },
       column: { field: 'layer', type: 'nominal', title: null },
     },
     spec: {

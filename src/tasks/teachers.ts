@@ -15,7 +15,7 @@ function build(inputDim: number, layers: SparseLayer[], activation: { name: stri
   const params: number[] = [];
   layers.forEach((rows, i) => {
     for (const row of rows) {
-      const dense = Array<number>(widths[i]).fill(0);
+      const dense = Array<number>(widths[i]!).fill(0);
       for (const [c, w] of Object.entries(row)) dense[Number(c)] = w ?? 0;
       params.push(...dense);
     }
@@ -27,19 +27,61 @@ const RELU = { name: 'relu' };
 
 /** σ(σ(x1+x2) − σ(x3+x4)), d = 20. */
 function hypersphereF1(): Network {
-  return build(20, [[{ 0: 1, 1: 1 }, { 2: 1, 3: 1 }], [{ 0: 1, 1: -1 }], [{ 0: 1 }]], RELU);
+  return build(
+    20,
+    [
+      [
+        { 0: 1, 1: 1 },
+        { 2: 1, 3: 1 },
+      ],
+      [{ 0: 1, 1: -1 }],
+      [{ 0: 1 }],
+    ],
+    RELU,
+  );
 }
 
 /** σ(n1 − n5) + σ(n2 − n6) + σ(n3 − n4), n1..n3 = σ(pair sums), n4..n6 = σ(pair differences). */
 function hypersphereF2(): Network {
-  const sums = [{ 0: 1, 1: 1 }, { 2: 1, 3: 1 }, { 4: 1, 5: 1 }];
-  const diffs = [{ 0: 1, 1: -1 }, { 2: 1, 3: -1 }, { 4: 1, 5: -1 }];
-  return build(20, [[...sums, ...diffs], [{ 0: 1, 4: -1 }, { 1: 1, 5: -1 }, { 2: 1, 3: -1 }], [{ 0: 1, 1: 1, 2: 1 }]], RELU);
+  const sums = [
+    { 0: 1, 1: 1 },
+    { 2: 1, 3: 1 },
+    { 4: 1, 5: 1 },
+  ];
+  const diffs = [
+    { 0: 1, 1: -1 },
+    { 2: 1, 3: -1 },
+    { 4: 1, 5: -1 },
+  ];
+  return build(
+    20,
+    [
+      [...sums, ...diffs],
+      [
+        { 0: 1, 4: -1 },
+        { 1: 1, 5: -1 },
+        { 2: 1, 3: -1 },
+      ],
+      [{ 0: 1, 1: 1, 2: 1 }],
+    ],
+    RELU,
+  );
 }
 
 /** σ(σ(x1+x2+x3) − 2σ(x1−x2)), d = 20. */
 function demo(): Network {
-  return build(20, [[{ 0: 1, 1: 1, 2: 1 }, { 0: 1, 1: -1 }], [{ 0: 1, 1: -2 }], [{ 0: 1 }]], RELU);
+  return build(
+    20,
+    [
+      [
+        { 0: 1, 1: 1, 2: 1 },
+        { 0: 1, 1: -1 },
+      ],
+      [{ 0: 1, 1: -2 }],
+      [{ 0: 1 }],
+    ],
+    RELU,
+  );
 }
 
 /**
@@ -68,7 +110,11 @@ function gaussianF2(): Network {
     { 6: -1, 7: 1 },
   ];
   // layer 3: σ(m1234 − x5), σ(x5), σ(−x5)
-  const l3 = [{ 0: 1, 1: 1, 2: -1, 3: -1, 4: 1 }, { 3: 1, 4: -1 }, { 3: -1, 4: 1 }];
+  const l3 = [
+    { 0: 1, 1: 1, 2: -1, 3: -1, 4: 1 },
+    { 3: 1, 4: -1 },
+    { 3: -1, 4: 1 },
+  ];
   return build(10, [l1, l2, l3, [{ 0: 1, 1: 1, 2: -1 }]], RELU);
 }
 
@@ -78,11 +124,18 @@ function gaussianF2(): Network {
  * ab = (|a + b| − |a − b|) / 2.
  */
 function hypercube(withPair: boolean, alpha = 0.1): Network {
-  const abs = 1 / (1 - alpha), lin = 1 / (1 + alpha);
+  const abs = 1 / (1 - alpha),
+    lin = 1 / (1 + alpha);
   // layer 1: σ(±(x1+x2)), σ(±(x1−x2)), σ(±(x3+x4)), σ(±(x3−x4))
   const l1 = [
-    { 0: 1, 1: 1 }, { 0: -1, 1: -1 }, { 0: 1, 1: -1 }, { 0: -1, 1: 1 },
-    { 2: 1, 3: 1 }, { 2: -1, 3: -1 }, { 2: 1, 3: -1 }, { 2: -1, 3: 1 },
+    { 0: 1, 1: 1 },
+    { 0: -1, 1: -1 },
+    { 0: 1, 1: -1 },
+    { 0: -1, 1: 1 },
+    { 2: 1, 3: 1 },
+    { 2: -1, 3: -1 },
+    { 2: 1, 3: -1 },
+    { 2: -1, 3: 1 },
   ];
   // a = x1x2 and b = x3x4, linear in layer 1's outputs
   const a = { 0: abs / 2, 1: abs / 2, 2: -abs / 2, 3: -abs / 2 };
@@ -107,12 +160,27 @@ function hypercube(withPair: boolean, alpha = 0.1): Network {
 /** x1 + x2 = σ(x1 + x2) − σ(−x1 − x2): both halves relayed through layers 2 and 3 on their own. */
 function deepLinear(): Network {
   const relay = [{ 0: 1 }, { 1: 1 }];
-  return build(10, [[{ 0: 1, 1: 1 }, { 0: -1, 1: -1 }], relay, relay, [{ 0: 1, 1: -1 }]], RELU);
+  return build(
+    10,
+    [
+      [
+        { 0: 1, 1: 1 },
+        { 0: -1, 1: -1 },
+      ],
+      relay,
+      relay,
+      [{ 0: 1, 1: -1 }],
+    ],
+    RELU,
+  );
 }
 
 /** σ(x1+x2) − σ(x1−x3): each ReLU relayed through layers 2 and 3 on its own (they leave with opposite signs). */
 function deepReluDiff(): Network {
-  const l1 = [{ 0: 1, 1: 1 }, { 0: 1, 2: -1 }];
+  const l1 = [
+    { 0: 1, 1: 1 },
+    { 0: 1, 2: -1 },
+  ];
   const relay = [{ 0: 1 }, { 1: 1 }];
   return build(10, [l1, relay, relay, [{ 0: 1, 1: -1 }]], RELU);
 }

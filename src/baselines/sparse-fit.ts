@@ -1,0 +1,105 @@
+/**
+ * The estimator shape for the sparse linear models of the diagonal-network
+ * experiment (OMP, and NP and small-init GD on H(x) = Σ u_j v_j x_j): each
+ * learns coefficients β on a support of atoms (columns of X) from one target
+ * column, and predicts Xβ.
+ */
+import {
+  DataError,
+  type Estimator,
+  type FitExtras,
+  type Fitted,
+  type FitSummary,
+  type FittedJSON,
+  checkFitData,
+} from '../estimators/estimator.js';
+import { type Matrix, zeros } from '../linalg/matrix.js';
+import { relativeError } from '../model/metrics.js';
+import type { SparseSolution } from './omp.js';
+
+/** A solver's answer: the solution, with NP's NCF value per atom and the GD steps taken where it has them. */
+export type SparseFit = SparseSolution & { ncfValues?: number[]; steps?: number };
+
+export abstract class SparseEstimator<O extends object> implements Estimator<FittedSparseLinear> {
+  abstract readonly algorithm: string;
+
+  constructor(readonly options: O) {}
+
+  /** The solver on the checked data (y is the single target column). */
+  protected abstract solve(X: Matrix, y: Float64Array): SparseFit;
+
+  fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedSparseLinear {
+    checkFitData(X, Y, extras);
+    if (Y.cols !== 1) throw new DataError(`${this.algorithm} fits one target column, got ${Y.cols}`);
+    const fitted = new FittedSparseLinear(this.algorithm, this.options, this.solve(X, Y.data));
+    if (extras.testX && extras.testY) fitted.testError = relativeError(fitted.predict(extras.testX), extras.testY);
+    return fitted;
+  }
+}
+
+/** The sparse model's summary: `FitSummary` with the solution (`widths` is [number of atoms]). */
+export interface SparseSummary extends FitSummary, Omit<SparseSolution, 'stopReason'> {}
+
+export class FittedSparseLinear implements Fitted {
+  /** Relative squared error on the test set given to `fit`. */
+  testError?: number;
+
+  constructor(
+    readonly algorithm: string,
+    readonly options: object,
+    readonly solution: SparseFit,
+  ) {}
+
+  /** The atoms in the order they were chosen (NP: with the NCF value that chose each). */
+  get history(): { iteration: number; atom: number; ncfValue?: number }[] {
+    const { support, ncfValues } = this.solution;
+    return support.map((atom, k) => ({ iteration: k + 1, atom, ...(ncfValues ? { ncfValue: ncfValues[k] } : {}) }));
+  }
+
+  get iterations(): number {
+    return this.solution.support.length;
+  }
+
+  get gdSteps(): number {
+    return this.solution.steps ?? 0;
+  }
+
+  /** Xβ, one column. */
+  predict(X: Matrix): Matrix {
+    const { coefficients } = this.solution;
+    if (X.cols !== coefficients.length)
+      throw new RangeError(`inputs have ${X.cols} features, the model takes ${coefficients.length}`);
+    const out = zeros(X.rows, 1);
+    for (let i = 0; i < X.rows; i++) {
+      let s = 0;
+      for (const j of this.solution.support) s += X.data[i * X.cols + j]! * coefficients[j]!;
+      out.data[i] = s;
+    }
+    return out;
+  }
+
+  summary(): SparseSummary {
+    const { stopReason, support, coefficients, l1, residual } = this.solution;
+    return {
+      stopReason,
+      trainError: residual * residual,
+      ...(this.testError !== undefined ? { testError: this.testError } : {}),
+      widths: [support.length],
+      support,
+      coefficients,
+      l1,
+      residual,
+    };
+  }
+
+  toJSON(): FittedJSON {
+    const { support, coefficients } = this.solution;
+    return {
+      algorithm: this.algorithm,
+      options: this.options,
+      summary: this.summary(),
+      history: this.history,
+      model: { support, coefficients },
+    };
+  }
+}

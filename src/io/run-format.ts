@@ -1,0 +1,138 @@
+/**
+ * The formats of a run folder (written by `train --out`): history.json (the
+ * stop reason and one record per iteration, or GD's loss trace) and
+ * summary.json (the data source, the fit's summary, the time, the options and
+ * the code that ran). model.json is src/io/model-format.ts's. Each file names
+ * its format and version; folders written before files had them read as
+ * version 1, the same layout. Browser-safe: src/io/run-folder.ts does the file access.
+ */
+import { z } from 'zod';
+import type { GdStopReason } from '../optim/gradient-descent.js';
+import type { IterationRecord } from '../pursuit/history.js';
+
+export const HISTORY_FORMAT = 'neuron-pursuit-history';
+export const SUMMARY_FORMAT = 'neuron-pursuit-summary';
+export const RUN_FORMAT_VERSION = 1;
+
+/** Any number, NaN and ±Infinity included; JSON writes those as null, which reads back as NaN. */
+export const jsonNumber = z.union([z.custom<number>((v) => typeof v === 'number'), z.null().transform(() => NaN)]);
+const count = z.number().int().nonnegative();
+
+const gdStopReason = z.enum(['target', 'plateau', 'max-steps', 'diverged'] satisfies GdStopReason[]);
+
+/** One NP iteration as saved: src/pursuit/history.ts's `IterationRecord` (the type annotation keeps them alike). */
+export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.object({
+  iteration: count,
+  layers: z.array(count),
+  ncfValue: jsonNumber,
+  ncfRelative: jsonNumber.optional(),
+  kktResidual: jsonNumber,
+  restartsAtBest: count,
+  restartValues: z.object({ min: jsonNumber, median: jsonNumber, max: jsonNumber }),
+  layerValues: z.array(jsonNumber),
+  pathValues: z.array(jsonNumber).optional(),
+  delta: jsonNumber,
+  deltaShrinks: count,
+  deltaWarning: z.boolean(),
+  lossBefore: jsonNumber,
+  lossAfterAdd: jsonNumber,
+  gdSteps: count,
+  gdStopReason,
+  gdLr: jsonNumber,
+  loss: jsonNumber,
+  trainError: jsonNumber,
+  testError: jsonNumber.optional(),
+  trainClassError: jsonNumber.optional(),
+  testClassError: jsonNumber.optional(),
+  widths: z.array(count),
+  balancedness: z.array(z.array(jsonNumber)),
+  seconds: jsonNumber,
+  kktPoint: z.array(jsonNumber).optional(),
+  weights: z.array(jsonNumber).optional(),
+});
+
+/** A GD check as saved: the step and the loss there. */
+export const lossPointSchema = z.object({ step: count, loss: jsonNumber });
+export type LossPoint = z.output<typeof lossPointSchema>;
+
+/** What a fit records: NP's iteration records, or plain GD's loss at every check. */
+export const fitHistorySchema = z.union([z.array(iterationRecordSchema), z.array(lossPointSchema)]);
+export type FitHistory = z.output<typeof fitHistorySchema>;
+
+/** True for NP's iteration records, not GD's loss trace (an empty history is either). */
+export function isIterationHistory(history: FitHistory): history is IterationRecord[] {
+  return history.every((row) => 'iteration' in row);
+}
+
+const version = RUN_FORMAT_VERSION;
+const fileFormat = <F extends string>(format: F) => ({
+  format: z.literal(format).optional(),
+  version: z
+    .literal(RUN_FORMAT_VERSION, {
+      error: (issue) =>
+        `format version ${JSON.stringify(issue.input)} is not supported (this build reads version ${version})`,
+    })
+    .optional(),
+});
+
+export const historyFileSchema = z.object({
+  ...fileFormat(HISTORY_FORMAT),
+  stopReason: z.string(),
+  stopMessage: z.string().optional(),
+  history: fitHistorySchema,
+});
+export type HistoryFile = z.output<typeof historyFileSchema>;
+
+/** The code that ran: the package version and, in a git checkout, the commit (`+dirty` with uncommitted changes). */
+export const codeVersionSchema = z.object({ codeVersion: z.string(), codeCommit: z.string().optional() });
+export type CodeVersion = z.output<typeof codeVersionSchema>;
+
+/** summary.json: what this build reads of it (the rest, the algorithm's own fields, passes through). */
+export const summaryFileSchema = z.looseObject({
+  ...fileFormat(SUMMARY_FORMAT),
+  ...codeVersionSchema.partial().shape,
+  task: z.string().optional(),
+  seed: z.number().int().optional(),
+  stopReason: z.string(),
+  trainError: jsonNumber,
+  testError: jsonNumber.optional(),
+  widths: z.array(count),
+  seconds: jsonNumber,
+  options: z.record(z.string(), z.unknown()),
+});
+export type SummaryFile = z.output<typeof summaryFileSchema>;
+
+/** history.json of a fit. */
+export function historyFile(fit: { stopReason: string; stopMessage?: string }, history: FitHistory): HistoryFile {
+  const { stopReason, stopMessage } = fit;
+  return { format: HISTORY_FORMAT, version: RUN_FORMAT_VERSION, stopReason, stopMessage, history };
+}
+
+/**
+ * summary.json of a fit: the format, the code that ran, where the data came from (task or CSV files),
+ * the fit's own summary, its wall time and its options — what `train --json` prints too.
+ */
+export function summaryFile(
+  code: CodeVersion,
+  source: Record<string, unknown>,
+  fit: object,
+  seconds: number,
+  options: object,
+): Record<string, unknown> {
+  return { format: SUMMARY_FORMAT, version: RUN_FORMAT_VERSION, ...code, ...source, ...fit, seconds, options };
+}
+
+/** Parse a file's JSON value against its schema; a mismatch is one line naming the field. */
+export function parseFile<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? `field '${issue.path.join('.')}': ` : '';
+  throw new Error(`${source}: ${field}${issue.message}`);
+}
+
+/** Check a file's JSON value against its schema, and keep it as written (its fields in their order). */
+export function checkFile<S extends z.ZodType>(schema: S, value: unknown, source: string): z.input<S> {
+  parseFile(schema, value, source);
+  return value as z.input<S>;
+}

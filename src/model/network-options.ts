@@ -1,0 +1,31 @@
+/**
+ * The options that shape a network — depth and activation — with their
+ * defaults, shared by the settings of every network estimator (Neuron Pursuit
+ * and the small-initialization GD baseline).
+ */
+import { z } from 'zod';
+import { ACTIVATION_NAMES } from './activation.js';
+
+export const networkShapeOptions = {
+  /** Number of layers L ≥ 2. */
+  depth: z.number().int().min(2).default(3),
+  /** Activation preset, or 'custom' with p and alpha. */
+  activation: z.enum(['custom', ...ACTIVATION_NAMES]).default('relu'),
+  /** Negative slope α for leaky-relu and custom activations. */
+  alpha: z.number().min(-1).max(1).optional(),
+  /** Degree p ≥ 1 of a custom activation. */
+  p: z.number().min(1).finite().optional(),
+};
+
+/** The rules between the shape options that a field's own schema cannot say (for `superRefine`). */
+export function checkActivationOptions(
+  o: { activation: string; p?: number | undefined; alpha?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (o.activation === 'custom' && (o.p === undefined || o.alpha === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'a custom activation needs both p and alpha', path: ['activation'] });
+  }
+  if (o.activation !== 'custom' && o.p !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `p can only be set for a custom activation`, path: ['p'] });
+  }
+}

@@ -81,7 +81,13 @@ describe('the model format', () => {
     assert.throws(bad({ targetScale: [1, 2] }), /preprocessing.targetScale must hold 1 numbers/);
     assert.throws(bad({ featureScale: [1, 0] }), /preprocessing.featureScale must not hold a 0/);
     assert.throws(bad({ intercept: 'yes' }), /preprocessing.intercept must be true or false/);
-    assert.throws(bad({ intercept: false }), /features must name 3 columns/);
+    assert.throws(bad({ intercept: false }), /preprocessing.featureMean must hold 3 numbers/);
+    assert.throws(() => modelFromJson({ ...json, features: ['a', 'b', 'c'] }), /features must name 2 columns/);
+    const tooFew = {
+      network: new Network([1, 1, 1], { name: 'relu', p: 1, alpha: 0 }),
+      preprocessing: { intercept: true },
+    };
+    assert.throws(() => modelPredict(tooFew, fromRows([[]])), /an intercept needs a network of at least 2 inputs/);
   });
 });
 

@@ -178,7 +178,7 @@ describe('ONNX export', () => {
     }
   });
 
-  it('refuses names it cannot give the inputs and outputs', () => {
+  it('refuses names it cannot give the inputs and outputs, and a preprocessing that does not fit', () => {
     const net = randomNetwork([2, 3, 1], { name: 'relu', p: 1, alpha: 0 }, rng.fork('names'));
     assert.throws(() => networkToOnnx(net, { features: ['a', 'a'] }), /the column name 'a' is used twice/);
     assert.throws(() => networkToOnnx(net, { features: ['a', 'y'] }), /the column name 'y' is used twice/);
@@ -187,6 +187,8 @@ describe('ONNX export', () => {
     assert.throws(() => networkToOnnx(net, { features: ['a'] }), /1 feature name\(s\) for 2 features/);
     assert.throws(() => networkToOnnx(net, { targets: ['u', 'v'] }), /2 target name\(s\) for 1 outputs/);
     assert.throws(() => networkToOnnx(net, { dtype: 'float16' as OnnxDtype }), /unknown dtype 'float16'/);
+    const preprocessing = { intercept: false, featureMean: [1] };
+    assert.throws(() => networkToOnnx(net, { preprocessing }), /preprocessing.featureMean must hold 2 numbers/);
   });
 
   it('export on the command line: one line and a non-zero exit on bad input, and no file left behind', () => {

@@ -15,7 +15,7 @@
  */
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import type { Network } from '../model/network.js';
-import { type ModelPreprocessing, defaultColumns } from '../io/model-format.js';
+import { type ModelPreprocessing, defaultColumns, preprocessingProblem } from '../io/model-format.js';
 import {
   AttributeProto_AttributeType,
   type GraphProtoSchema,
@@ -52,8 +52,9 @@ export function networkToOnnx(network: Network, options: OnnxExportOptions = {})
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float64' && dtype !== 'float32') throw new RangeError(`unknown dtype '${dtype}' (float64, float32)`);
   const pre = options.preprocessing;
+  const problem = pre && preprocessingProblem(pre, network.widths);
+  if (problem) throw new RangeError(problem);
   const featureCount = network.inputDim - (pre?.intercept ? 1 : 0);
-  if (featureCount < 1) throw new RangeError('a network with an intercept column needs at least 2 inputs');
   const defaults = defaultColumns(featureCount, network.outputDim);
   const features = [...(options.features ?? defaults.features)];
   const targets = [...(options.targets ?? defaults.targets)];

@@ -28,9 +28,7 @@ const preprocessingSchema = z.object(
   {
     intercept: z.boolean({ error: 'preprocessing.intercept must be true or false' }),
     featureMean: finite('preprocessing.featureMean').optional(),
-    featureScale: finite('preprocessing.featureScale')
-      .refine((s) => !s.includes(0), 'preprocessing.featureScale must not hold a 0')
-      .optional(),
+    featureScale: finite('preprocessing.featureScale').optional(),
     targetMean: finite('preprocessing.targetMean').optional(),
     targetScale: finite('preprocessing.targetScale').optional(),
   },
@@ -79,31 +77,38 @@ export const modelSchema = z
       if (layer.length !== expected)
         ctx.addIssue({ code: 'custom', message: `layer ${i + 1} must hold ${expected} weights`, path: ['layers'] });
     });
-    const intercept = model.preprocessing?.intercept ?? false;
-    const featureCount = widths[0]! - (intercept ? 1 : 0);
-    if (featureCount < 1) {
-      ctx.addIssue({ code: 'custom', message: 'an intercept needs widths[0] ≥ 2', path: ['preprocessing'] });
+    const problem = model.preprocessing && preprocessingProblem(model.preprocessing, widths);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem, path: ['preprocessing'] });
       return;
     }
     for (const [field, count] of [
-      ['features', featureCount],
+      ['features', widths[0]! - (model.preprocessing?.intercept ? 1 : 0)],
       ['targets', widths.at(-1)!],
     ] as const) {
       const names = model[field];
       if (names && names.length !== count)
         ctx.addIssue({ code: 'custom', message: `${field} must name ${count} columns`, path: [field] });
     }
-    for (const [field, count] of [
-      ['featureMean', featureCount],
-      ['featureScale', featureCount],
-      ['targetMean', widths.at(-1)!],
-      ['targetScale', widths.at(-1)!],
-    ] as const) {
-      const values = model.preprocessing?.[field];
-      if (values && values.length !== count)
-        ctx.addIssue({ code: 'custom', message: `preprocessing.${field} must hold ${count} numbers`, path: [field] });
-    }
   });
+
+/** Why a preprocessing does not fit a network of these widths; undefined when it does. */
+export function preprocessingProblem(pre: ModelPreprocessing, widths: readonly number[]): string | undefined {
+  const featureCount = widths[0]! - (pre.intercept ? 1 : 0);
+  if (featureCount < 1) return 'an intercept needs a network of at least 2 inputs';
+  const outputCount = widths.at(-1)!;
+  for (const [field, count] of [
+    ['featureMean', featureCount],
+    ['featureScale', featureCount],
+    ['targetMean', outputCount],
+    ['targetScale', outputCount],
+  ] as const) {
+    const values = pre[field];
+    if (values && values.length !== count) return `preprocessing.${field} must hold ${count} numbers`;
+  }
+  if (pre.featureScale?.includes(0)) return 'preprocessing.featureScale must not hold a 0';
+  return undefined;
+}
 
 /** A model as saved. */
 export type ModelJSON = z.output<typeof modelSchema>;
@@ -143,6 +148,8 @@ export function modelPredict(model: LoadedModel, X: Matrix): Matrix {
   const d = featureCount(model);
   if (X.cols !== d) throw new RangeError(`the model takes ${d} feature columns, got ${X.cols}`);
   if (!pre) return network.forward(X);
+  const problem = preprocessingProblem(pre, network.widths);
+  if (problem) throw new RangeError(problem);
   const inputs = zeros(X.rows, network.inputDim);
   for (let i = 0; i < X.rows; i++) {
     for (let j = 0; j < d; j++) {

@@ -5,7 +5,7 @@
  * Each finished run is appended to bench/results/growth-rules.jsonl as one line, so a killed measurement resumes where
  * it stopped; `--table` prints the markdown table of what the file holds.
  *
- *   node bench/growth-rules.mjs [--only TASK] [--workers N] [--table]
+ *   node bench/growth-rules.mjs [--only TASK] [--samples N] [--rules low,paths] [--seeds 0,1] [--workers N] [--table]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
@@ -57,11 +57,13 @@ if (args.includes('--table')) {
 } else {
   const done = new Set(load().map(key));
   const only = flag('--only');
+  const list = (name, all) => flag(name)?.split(',') ?? all;
   const jobs = [];
-  for (const seed of SEEDS) {
+  for (const seed of list('--seeds', SEEDS).map(Number)) {
     for (const [task, samples] of GRID) {
-      if (only && task !== only) continue;
-      for (const rule of Object.keys(RULES)) {
+      if ((only && task !== only) || (flag('--samples') && samples !== Number(flag('--samples')))) continue;
+      for (const rule of list('--rules', Object.keys(RULES))) {
+        if (!(rule in RULES)) throw new Error(`unknown rule '${rule}' (rules: ${Object.keys(RULES).join(', ')})`);
         const job = { rule, task, samples, seed };
         if (!done.has(key(job))) jobs.push(job);
       }

@@ -3,7 +3,7 @@
  * What each change bought: this library's side of the benchmark at several
  * git revisions, measured in one run with one harness.
  *
- *   node bench/revisions.mjs REV [REV …]      (e.g. HEAD~3 HEAD)
+ *   node bench/revisions.mjs REV [REV …]      (e.g. HEAD~3 HEAD; BENCH_SKIP_FIT=1: per-step cases only)
  *
  * Each revision is checked out into a temporary worktree, given the current
  * bench/engine-np.ts (so old and new code are timed the same way), and built;
@@ -28,7 +28,8 @@ const { GD_CASES, PGA_CASE, BENCH_LR, PGA_LR, writeBenchData } = await import(jo
 const specs = {};
 for (const c of GD_CASES) specs[c.name] = { widths: c.widths, n: c.n, lr: BENCH_LR, activation: c.activation };
 specs[PGA_CASE.name] = { ...PGA_CASE, lr: PGA_LR };
-const cases = [...Object.keys(specs), 'np-fit'];
+// BENCH_SKIP_FIT=1 times the per-step cases only, as in run.mjs.
+const cases = [...Object.keys(specs), ...(process.env.BENCH_SKIP_FIT ? [] : ['np-fit'])];
 const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 
 const work = mkdtempSync(join(os.tmpdir(), 'np-revisions-'));

@@ -274,7 +274,8 @@ export function modularAddition(P: number): Task {
       lr: 1,
       pgaLr: 2,
       gdSteps: 100_000,
-      classification: true,
+      // The paper trains until no training pair is misclassified (docs/algorithm.md §4).
+      stopOn: 'classification',
       maxIterations: 60,
     },
     // 100,000 GD steps after every addition, PGA with step 2 for 5,000 steps.

@@ -30,6 +30,7 @@ export { JointNcf } from './ncf/joint.js';
 export { projectedGradientAscent, kktResidual, type PgaOptions, type PgaResult } from './ncf/pga.js';
 export {
   gradientDescent,
+  gradientDescentChecks,
   GD_DEFAULTS,
   type GdOptions,
   type GdResult,
@@ -55,7 +56,7 @@ export {
   type NetworkAlgorithmName,
   type RunOptions,
 } from './estimators/registry.js';
-export { NeuronPursuit, FittedNeuronPursuit, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
+export { NeuronPursuit, FittedNeuronPursuit, PursuitRun, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
 export {
   resolveOptions,
   neuronPursuitOptionsSchema,

@@ -6,9 +6,15 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // the repository (this file runs from dist/test)
-const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml)$/;
+const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml|html|css)$/;
 /** Generated or recorded data, not code. */
-const SKIP = ['bench/results', 'test/fixtures', 'src/linalg/kernels-wasm.generated.ts'];
+const SKIP = [
+  'bench/results',
+  'test/fixtures',
+  'src/linalg/kernels-wasm.generated.ts',
+  'playground/dist',
+  'playground/screenshots',
+];
 
 /** Every code file of the repository's source folders and its root configuration, as a path relative to the root. */
 function codeFiles(): string[] {
@@ -21,7 +27,7 @@ function codeFiles(): string[] {
       else if (CODE.test(name)) files.push(path);
     }
   };
-  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets']) walk(dir);
+  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'playground']) walk(dir);
   return files;
 }
 

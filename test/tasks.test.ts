@@ -130,7 +130,7 @@ describe('task data', () => {
     assert.throws(() => taskData(task, 1, { noise: -1 }), /noise must be a finite σ ≥ 0/);
   });
 
-  it('plane tasks draw (x1, x2) on [−1, 1]² with a constant third input; the grid covers the square by cell centres', () => {
+  it('plane tasks draw (x1, x2) on [−1, 1]² and a constant; the grid covers the square by cell centres', () => {
     for (const name of ['ridges-2d', 'max-planes-2d', 'abs-2d']) {
       const { train } = taskData(getTask(name), 0, { samples: 500, testSamples: 0 });
       for (let i = 0; i < 500; i++) {

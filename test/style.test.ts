@@ -14,6 +14,7 @@ const SKIP = [
   'src/linalg/kernels-wasm.generated.ts',
   'playground/dist',
   'playground/screenshots',
+  'src/export/onnx-proto.generated.ts',
 ];
 
 /** Every code file of the repository's source folders and its root configuration, as a path relative to the root. */
@@ -27,7 +28,7 @@ function codeFiles(): string[] {
       else if (CODE.test(name)) files.push(path);
     }
   };
-  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'playground']) walk(dir);
+  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'playground', 'python']) walk(dir);
   return files;
 }
 

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
+import { networkToOnnx } from '../src/export/onnx.js';
 import { modelFromJson } from '../src/io/model-format.js';
 import { KERNELS_WASM_BASE64 } from '../src/linalg/kernels-wasm.generated.js';
 import { relativeError } from '../src/model/metrics.js';
@@ -102,11 +103,12 @@ describe('the playground in a browser', () => {
 
   const value = async (page: Page, id: string) => (await page.getByTestId(id).textContent()) ?? '';
 
-  /** A download the button starts, as text. */
-  async function download(page: Page, id: string): Promise<string> {
+  /** The file a download button saves: its name and bytes. */
+  async function downloadFile(page: Page, id: string): Promise<{ name: string; bytes: Buffer }> {
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
-    return readFileSync((await file.path())!, 'utf8');
+    return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
   }
+  const download = async (page: Page, id: string) => (await downloadFile(page, id)).bytes.toString('utf8');
 
   async function screenshots(page: Page, prefix: string): Promise<void> {
     await page.screenshot({ path: join(SHOTS, `${prefix}-page.png`), fullPage: true });
@@ -265,7 +267,7 @@ describe('the playground in a browser', () => {
     await page.close();
   });
 
-  it('trains on an uploaded CSV file and saves the model with its columns', async () => {
+  it('trains on an uploaded CSV file and saves the model with its columns, as model.json and as ONNX', async () => {
     const rows = ['a,b,c,y'];
     for (let i = 0; i < 80; i++) {
       const x = [Math.sin(i), Math.cos(3 * i), Math.sin(7 * i + 1)];
@@ -284,6 +286,11 @@ describe('the playground in a browser', () => {
     await waitForText(page, 'status', (s) => s.startsWith('stopped'));
     const model = JSON.parse(await download(page, 'download-model'));
     assert.deepEqual([model.features, model.targets], [['a', 'b', 'c'], ['y']]);
+    // the ONNX file is what `neuron-pursuit export` writes from that model.json
+    const onnx = await downloadFile(page, 'download-onnx');
+    assert.equal(onnx.name, 'model.onnx');
+    const { network, features, targets } = modelFromJson(model);
+    assert.ok(onnx.bytes.equals(networkToOnnx(network, { features, targets })), "the ONNX bytes are the export's");
     assert.deepEqual(problems, []);
     await page.close();
   });

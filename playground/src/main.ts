@@ -51,6 +51,7 @@ const buttons = {
   step: button('step'),
   reset: button('reset'),
   model: button('download-model'),
+  onnx: button('download-onnx'),
   history: button('download-history'),
 };
 
@@ -118,7 +119,7 @@ function receive(message: FromWorker): void {
       progress(message);
       break;
     case 'file':
-      save(message.name, message.text);
+      save(message.name, message.content);
       break;
     case 'error':
       fail(message.message);
@@ -197,6 +198,7 @@ function setState(state: FitState | 'loading' | 'error'): void {
   buttons.pause.disabled = state !== 'running';
   buttons.reset.disabled = state === 'loading';
   buttons.model.disabled = !(state === 'paused' || state === 'stopped') || records.length === 0;
+  buttons.onnx.disabled = buttons.model.disabled;
   buttons.history.disabled = state !== 'stopped';
   if (state === 'loading' || state === 'error') text('status').textContent = state;
 }
@@ -235,9 +237,10 @@ function showSettings(resolved: Resolved): void {
   }
 }
 
-function save(name: string, content: string): void {
+function save(name: string, content: string | Uint8Array<ArrayBuffer>): void {
   const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([content], { type: 'application/json' }));
+  const type = typeof content === 'string' ? 'application/json' : 'application/octet-stream';
+  link.href = URL.createObjectURL(new Blob([content], { type }));
   link.download = name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
@@ -249,6 +252,7 @@ buttons.step.addEventListener('click', () => send({ type: 'step' }));
 buttons.pause.addEventListener('click', () => send({ type: 'pause' }));
 buttons.reset.addEventListener('click', () => load());
 buttons.model.addEventListener('click', () => send({ type: 'download', file: 'model' }));
+buttons.onnx.addEventListener('click', () => send({ type: 'download', file: 'onnx' }));
 buttons.history.addEventListener('click', () => send({ type: 'download', file: 'history' }));
 
 controls.task.addEventListener('change', () => {

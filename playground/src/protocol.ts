@@ -16,8 +16,13 @@ export type ToWorker =
   | { type: 'step' }
   /** Stop after the event in progress (at the latest the next GD check); Run or Step goes on. */
   | { type: 'pause' }
-  /** The network as model.json, or (once stopped) the history as history.json, in the command line's formats. */
-  | { type: 'download'; file: 'model' | 'history' };
+  /**
+   * The network as model.json or as an ONNX model (what `export` writes from that model.json), or (once stopped)
+   * the history as history.json, in the command line's formats.
+   */
+  | { type: 'download'; file: DownloadFile };
+
+export type DownloadFile = 'model' | 'onnx' | 'history';
 
 export type FitState = 'ready' | 'running' | 'paused' | 'stopped';
 
@@ -83,6 +88,7 @@ export type FromWorker =
       views: ViewSetup;
     }
   | Progress
-  | { type: 'file'; name: string; text: string }
+  /** A file to save: text (JSON) or bytes (ONNX). */
+  | { type: 'file'; name: string; content: string | Uint8Array<ArrayBuffer> }
   /** A configuration or data the fit cannot take, or a failure while fitting: one line. */
   | { type: 'error'; message: string };

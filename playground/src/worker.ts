@@ -15,7 +15,17 @@ import { type FittedNeuronPursuit, NeuronPursuit, type PursuitRun } from '../../
 import type { NeuronPursuitOptions } from '../../src/pursuit/options.js';
 import { type Dataset, cubeVertices, getTask, planeGrid, taskData } from '../../src/tasks/tasks.js';
 import { type Config, ESTIMATOR_KEYS, taskName } from './config.js';
-import type { Added, CsvUpload, FitState, FromWorker, Progress, Resolved, ToWorker, ViewSetup } from './protocol.js';
+import type {
+  Added,
+  CsvUpload,
+  DownloadFile,
+  FitState,
+  FromWorker,
+  Progress,
+  Resolved,
+  ToWorker,
+  ViewSetup,
+} from './protocol.js';
 
 /** Cells per side of the plane views' grid. */
 const PLANE_SIZE = 64;
@@ -314,14 +324,18 @@ function preActivation(net: Network, X: Matrix, layer: number, j: number): Float
   return z;
 }
 
-function download(file: 'model' | 'history'): void {
+function download(file: DownloadFile): void {
   if (!fit) return;
-  const model = modelToJson(fit.fitted?.network ?? fit.run.network, fit.columns);
-  if (file === 'model') send({ type: 'file', name: 'model.json', text: runFileText.model(model) });
-  else if (fit.fitted)
+  const network = fit.fitted?.network ?? fit.run.network;
+  if (file === 'model')
+    send({ type: 'file', name: 'model.json', content: runFileText.model(modelToJson(network, fit.columns)) });
+  else if (file === 'onnx') {
+    const bytes = new Uint8Array(network.toOnnx(fit.columns)); // over an ArrayBuffer, as Blob takes
+    send({ type: 'file', name: 'model.onnx', content: bytes }, [bytes.buffer]);
+  } else if (fit.fitted)
     send({
       type: 'file',
       name: 'history.json',
-      text: runFileText.history(historyFile(fit.fitted.summary(), fit.fitted.history)),
+      content: runFileText.history(historyFile(fit.fitted.summary(), fit.fitted.history)),
     });
 }

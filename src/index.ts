@@ -42,6 +42,7 @@ export { JointNcf } from './ncf/joint.js';
 export { projectedGradientAscent, kktResidual, type PgaOptions, type PgaResult } from './ncf/pga.js';
 export {
   gradientDescent,
+  gradientDescentChecks,
   GD_DEFAULTS,
   type GdOptions,
   type GdResult,
@@ -67,7 +68,7 @@ export {
   type NetworkAlgorithmName,
   type RunOptions,
 } from './estimators/registry.js';
-export { NeuronPursuit, FittedNeuronPursuit, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
+export { NeuronPursuit, FittedNeuronPursuit, PursuitRun, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
 export {
   resolveOptions,
   neuronPursuitOptionsSchema,
@@ -79,6 +80,9 @@ export {
   TASKS,
   TASK_NAMES,
   getTask,
+  taskData,
+  cubeVertices,
+  planeGrid,
   demoTarget,
   modularAddition,
   pointerValueRetrieval,

@@ -8,18 +8,13 @@
  * 156 against Node 20), and balancing uses Math.pow.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { Network } from '../src/model/network.js';
+import { launchChromium, serveStatic } from './browser.js';
 import { GOLDEN_CASES, fromGoldenJson, goldenDifferences, goldenFit, goldenRecord } from './golden-cases.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // the repository (this file runs from dist/test)
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json' };
 
 /** A network with preprocessing and named columns, exported in the page and in Node. */
 const ONNX_CASE = {
@@ -51,41 +46,16 @@ const PAGE = `<!doctype html><meta charset="utf-8">
   }
 </script>`;
 
-function chromiumPath(): string {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    Boolean,
-  ) as string[])
-    if (existsSync(p)) return p;
-  throw new Error(
-    'no headless Chromium found: run scripts/install-chromium.sh (Debian package "chromium") or set CHROMIUM_PATH',
-  );
-}
-
 describe('the algorithm in a browser', () => {
   it('fits the demo task in Chromium with the same history as in Node, and exports the same ONNX bytes', async () => {
-    const server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-      if (path === '/page.html') {
-        res.writeHead(200, { 'content-type': TYPES['.html'] }).end(PAGE);
-        return;
-      }
-      const file = join(ROOT, path);
-      if (!file.startsWith(ROOT) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res
-        .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-        .end(readFileSync(file));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
+    const { server, url } = await serveStatic(ROOT, { '/page.html': PAGE });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('requestfailed', (q) => problems.push(`request failed: ${q.url()}`));
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page.html`);
+      await page.goto(`${url}/page.html`);
       await page.waitForFunction(() => (globalThis as { result?: string }).result !== undefined, undefined, {
         timeout: 60_000,
       });

@@ -5,9 +5,8 @@
  * draws it. Regenerate with `npm run golden:update`, and only for an intended
  * change of the algorithm, never to make a kernel change pass.
  */
-import { Rng } from '../src/linalg/rng.js';
 import { type FittedNeuronPursuit, NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
-import { getTask } from '../src/tasks/tasks.js';
+import { getTask, taskData } from '../src/tasks/tasks.js';
 
 export const GOLDEN_CASES = [
   { task: 'demo', samples: 500, seed: 0 },
@@ -22,7 +21,7 @@ export function goldenFixturePath(c: GoldenCase): string {
 
 export function goldenFit(c: GoldenCase): FittedNeuronPursuit {
   const task = getTask(c.task);
-  const { train, test } = task.generate(c.samples, 10_000, new Rng(c.seed, `data/${task.name}`));
+  const { train, test } = taskData(task, c.seed, { samples: c.samples, testSamples: 10_000 });
   return new NeuronPursuit({ ...task.defaults, seed: c.seed }).fit(train.X, train.Y, { testX: test.X, testY: test.Y });
 }
 

@@ -4,7 +4,7 @@ import { Rng } from '../src/linalg/rng.js';
 import { matrix, zeros } from '../src/linalg/matrix.js';
 import { DataError } from '../src/estimators/estimator.js';
 import { NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
-import type { IterationRecord } from '../src/pursuit/history.js';
+import type { IterationRecord, PursuitEvent } from '../src/pursuit/history.js';
 import { getTask } from '../src/tasks/tasks.js';
 import { Network } from '../src/model/network.js';
 import { relativeError } from '../src/model/metrics.js';
@@ -61,6 +61,35 @@ describe('NeuronPursuit', () => {
     assert.deepEqual(Array.from(a.network.params), Array.from(b.network.params));
     const c = new NeuronPursuit({ ...options, seed: 4 }).fit(demoData.train.X, demoData.train.Y);
     assert.notDeepEqual(Array.from(a.network.params), Array.from(c.network.params));
+  });
+
+  it('runs one event at a time from start(): the same events and history as fit, the state readable in between', () => {
+    const options = { ...demo.defaults, seed: 1, maxIterations: 3, gdSteps: 2000, targetError: 1e-6 };
+    const events: PursuitEvent[] = [];
+    const fitted = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y, {
+      onEvent: (e) => events.push(e),
+    });
+    const run = new NeuronPursuit(options).start(demoData.train.X, demoData.train.Y);
+    const stepped: PursuitEvent[] = [];
+    let result = run.next();
+    for (; !result.done; result = run.next()) {
+      const e = result.value;
+      stepped.push(e);
+      // between events the run holds still: the network is the one being trained, the history the rows so far
+      if (e.type === 'gd') {
+        assert.equal(run.history.length, e.iteration - 1);
+        assert.equal(run.network.loss(demoData.train.X, demoData.train.Y), e.loss);
+      }
+      if (e.type === 'iteration-end') assert.deepEqual(run.network.hiddenWidths, e.record.widths);
+    }
+    assert.deepEqual(
+      stepped.map((e) => (e.type === 'iteration-end' ? { ...e, record: { ...e.record, seconds: 0 } } : e)),
+      events.map((e) => (e.type === 'iteration-end' ? { ...e, record: { ...e.record, seconds: 0 } } : e)),
+    );
+    assert.ok(events.filter((e) => e.type === 'gd').length > 3);
+    assert.deepEqual(withoutTimes(result.value.history), withoutTimes(fitted.history));
+    assert.deepEqual(Array.from(result.value.network.params), Array.from(fitted.network.params));
+    assert.deepEqual(run.next(), { done: true, value: undefined });
   });
 
   it('joint and per-layer NCF maximization grow the same layer on the demo data', () => {

@@ -1,26 +1,15 @@
 /** The report page opens in headless Chromium (Debian's package) with no console errors. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { runCli } from './helpers.js';
-import { chromium } from 'playwright-core';
-
-function chromiumPath(): string {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    Boolean,
-  ) as string[])
-    if (existsSync(p)) return p;
-  throw new Error(
-    'no headless Chromium found: run scripts/install-chromium.sh (Debian package "chromium") or set CHROMIUM_PATH',
-  );
-}
+import { launchChromium } from './browser.js';
 
 describe('report page in a browser', () => {
   it('opens with no console errors and shows every figure', async () => {
-    const executablePath = chromiumPath();
     const dir = mkdtempSync(join(tmpdir(), 'np-browser-'));
     const r = runCli(
       [
@@ -46,7 +35,7 @@ describe('report page in a browser', () => {
       dir,
     );
     assert.equal(r.code, 0, r.stderr);
-    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];

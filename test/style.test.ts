@@ -6,12 +6,14 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // the repository (this file runs from dist/test)
-const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml)$/;
+const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml|html|css)$/;
 /** Generated or recorded data, not code. */
 const SKIP = [
   'bench/results',
   'test/fixtures',
   'src/linalg/kernels-wasm.generated.ts',
+  'playground/dist',
+  'playground/screenshots',
   'src/export/onnx-proto.generated.ts',
 ];
 
@@ -26,7 +28,7 @@ function codeFiles(): string[] {
       else if (CODE.test(name)) files.push(path);
     }
   };
-  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'python']) walk(dir);
+  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'playground', 'python']) walk(dir);
   return files;
 }
 

@@ -14,6 +14,8 @@ const COMMON = ['errors', 'loss', 'widths'];
 describe('task views', () => {
   const cases: [task: string, views: string[]][] = [
     ['hypersphere-f1', []],
+    ['hypercube-f1', ['function']],
+    ['max-planes-2d', ['plane']],
     ['pvr', ['weights-layer1', 'weights-layer2', 'weights-layer3']],
     ['modular-addition-5', ['dft-layer1-a', 'dft-layer1-b', 'dft-layer2']],
     [
@@ -37,7 +39,8 @@ describe('task views', () => {
         ...task.defaults,
         maxIterations: 2,
         gdSteps: 200,
-        restarts: 3,
+        // 3 restarts of the 3-input plane tasks all start dead (σ off on every sample) and find no positive NCF
+        restarts: 8,
         pgaSteps: 50,
         recordWeights: recordsWeights(task),
       };

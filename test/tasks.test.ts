@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/linalg/rng.js';
-import { getTask, TASKS } from '../src/tasks/tasks.js';
+import { cubeVertices, getTask, planeGrid, TASKS, taskData } from '../src/tasks/tasks.js';
 import { TEACHERS } from '../src/tasks/teachers.js';
 
 describe('teacher networks', () => {
@@ -105,5 +105,51 @@ describe('samplers', () => {
       if (label === 1) positive++;
     }
     assert.ok(Math.abs(positive / train.X.rows - 0.5) < 0.05);
+  });
+});
+
+describe('task data', () => {
+  it("draws a task's sets from the stream data/TASK, as every command does", () => {
+    const task = getTask('hypersphere-f1');
+    const a = taskData(task, 5, { samples: 50, testSamples: 20 });
+    const b = task.generate(50, 20, new Rng(5, 'data/hypersphere-f1'));
+    assert.deepEqual(a, b);
+    assert.equal(taskData(task, 5).train.X.rows, task.defaultSamples);
+  });
+
+  it('adds Gaussian noise of the given σ to the training targets only', () => {
+    const task = getTask('ridges-2d');
+    const clean = taskData(task, 1, { samples: 4000, testSamples: 100 });
+    const noisy = taskData(task, 1, { samples: 4000, testSamples: 100, noise: 0.2 });
+    assert.deepEqual(noisy.train.X, clean.train.X);
+    assert.deepEqual(noisy.test, clean.test);
+    const diff = noisy.train.Y.data.map((y, i) => y - clean.train.Y.data[i]!);
+    const mean = diff.reduce((s, v) => s + v, 0) / diff.length;
+    const sd = Math.sqrt(diff.reduce((s, v) => s + (v - mean) ** 2, 0) / diff.length);
+    assert.ok(Math.abs(mean) < 0.015 && Math.abs(sd - 0.2) < 0.01, `mean ${mean}, σ ${sd}`);
+    assert.throws(() => taskData(task, 1, { noise: -1 }), /noise must be a finite σ ≥ 0/);
+  });
+
+  it('plane tasks draw (x1, x2) on [−1, 1]² and a constant; the grid covers the square by cell centres', () => {
+    for (const name of ['ridges-2d', 'max-planes-2d', 'abs-2d']) {
+      const { train } = taskData(getTask(name), 0, { samples: 500, testSamples: 0 });
+      for (let i = 0; i < 500; i++) {
+        const [x1, x2, one] = train.X.data.subarray(3 * i, 3 * i + 3);
+        assert.ok(Math.abs(x1!) <= 1 && Math.abs(x2!) <= 1 && one === 1);
+      }
+      assert.ok(
+        train.Y.data.some((y) => Math.abs(y) > 0.5),
+        `${name}: the target is not trivially small`,
+      );
+    }
+    const grid = planeGrid(3, 2, 4);
+    assert.deepEqual(Array.from(grid.data.subarray(0, 6)), [-1.5, -1.5, 1, -0.5, -1.5, 1]);
+    assert.deepEqual(Array.from(grid.data.subarray(3 * 15)), [1.5, 1.5, 1]);
+  });
+
+  it('lists the vertices of the first c inputs, the others at +1', () => {
+    const { names, X } = cubeVertices(4, 2);
+    assert.deepEqual(names, ['−−', '−+', '+−', '++']);
+    assert.deepEqual(Array.from(X.data.subarray(4, 8)), [-1, 1, 1, 1]);
   });
 });

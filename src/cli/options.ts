@@ -7,6 +7,12 @@ export function number(value: string): number {
   return v;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const v = number(value);
+  if (v < 0) throw new InvalidArgumentError(`'${value}' must not be negative.`);
+  return v;
+}
+
 export function integer(value: string): number {
   const v = number(value);
   if (!Number.isInteger(v)) throw new InvalidArgumentError(`'${value}' is not an integer.`);

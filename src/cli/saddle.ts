@@ -1,9 +1,8 @@
 /** `neuron-pursuit saddle`: GD from near a saddle built by NP's first iteration (paper Figs 1–4). */
 import { Command } from 'commander';
-import { Rng } from '../linalg/rng.js';
 import { SADDLE_DEFAULTS, type SaddleOptions, type SaddleVerdict, runSaddleLab } from '../lab/saddle.js';
 import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
-import { getTask } from '../tasks/tasks.js';
+import { getTask, taskData } from '../tasks/tasks.js';
 import { htmlPage, type PageSection, renderFigure } from '../report/figure.js';
 import { saddleAlignmentFigure, saddleDistancesFigure, saddleHeatmapFigure } from '../report/saddle-figures.js';
 import { writeFilesAtomic } from '../io/files.js';
@@ -53,7 +52,7 @@ export function saddleCommand(): Command {
       if (options.width < 2) throw new Error('--width must be at least 2');
       if (!(options.lr > 0) || !(options.perturbation > 0)) throw new Error('--lr and --perturbation must be positive');
       const task = getTask(opts.task as string);
-      const { train } = task.generate(opts.samples as number, 0, new Rng(options.seed, `data/${task.name}`));
+      const { train } = taskData(task, options.seed, { samples: opts.samples as number, testSamples: 0 });
       const showProgress = !opts.quiet && process.stderr.isTTY === true;
       const result = runSaddleLab(
         train.X,

@@ -11,10 +11,9 @@ import {
   networkAlgorithm,
 } from '../estimators/registry.js';
 import { runDirReport, writeReport } from './report.js';
-import { Rng } from '../linalg/rng.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { GROWTH_MODES, type NeuronPursuitOptions, resolveOptions } from '../pursuit/options.js';
-import { getTask, TASK_NAMES } from '../tasks/tasks.js';
+import { getTask, TASK_NAMES, taskData } from '../tasks/tasks.js';
 import { parseCsv, splitColumns } from '../io/csv.js';
 import { readText } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
@@ -23,7 +22,7 @@ import { writeRunFolder } from '../io/run-folder.js';
 import { historyFile, summaryFile } from '../io/run-format.js';
 import { fitText, flagName } from './format.js';
 import { progressReporter } from './progress.js';
-import { choice, collect, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
+import { choice, collect, integer, nonNegativeInteger, nonNegativeNumber, number, positiveInteger } from './options.js';
 import { TIE_RULES } from '../ncf/candidates.js';
 
 /** NP's defaults, for the help texts. */
@@ -124,6 +123,11 @@ export function trainCommand(): Command {
     .option('--target <column>', 'target column (repeat for a vector output)', collect, [] as string[])
     .option('--samples <n>', 'training points drawn from the task', positiveInteger)
     .option('--test-samples <n>', 'test points drawn from the task (0 = none; default 10000)', nonNegativeInteger)
+    .option(
+      '--noise <sigma>',
+      'Gaussian noise of this standard deviation on the training targets (default 0)',
+      nonNegativeNumber,
+    )
     .option('--seed <s>', 'seed of every random draw (data and algorithm)', integer, 0)
     .option('--activation <name>', 'relu, leaky-relu, square, squared-relu, linear or custom')
     .option('--balance', 'rebalance weights after each GD stage')
@@ -169,19 +173,22 @@ function loadData(opts: Record<string, unknown>): Loaded {
         throw new Error(`--${flag} goes with --data, not --task`);
     }
     const task = getTask(opts.task);
-    const samples = (opts.samples as number | undefined) ?? task.defaultSamples;
-    const testSamples = (opts.testSamples as number | undefined) ?? task.defaultTestSamples;
-    const { train, test } = task.generate(samples, testSamples, new Rng(seed, `data/${task.name}`));
+    const noise = (opts.noise as number | undefined) ?? 0;
+    const { train, test } = taskData(task, seed, {
+      samples: opts.samples as number | undefined,
+      testSamples: opts.testSamples as number | undefined,
+      noise,
+    });
     return {
-      source: { task: task.name, samples: train.X.rows, testSamples: test.X.rows },
+      source: { task: task.name, samples: train.X.rows, testSamples: test.X.rows, ...(noise > 0 ? { noise } : {}) },
       train,
       test: test.X.rows > 0 ? test : undefined,
       defaults: opts.schedule === 'paper' ? { ...task.defaults, ...task.paperSchedule } : task.defaults,
     };
   }
   if (typeof opts.data === 'string') {
-    if (opts.samples !== undefined || opts.testSamples !== undefined)
-      throw new Error('--samples and --test-samples go with --task, not --data');
+    if (opts.samples !== undefined || opts.testSamples !== undefined || opts.noise !== undefined)
+      throw new Error('--samples, --test-samples and --noise go with --task, not --data');
     if (opts.schedule === 'paper') throw new Error('--schedule paper goes with --task, not --data');
     const targets = opts.target as string[];
     if (targets.length === 0) throw new Error('--data needs at least one --target column');

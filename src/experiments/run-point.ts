@@ -6,13 +6,12 @@
 import { type FittedNetwork, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
 import { modelToJson } from '../io/model-format.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
-import { Rng } from '../linalg/rng.js';
-import { getTask, recordsWeights } from '../tasks/tasks.js';
+import { getTask, recordsWeights, taskData } from '../tasks/tasks.js';
 
 export function runPoint(point: GridPoint): PointResult {
   const start = performance.now();
   const task = getTask(point.task);
-  const { train, test } = task.generate(point.samples, point.testSamples, new Rng(point.seed, `data/${task.name}`));
+  const { train, test } = taskData(task, point.seed, { samples: point.samples, testSamples: point.testSamples });
   const given: RunOptions = { ...point.options, ...point.gd, lr: point.lr, seed: point.seed };
   if (recordsWeights(task)) given.recordWeights = true;
   const algorithm = networkAlgorithm(point.algorithm);

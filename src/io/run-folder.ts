@@ -9,7 +9,14 @@ import type { z } from 'zod';
 import { join } from 'node:path';
 import { readJson, writeFilesAtomic } from './files.js';
 import { type LoadedModel, type ModelJSON, modelFromJson, modelSchema } from './model-format.js';
-import { type HistoryFile, checkFile, historyFileSchema, parseFile, summaryFileSchema } from './run-format.js';
+import {
+  type HistoryFile,
+  checkFile,
+  historyFileSchema,
+  parseFile,
+  runFileText,
+  summaryFileSchema,
+} from './run-format.js';
 
 export interface RunFolder {
   /** As written (the report shows it so). */
@@ -25,9 +32,9 @@ export function writeRunFolder(
   extra: Record<string, string | Uint8Array> = {},
 ): void {
   writeFilesAtomic(dir, {
-    'history.json': `${JSON.stringify(run.history, null, 2)}\n`,
-    'model.json': `${JSON.stringify(run.model)}\n`,
-    'summary.json': `${JSON.stringify(run.summary, null, 2)}\n`,
+    'history.json': runFileText.history(run.history),
+    'model.json': runFileText.model(run.model),
+    'summary.json': runFileText.summary(run.summary),
     ...extra,
   });
 }

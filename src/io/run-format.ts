@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { GdStopReason } from '../optim/gradient-descent.js';
 import type { IterationRecord } from '../pursuit/history.js';
+import type { ModelJSON } from './model-format.js';
 
 export const HISTORY_FORMAT = 'neuron-pursuit-history';
 export const SUMMARY_FORMAT = 'neuron-pursuit-summary';
@@ -101,6 +102,13 @@ export const summaryFileSchema = z.looseObject({
   options: z.record(z.string(), z.unknown()),
 });
 export type SummaryFile = z.output<typeof summaryFileSchema>;
+
+/** Each run-folder file's text, as `train --out` writes it (src/io/run-folder.ts) and the playground downloads it. */
+export const runFileText = {
+  history: (history: HistoryFile) => `${JSON.stringify(history, null, 2)}\n`,
+  model: (model: ModelJSON) => `${JSON.stringify(model)}\n`,
+  summary: (summary: object) => `${JSON.stringify(summary, null, 2)}\n`,
+};
 
 /** history.json of a fit. */
 export function historyFile(fit: { stopReason: string; stopMessage?: string }, history: FitHistory): HistoryFile {

@@ -66,7 +66,7 @@ interface KernelExports {
 
 const PAGE_BYTES = 65_536;
 
-function kernelBytes(): Uint8Array {
+function kernelBytes(): Uint8Array<ArrayBuffer> {
   const text = atob(KERNELS_WASM_BASE64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);

@@ -62,6 +62,24 @@ export interface GdResult {
 
 /** Runs GD on `net` in place. */
 export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Partial<GdOptions> = {}): GdResult {
+  const checks = gradientDescentChecks(net, X, Y, options);
+  for (;;) {
+    const next = checks.next();
+    if (next.done) return next.value;
+    options.onCheck?.(next.value);
+  }
+}
+
+/**
+ * The same GD, suspended at each check (it yields the check, and returns the result): a caller that must pause
+ * between checks (the playground's worker) steps it, `gradientDescent` runs it through. `onCheck` is not called.
+ */
+export function* gradientDescentChecks(
+  net: Network,
+  X: Matrix,
+  Y: Matrix,
+  options: Partial<GdOptions> = {},
+): Generator<GdCheck, GdResult, void> {
   const o: GdOptions = { ...GD_DEFAULTS, ...options };
   if (!(o.lr > 0) || !(o.maxSteps >= 0) || !(o.checkEvery >= 1))
     throw new RangeError('GD needs lr > 0, maxSteps ≥ 0, checkEvery ≥ 1');
@@ -100,7 +118,7 @@ export function gradientDescent(net: Network, X: Matrix, Y: Matrix, options: Par
       }
       trace.push({ step, loss });
       const error = errorOf(loss);
-      o.onCheck?.({ step, loss, error, lr });
+      yield { step, loss, error, lr };
       if (error < o.targetError) return finish('target', loss);
       if (step >= o.maxSteps) return finish('max-steps', loss);
       if (Number.isNaN(firstLoss)) firstLoss = loss;

@@ -29,7 +29,7 @@ import { JointNcf } from '../ncf/joint.js';
 import type { NcfObjective } from '../ncf/objective.js';
 import { OriginNcf } from '../ncf/origin.js';
 import { type PgaResult, projectedGradientAscent } from '../ncf/pga.js';
-import { type GdResult, gradientDescent } from '../optim/gradient-descent.js';
+import { type GdResult, gradientDescentChecks } from '../optim/gradient-descent.js';
 import type { IterationRecord, PursuitEvent, StopReason } from './history.js';
 import { type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
@@ -61,9 +61,23 @@ export class NeuronPursuit {
   }
 
   fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedNeuronPursuit {
+    const run = this.start(X, Y, extras);
+    for (;;) {
+      const next = run.next();
+      if (next.done) return next.value;
+      extras.onEvent?.(next.value);
+    }
+  }
+
+  /**
+   * The same fit, advanced one event at a time by its caller (`next()`), who can stop between any two events —
+   * between two GD checks, say — and go on later with the same result: the playground's worker pauses a fit so.
+   * `fit` is this run through; `onEvent` is not called (the caller gets every event from `next()`).
+   */
+  start(X: Matrix, Y: Matrix, extras: Omit<FitExtras, 'onEvent'> = {}): PursuitRun {
     checkFitData(X, Y, extras);
     if (sumOfSquares(Y.data) === 0) throw new DataError('the target is zero everywhere: there is nothing to learn');
-    return new PursuitRun(this.options, this.activation(), X, Y, extras).run();
+    return new PursuitRun(this.options, this.activation(), X, Y, extras);
   }
 }
 
@@ -132,48 +146,65 @@ export class FittedNeuronPursuit implements Fitted {
   }
 }
 
-/** The state of one fit; `run()` executes it. */
-class PursuitRun {
+/**
+ * One fit in progress (`NeuronPursuit.start`): each `next()` runs it to its next event and returns that event, or,
+ * at the end, the fitted model. Between two calls it holds still, so the network and the history can be read.
+ */
+export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, void> {
   private readonly rng: Rng;
-  private readonly history: IterationRecord[] = [];
-  private readonly emit: (e: PursuitEvent) => void;
+  private readonly records: IterationRecord[] = [];
   private net: Network;
+  private readonly events: Generator<PursuitEvent, FittedNeuronPursuit, void>;
 
   constructor(
     private readonly o: ResolvedOptions,
     private readonly act: Activation,
     private readonly X: Matrix,
     private readonly Y: Matrix,
-    private readonly extras: FitExtras,
+    private readonly extras: Omit<FitExtras, 'onEvent'>,
   ) {
     this.rng = new Rng(o.seed, 'neuron-pursuit');
-    this.emit = extras.onEvent ?? (() => {});
     this.net = Network.oneWide(X.cols, Y.cols, o.depth, act);
+    this.events = this.run();
   }
 
-  run(): FittedNeuronPursuit {
+  next(): IteratorResult<PursuitEvent, FittedNeuronPursuit> {
+    return this.events.next();
+  }
+
+  /** The network as it stands: GD trains its weights in place, an addition replaces it. */
+  get network(): Network {
+    return this.net;
+  }
+
+  /** The iterations finished so far. */
+  get history(): readonly IterationRecord[] {
+    return this.records;
+  }
+
+  private *run(): Generator<PursuitEvent, FittedNeuronPursuit, void> {
     const o = this.o;
     for (let k = 1; k <= o.maxIterations; k++) {
-      this.emit({ type: 'iteration-start', iteration: k, maxIterations: o.maxIterations });
-      const record = k === 1 ? this.firstIteration() : this.nextIteration(k);
-      if (typeof record === 'string') return this.stop('ncf-degenerate', record);
-      this.history.push(record);
-      this.emit({ type: 'iteration-end', record });
+      yield { type: 'iteration-start', iteration: k, maxIterations: o.maxIterations };
+      const record = k === 1 ? yield* this.firstIteration() : yield* this.nextIteration(k);
+      if (typeof record === 'string') return yield* this.stop('ncf-degenerate', record);
+      this.records.push(record);
+      yield { type: 'iteration-end', record };
       if (o.stopOn === 'classification' ? record.trainClassError === 0 : record.trainError < o.targetError) {
         const what =
           o.stopOn === 'classification'
             ? 'training classification error 0'
             : `training error ${record.trainError.toExponential(2)} < ${o.targetError}`;
-        return this.stop('target', `${what} after ${k} iteration(s)`);
+        return yield* this.stop('target', `${what} after ${k} iteration(s)`);
       }
     }
-    return this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
+    return yield* this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
   }
 
-  private stop(reason: StopReason, message: string): FittedNeuronPursuit {
-    this.emit({ type: 'stop', reason, message });
+  private *stop(reason: StopReason, message: string): Generator<PursuitEvent, FittedNeuronPursuit, void> {
+    yield { type: 'stop', reason, message };
     const tested = this.extras.testX !== undefined;
-    return new FittedNeuronPursuit(this.net, this.history, reason, message, this.o, tested);
+    return new FittedNeuronPursuit(this.net, this.records, reason, message, this.o, tested);
   }
 
   private pga(objective: NcfObjective, label: string, first = false): PgaResult {
@@ -188,12 +219,12 @@ class PursuitRun {
   }
 
   /** Iteration 1: the dominant KKT point of N_{Y,H} over the one-wide network, scaled by δ₁, then GD. */
-  private firstIteration(): IterationRecord | string {
+  private *firstIteration(): Generator<PursuitEvent, IterationRecord | string, void> {
     const o = this.o,
       start = performance.now();
     const origin = new OriginNcf(this.X, this.Y, this.o.depth, this.act);
     const result = this.pga(origin, 'pga/1', true);
-    this.emit({ type: 'ncf', iteration: 1, layers: [], value: result.value });
+    yield { type: 'ncf', iteration: 1, layers: [], value: result.value };
     const ncfRelative = result.value / origin.bound;
     if (!(ncfRelative > o.ncfThreshold)) {
       return 'the NCF at the origin has no positive KKT point: no neuron correlates with the target';
@@ -211,7 +242,7 @@ class PursuitRun {
       shrinks++;
       lossAfterAdd = place();
     }
-    return this.train(1, start, {
+    return yield* this.train(1, start, {
       layers: [],
       ncfValue: result.value,
       ncfRelative,
@@ -229,7 +260,7 @@ class PursuitRun {
   }
 
   /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate(s); returns the history row, or why it cannot. */
-  private nextIteration(k: number): IterationRecord | string {
+  private *nextIteration(k: number): Generator<PursuitEvent, IterationRecord | string, void> {
     const o = this.o,
       start = performance.now();
     const prediction = this.net.forward(this.X);
@@ -286,12 +317,12 @@ class PursuitRun {
     if (first === undefined)
       return `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
     const layers = chosen.flatMap((c) => Array.from({ length: c.family.neurons }, (_, t) => c.family.layer + t));
-    this.emit({ type: 'ncf', iteration: k, layers, value: first.value });
+    yield { type: 'ncf', iteration: k, layers, value: first.value };
     const placed = place(chosen);
     this.net = placed.grown;
     const winner = searches.find((s) => s.candidates.includes(first))!.result;
     const bestOf = (f: CandidateFamily) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value));
-    return this.train(k, start, {
+    return yield* this.train(k, start, {
       layers,
       ncfValue: first.value,
       ncfRelative: relativeValue(first),
@@ -348,7 +379,7 @@ class PursuitRun {
   }
 
   /** GD from the current weights, optional balancing, then the history row. */
-  private train(
+  private *train(
     k: number,
     start: number,
     added: Omit<
@@ -366,9 +397,9 @@ class PursuitRun {
       | 'balancedness'
       | 'seconds'
     >,
-  ): IterationRecord {
+  ): Generator<PursuitEvent, IterationRecord, void> {
     const o = this.o;
-    const gd: GdResult = gradientDescent(this.net, this.X, this.Y, {
+    const checks = gradientDescentChecks(this.net, this.X, this.Y, {
       lr: o.lr,
       maxSteps: o.gdSteps,
       targetError: o.targetError,
@@ -376,9 +407,23 @@ class PursuitRun {
       kappa: o.kappa,
       checkEvery: o.checkEvery,
       maxHalvings: o.maxLrHalvings,
-      onCheck: (c) =>
-        this.emit({ type: 'gd', iteration: k, step: c.step, maxSteps: o.gdSteps, loss: c.loss, error: c.error }),
     });
+    let gd: GdResult;
+    for (;;) {
+      const c = checks.next();
+      if (c.done) {
+        gd = c.value;
+        break;
+      }
+      yield {
+        type: 'gd',
+        iteration: k,
+        step: c.value.step,
+        maxSteps: o.gdSteps,
+        loss: c.value.loss,
+        error: c.value.error,
+      };
+    }
     if (o.balance) this.net.balance();
     const record: IterationRecord = {
       iteration: k,

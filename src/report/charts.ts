@@ -171,7 +171,11 @@ export function heatmapSpec(
 }
 
 /** Learned function against the ground truth at a list of inputs (e.g. hypercube vertices). */
-export function fitSpec(title: string, values: { point: string; kind: string; value: number }[]): FigureSpec {
+export function fitSpec(
+  title: string,
+  values: { point: string; kind: string; value: number }[],
+  pointTitle: string,
+): FigureSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -180,11 +184,52 @@ export function fitSpec(title: string, values: { point: string; kind: string; va
     data: { values },
     mark: { type: 'point', filled: true, size: 60 },
     encoding: {
-      x: { field: 'point', type: 'ordinal', title: 'vertex (x1 x2 x3)', sort: null },
+      x: { field: 'point', type: 'ordinal', title: pointTitle, sort: null },
       y: { field: 'value', type: 'quantitative', title: 'value' },
       color: { field: 'kind', type: 'nominal', title: null },
       shape: { field: 'kind', type: 'nominal', title: null },
     },
+  } as FigureSpec;
+}
+
+/**
+ * Functions over the plane as heatmaps side by side, one per `kind`: each value fills the square cell of side
+ * `cell` whose lower left corner is (x1, x2); a diverging scale centred on 0.
+ */
+export function planeSpec(
+  title: string,
+  values: { x1: number; x2: number; kind: string; value: number }[],
+  cell: number,
+  extent: number,
+): FigureSpec {
+  const axis = (field: 'x1' | 'x2') => ({
+    field,
+    type: 'quantitative',
+    title: field,
+    scale: { domain: [-extent, extent], nice: false },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    data: { values },
+    transform: [
+      { calculate: `datum.x1 + ${cell}`, as: 'x1end' },
+      { calculate: `datum.x2 + ${cell}`, as: 'x2end' },
+    ],
+    facet: { column: { field: 'kind', type: 'nominal', title: null, sort: null } },
+    spec: {
+      width: 220,
+      height: 220,
+      mark: 'rect',
+      encoding: {
+        x: axis('x1'),
+        x2: { field: 'x1end' },
+        y: axis('x2'),
+        y2: { field: 'x2end' },
+        color: { field: 'value', type: 'quantitative', scale: { scheme: 'redblue', domainMid: 0, reverse: true } },
+      },
+    },
+    config: { view: { strokeWidth: 0 } },
   } as FigureSpec;
 }
 

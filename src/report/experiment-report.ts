@@ -5,9 +5,8 @@
  */
 import { type ModelJSON, modelFromJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
-import { fromRows } from '../linalg/matrix.js';
 import type { IterationRecord } from '../pursuit/history.js';
-import { getTask, type TaskView } from '../tasks/tasks.js';
+import { cubeVertices, getTask, planeGrid, type TaskView } from '../tasks/tasks.js';
 import type { PointResult } from '../io/run-record.js';
 import { knownNetworkAlgorithm, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { chosenRuns, scoredErrors, summarize, type RunLike, type SummaryRow } from '../experiments/summary.js';
@@ -17,6 +16,7 @@ import {
   errorsPerIterationSpec,
   fitSpec,
   heatmapSpec,
+  planeSpec,
   iterationsSpec,
   lossTraceSpec,
   rowDftMagnitude,
@@ -247,31 +247,14 @@ function viewFigure(
       return fourierFigures(model, view.inputBlocks, label, prefix);
     case 'vertex-function':
       return [vertexFunctionFigure(model, view, label, prefix)];
+    case 'plane':
+      return [planeFigure(model, view, label, prefix)];
     case 'walkthrough':
       // drawn when the run recorded every iteration's KKT vector and weights
       return history.length > 0 && isIterationHistory(history) && history.every((h) => h.weights && h.kktPoint)
         ? walkthroughFigures(history, model, view, label, prefix)
         : [];
   }
-}
-
-/** The 2^c vertices of the first c inputs, the other inputs at +1, with their labels ('+−+'). */
-function vertices(inputDim: number, c: number): { names: string[]; X: ReturnType<typeof fromRows> } {
-  const rows: number[][] = [];
-  for (let v = 0; v < 2 ** c; v++) {
-    const x = Array<number>(inputDim).fill(1);
-    for (let b = 0; b < c; b++) x[b] = (v >> (c - 1 - b)) & 1 ? 1 : -1;
-    rows.push(x);
-  }
-  return {
-    names: rows.map((x) =>
-      x
-        .slice(0, c)
-        .map((s) => (s > 0 ? '+' : '−'))
-        .join(''),
-    ),
-    X: fromRows(rows),
-  };
 }
 
 /** Paper Fig 6: per iteration, the dominant KKT vector, the weights after GD, the learned function. */
@@ -287,7 +270,7 @@ function walkthroughFigures(
   const kkt: { iteration: string; component: string; order: number; value: number }[] = [];
   const weights: { iteration: string; layer: string; row: number; col: number; value: number }[] = [];
   const fn: { iteration: string; point: string; kind: string; value: number }[] = [];
-  const { names, X } = vertices(d, view.coordinates);
+  const { names, X } = cubeVertices(d, view.coordinates);
   const truth = names.map((_, i) => view.target(X.data.subarray(i * d, (i + 1) * d)));
   for (const h of history) {
     const it = `iteration ${h.iteration}${h.layers.length ? ` (layer ${h.layers.join(',')})` : ''}`;
@@ -408,7 +391,7 @@ function vertexFunctionFigure(
   prefix: string,
 ): ReportFigure {
   const net = modelFromJson(model).network;
-  const { names, X } = vertices(net.inputDim, view.coordinates);
+  const { names, X } = cubeVertices(net.inputDim, view.coordinates);
   const out = net.forward(X);
   const values: { point: string; kind: string; value: number }[] = [];
   names.forEach((point, i) => {
@@ -420,6 +403,32 @@ function vertexFunctionFigure(
   return {
     name: `${prefix}function`,
     title: `Learned function against the ground truth: ${label}`,
-    spec: fitSpec(title, values),
+    spec: fitSpec(title, values, `vertex (${coordinates})`),
+  };
+}
+
+/** The learned function beside the target over the plane of the first two inputs, as two heatmaps. */
+function planeFigure(
+  model: ModelJSON,
+  view: { extent: number; target: (x: ArrayLike<number>) => number },
+  label: string,
+  prefix: string,
+): ReportFigure {
+  const net = modelFromJson(model).network;
+  const size = 24,
+    cell = (2 * view.extent) / size;
+  const X = planeGrid(net.inputDim, view.extent, size);
+  const out = net.forward(X);
+  const values: { x1: number; x2: number; kind: string; value: number }[] = [];
+  for (let r = 0; r < X.rows; r++) {
+    const x = X.data.subarray(r * X.cols, (r + 1) * X.cols);
+    const at = { x1: x[0]! - cell / 2, x2: x[1]! - cell / 2 };
+    values.push({ ...at, kind: 'learned', value: out.data[r * out.cols]! });
+    values.push({ ...at, kind: 'ground truth', value: view.target(x) });
+  }
+  return {
+    name: `${prefix}plane`,
+    title: `Learned function against the ground truth over the plane: ${label}`,
+    spec: planeSpec(`learned function and ground truth over (x1, x2): ${label}`, values, cell, view.extent),
   };
 }

@@ -2,8 +2,8 @@
  * The paper's tasks (spec §8, reconstructed definitions): a sampler, the
  * ground truth, and the network settings that suit each.
  */
-import { type Matrix, zeros } from '../linalg/matrix.js';
-import type { Rng } from '../linalg/rng.js';
+import { type Matrix, fromRows, zeros } from '../linalg/matrix.js';
+import { Rng } from '../linalg/rng.js';
 import type { NeuronPursuitOptions } from '../pursuit/options.js';
 
 export interface Dataset {
@@ -25,6 +25,8 @@ export type TaskView =
   | { kind: 'fourier'; inputBlocks: { name: string; start: number; length: number }[] }
   /** The learned function against `target` on the vertices of the first `coordinates` inputs (the others at +1). */
   | { kind: 'vertex-function'; coordinates: number; target: (x: ArrayLike<number>) => number }
+  /** The learned function against `target` over the first two inputs on [−extent, extent]² (the others at 1). */
+  | { kind: 'plane'; extent: number; target: (x: ArrayLike<number>) => number }
   /**
    * Paper Fig 6, iteration by iteration: the dominant KKT vector, the weights after GD and the learned
    * function on those vertices. It needs each iteration's KKT vector and weights recorded (see `recordsWeights`).
@@ -51,6 +53,62 @@ export interface Task {
   generate(samples: number, testSamples: number, rng: Rng): { train: Dataset; test: Dataset };
   /** The report's views of a run of this task (a store's report shows a run of each task that has some). */
   views: readonly TaskView[];
+}
+
+/**
+ * A task's training and test sets as every command draws them for a seed (from the stream `data/TASK`), with
+ * Gaussian noise of standard deviation `noise` on the training targets (stream `data/TASK/noise`; the test set
+ * stays clean, so its error measures the function learned).
+ */
+export function taskData(
+  task: Task,
+  seed: number,
+  options: { samples?: number; testSamples?: number; noise?: number } = {},
+): { train: Dataset; test: Dataset } {
+  const { samples = task.defaultSamples, testSamples = task.defaultTestSamples, noise = 0 } = options;
+  if (!(noise >= 0 && Number.isFinite(noise))) throw new RangeError(`noise must be a finite σ ≥ 0 (got ${noise})`);
+  const rng = new Rng(seed, `data/${task.name}`);
+  const data = task.generate(samples, testSamples, rng);
+  if (noise > 0) {
+    const draws = rng.fork('noise');
+    for (let i = 0; i < data.train.Y.data.length; i++) data.train.Y.data[i]! += noise * draws.normal();
+  }
+  return data;
+}
+
+/** The 2^c vertices of the first c inputs, the other inputs at +1, with their labels ('+−+'). */
+export function cubeVertices(inputDim: number, c: number): { names: string[]; X: Matrix } {
+  const rows: number[][] = [];
+  for (let v = 0; v < 2 ** c; v++) {
+    const x = Array<number>(inputDim).fill(1);
+    for (let b = 0; b < c; b++) x[b] = (v >> (c - 1 - b)) & 1 ? 1 : -1;
+    rows.push(x);
+  }
+  return {
+    names: rows.map((x) =>
+      x
+        .slice(0, c)
+        .map((s) => (s > 0 ? '+' : '−'))
+        .join(''),
+    ),
+    X: fromRows(rows),
+  };
+}
+
+/**
+ * The centres of a `size` × `size` grid of cells over the first two inputs on [−extent, extent]² (the other inputs
+ * at 1): row j·size + i is x1 = centre i, x2 = centre j, both ascending.
+ */
+export function planeGrid(inputDim: number, extent: number, size: number): Matrix {
+  const X = zeros(size * size, inputDim);
+  X.data.fill(1);
+  const centre = (i: number) => -extent + ((i + 0.5) * 2 * extent) / size;
+  for (let j = 0; j < size; j++)
+    for (let i = 0; i < size; i++) {
+      X.data[(j * size + i) * inputDim] = centre(i);
+      X.data[(j * size + i) * inputDim + 1] = centre(j);
+    }
+  return X;
 }
 
 /** Whether an NP run of this task must record each iteration's KKT vector and weights for the task's views. */
@@ -101,6 +159,12 @@ const gaussian = (rng: Rng, x: Float64Array) => {
   for (let c = 0; c < x.length; c++) x[c] = rng.normal();
 };
 const sphere = (rng: Rng, x: Float64Array) => x.set(rng.onSphere(x.length, Math.sqrt(x.length)));
+/** (x1, x2) uniform on [−1, 1]², then the constant 1: a bias for the first layer, as the network has none. */
+const square = (rng: Rng, x: Float64Array) => {
+  x[0] = 2 * rng.uniform() - 1;
+  x[1] = 2 * rng.uniform() - 1;
+  x[2] = 1;
+};
 
 const hypercubeDefaults: NeuronPursuitOptions = { depth: 3, activation: 'leaky-relu', alpha: 0.1, lr: 0.1 };
 const sphereDefaults: NeuronPursuitOptions = { depth: 3, activation: 'relu', lr: 0.1 };
@@ -114,6 +178,24 @@ const gaussianDefaults: NeuronPursuitOptions = {
 /** The paper's hypersphere and hypercube runs: 70,000 GD steps after every addition. */
 const fixed70k: NeuronPursuitOptions = { tol: 0, gdSteps: 70_000 };
 const iidCommon = { defaultSamples: 1000, defaultTestSamples: 10_000 };
+
+/** A task on the plane (`square` inputs), drawn as an image beside its target (small, for the playground). */
+function planeTask(name: string, description: string, target: (x: ArrayLike<number>) => number): Task {
+  return iidTask({
+    name,
+    description: `${description} on [−1, 1]² (a third input, the constant 1, is the bias)`,
+    inputDim: 3,
+    defaultSamples: 400,
+    defaultTestSamples: 2500,
+    defaults: { depth: 3, activation: 'relu', lr: 0.1 },
+    draw: square,
+    target,
+    views: [{ kind: 'plane', extent: 1, target }],
+  });
+}
+
+const hypercubeF1 = (x: ArrayLike<number>) => x[0]! * x[1]! + x[0]! * x[1]! * x[2]! * x[3]!;
+const hypercubeF2 = (x: ArrayLike<number>) => x[0]! * x[1]! * x[2]! * x[3]!;
 
 /** Target of the demo task: σ(σ(x1+x2+x3) − 2σ(x1−x2)). */
 export function demoTarget(x: ArrayLike<number>): number {
@@ -145,7 +227,8 @@ export const TASKS: Record<string, Task> = {
     paperSchedule: fixed70k,
     defaults: hypercubeDefaults,
     draw: hypercube,
-    target: (x) => x[0]! * x[1]! + x[0]! * x[1]! * x[2]! * x[3]!,
+    target: hypercubeF1,
+    views: [{ kind: 'vertex-function', coordinates: 4, target: hypercubeF1 }],
   }),
   'hypercube-f2': iidTask({
     name: 'hypercube-f2',
@@ -155,7 +238,8 @@ export const TASKS: Record<string, Task> = {
     paperSchedule: fixed70k,
     defaults: hypercubeDefaults,
     draw: hypercube,
-    target: (x) => x[0]! * x[1]! * x[2]! * x[3]!,
+    target: hypercubeF2,
+    views: [{ kind: 'vertex-function', coordinates: 4, target: hypercubeF2 }],
   }),
   'hypersphere-f1': iidTask({
     name: 'hypersphere-f1',
@@ -225,6 +309,14 @@ export const TASKS: Record<string, Task> = {
   }),
   'modular-addition': modularAddition(23),
   pvr: pointerValueRetrieval(),
+  // Targets on the plane, which the playground draws as images.
+  'ridges-2d': planeTask('ridges-2d', 'two ReLU ridges σ(x1 + x2 − 0.5) − σ(x1 − x2 − 0.5)', (x) => {
+    return relu(x[0]! + x[1]! - 0.5) - relu(x[0]! - x[1]! - 0.5);
+  }),
+  'max-planes-2d': planeTask('max-planes-2d', 'the largest of three planes max(x1, x2, −x1 − x2)', (x) =>
+    Math.max(x[0]!, x[1]!, -x[0]! - x[1]!),
+  ),
+  'abs-2d': planeTask('abs-2d', '|x1| − |x2|', (x) => Math.abs(x[0]!) - Math.abs(x[1]!)),
 };
 
 export const TASK_NAMES = Object.keys(TASKS);

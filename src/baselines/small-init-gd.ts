@@ -1,5 +1,5 @@
 /**
- * The small-initialization GD baseline (spec §7): a wide network (50 neurons
+ * The small-initialization GD baseline (docs/algorithm.md §9): a wide network (50 neurons
  * per hidden layer) whose whole weight vector starts uniform on a tiny sphere,
  * trained by full-batch GD until the error target or the step cap. With several
  * step sizes, the one with the lowest test error is reported.
@@ -25,7 +25,7 @@ import { Network } from '../model/network.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
 import { GD_DEFAULTS, type GdResult, gradientDescent } from '../optim/gradient-descent.js';
 
-/** The baseline's own defaults: neurons per hidden layer and the GD step cap (spec §7). */
+/** The baseline's own defaults: neurons per hidden layer and the GD step cap (docs/algorithm.md §9). */
 export const SMALL_INIT_GD_DEFAULTS = { width: 50, maxSteps: 300_000 } as const;
 
 const positive = z.number().positive().finite();

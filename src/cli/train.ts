@@ -132,7 +132,11 @@ export function trainCommand(): Command {
     .option('--out <dir>', 'write history.json, model.json and summary.json here')
     .option('--json', 'print the summary as JSON on stdout, nothing else')
     .option('--quiet', 'no progress display')
-    .option('--algorithm <name>', 'np (Neuron Pursuit) or gd (the small-initialization GD baseline, spec §7)', 'np')
+    .option(
+      '--algorithm <name>',
+      'np (Neuron Pursuit) or gd (the small-initialization GD baseline, docs/algorithm.md §9)',
+      'np',
+    )
     .option(
       '--lrs <list>',
       "gd: comma-separated step sizes to try; the lowest test error is reported (default: the task's η)",

@@ -30,7 +30,7 @@ export interface FitSummary {
   stopReason: string;
   /** One line saying why the fit stopped, where the algorithm has one. */
   stopMessage?: string;
-  /** Relative squared errors Σ‖ŷ − y‖² / Σ‖y‖² (spec §2). */
+  /** Relative squared errors Σ‖ŷ − y‖² / Σ‖y‖² (docs/algorithm.md §2). */
   trainError: number;
   testError?: number;
   /** Argmax classification errors, when the options ask for them. */

@@ -1,5 +1,5 @@
 /**
- * The homogeneous feed-forward network of spec §1:
+ * The homogeneous feed-forward network of docs/algorithm.md §1:
  *   h_0 = x,  z_l = W_l h_{l−1},  h_l = σ(z_l)  (l < L),  H(x; W) = z_L.
  *
  * All weights live in one flat Float64Array (layer after layer, each row-major
@@ -256,7 +256,7 @@ export class Network {
 
   /**
    * Rescale hidden neurons (incoming × c, outgoing × c^{−p}) until
-   * ‖in_j‖² = p ‖out_j‖² for all of them (spec §6). H does not change.
+   * ‖in_j‖² = p ‖out_j‖² for all of them (docs/algorithm.md §7). H does not change.
    * Returns the number of sweeps made.
    */
   balance(tolerance = 1e-12, maxSweeps = 100_000): number {

@@ -1,5 +1,5 @@
 /**
- * Full-batch gradient descent with a fixed step (spec §5): W ← W − η ∇Loss(W).
+ * Full-batch gradient descent with a fixed step (docs/algorithm.md §6): W ← W − η ∇Loss(W).
  *
  * Every `checkEvery` steps it stops on the error target, or on a plateau once
  * the stage has escaped its starting saddle, and guards against divergence by
@@ -28,7 +28,7 @@ export interface GdOptions {
   onCheck?: (info: GdCheck) => void;
 }
 
-/** The spec's GD settings; Neuron Pursuit's and the small-init baseline's defaults refer to them. */
+/** GD's defaults (docs/algorithm.md §6, §10); Neuron Pursuit's and the small-init baseline's defaults refer to them. */
 export const GD_DEFAULTS = {
   lr: 0.1,
   maxSteps: 70_000,

@@ -3,7 +3,7 @@ import type { GdStopReason } from '../optim/gradient-descent.js';
 
 export type StopReason = 'target' | 'max-iterations' | 'ncf-degenerate';
 
-/** One NP iteration (spec §4, "Record a history row"). */
+/** One NP iteration (docs/algorithm.md §4). */
 export interface IterationRecord {
   iteration: number;
   /**

@@ -1,5 +1,5 @@
 /**
- * Neuron Pursuit (spec §4): start from one neuron per layer, then repeatedly
+ * Neuron Pursuit (docs/algorithm.md §4): start from one neuron per layer, then repeatedly
  * add the neuron that maximizes the constrained NCF of the residual and
  * retrain by gradient descent.
  *

@@ -1,7 +1,7 @@
 /**
- * Settings of Neuron Pursuit, validated with zod. Every default is the spec's;
- * the ones marked (reconstructed) there are the paper's best guess and stay
- * configurable.
+ * Settings of Neuron Pursuit, validated with zod. docs/algorithm.md §10 says
+ * where every default comes from; the ones marked reconstructed there are a best
+ * guess at the paper's and stay configurable.
  */
 import { z } from 'zod';
 import { makeActivation } from '../model/activation.js';
@@ -74,7 +74,7 @@ export const neuronPursuitOptionsSchema = z
     maxShrinksFirst: nonNegativeInt.default(4),
     maxShrinks: nonNegativeInt.default(10),
 
-    /** Rebalance the weights after each GD stage (spec §6). */
+    /** Rebalance the weights after each GD stage (docs/algorithm.md §7). */
     balance: z.boolean().default(false),
     /** Add the top-m distinct candidates per iteration (beyond the paper). */
     candidatesPerIteration: positiveInt.default(1),

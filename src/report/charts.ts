@@ -1,4 +1,4 @@
-/** Vega-lite specs of the paper's figures (spec §10): pure data → spec, no rendering here. */
+/** Vega-lite specs of the paper's figures (docs/algorithm.md §12): pure data → spec, no rendering here. */
 import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import type { FigureSpec } from './figure.js';
 
@@ -207,7 +207,7 @@ export function rowDftMagnitude(rows: number, n: number, data: ArrayLike<number>
   return out;
 }
 
-/** The demo walk-through: one facet row per NP iteration (spec §10 item 2, paper Fig 6). */
+/** The demo walk-through: one facet row per NP iteration (paper Fig 6, docs/algorithm.md §12). */
 export function walkthroughKktSpec(
   values: { iteration: string; component: string; order: number; value: number }[],
 ): FigureSpec {

@@ -1,5 +1,5 @@
 /**
- * What a report shows (spec §10 items 2–5): figures and tables built from
+ * What a report shows (docs/algorithm.md §12): figures and tables built from
  * stored runs or from one run. Pure data → vega-lite specs; rendering and
  * files are the caller's.
  */
@@ -49,7 +49,7 @@ const label = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.label ?? 
 const iterative = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.iterative ?? false;
 
 const RULES =
-  'NP step size by the reporting rule of spec §10; GD by the lowest test error. ' +
+  'NP step size by the reporting rule of docs/algorithm.md §12; GD by the lowest test error. ' +
   'Errors are relative squared errors, classification errors for modular addition.';
 
 /** A report of a whole store: sample complexity per task, then each task's showcase run. */
@@ -223,7 +223,7 @@ function taskViews(task: string | undefined): readonly TaskView[] {
   }
 }
 
-/** The figures of a task's views (spec §10 items 2, 4, 5), in the order the task lists them. */
+/** The figures of a task's views (docs/algorithm.md §12), in the order the task lists them. */
 function viewFigures(
   views: readonly TaskView[],
   result: Pick<PointResult, 'history' | 'model'>,

@@ -65,6 +65,57 @@ describe('CLI', () => {
     assert.ok(Math.abs(err - summary.testError) <= 1e-9 * Math.max(err, 1e-12));
   });
 
+  it('matches columns by name: train drops an id, predict reads the features wherever they stand', () => {
+    const dir = workspace();
+    // train.csv with an id column in front
+    const lines = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'ids.csv'), `${lines.map((l, i) => `${i === 0 ? 'id' : 1000 + i},${l}`).join('\n')}\n`);
+    const t = run(['train', '--data', 'ids.csv', '--target', 'y', '--drop', 'id', '--out', 'run', ...FAST], dir);
+    assert.equal(t.code, 0, t.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run/model.json'), 'utf8')).features, ['x1', 'x2', 'x3']);
+    const predict = (file: string, ...extra: string[]) =>
+      run(['predict', '--model', 'run/model.json', '--data', file, ...extra], dir);
+    const plain = predict('train.csv');
+    assert.equal(plain.code, 0, plain.stderr);
+    // the same points with the columns shuffled and the id kept: the same predictions, bit for bit
+    const shuffled = lines.map((l, i) => {
+      const [x1, x2, x3, y] = l.split(',');
+      return [i === 0 ? 'id' : String(i), y, x3, x1, x2].join(',');
+    });
+    writeFileSync(join(dir, 'shuffled.csv'), `${shuffled.join('\n')}\n`);
+    const same = predict('shuffled.csv', '--drop', 'id');
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(same.stdout, plain.stdout);
+
+    const failures: [string, string, RegExp][] = [
+      ['x1,x2,y\n1,2,3\n', 'missing.csv', /missing\.csv: feature column 'x3' missing; the model reads x1, x2, x3/],
+      ['x1,x2,x33,y\n1,2,3,4\n', 'typo.csv', /typo\.csv: feature column 'x3' missing/],
+      ['x1,x2,x3,x4\n1,2,3,4\n', 'extra.csv', /extra\.csv: column 'x4' not among the model's features/],
+    ];
+    for (const [text, file, message] of failures) {
+      writeFileSync(join(dir, file), text);
+      const r = predict(file, '--out', 'pred.csv');
+      assert.notEqual(r.code, 0, file);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(existsSync(join(dir, 'pred.csv')), false);
+    }
+    assert.equal(predict('extra.csv', '--drop', 'x4').code, 0);
+  });
+
+  it('reads TSV files and a chosen delimiter', () => {
+    const dir = workspace();
+    const text = readFileSync(join(dir, 'train.csv'), 'utf8');
+    writeFileSync(join(dir, 'train.tsv'), text.replace(/,/g, '\t'));
+    writeFileSync(join(dir, 'train.txt'), text.replace(/,/g, ';'));
+    const csv = run(['train', '--data', 'train.csv', '--target', 'y', '--json', ...FAST], dir);
+    const tsv = run(['train', '--data', 'train.tsv', '--target', 'y', '--json', ...FAST], dir);
+    const semi = run(['train', '--data', 'train.txt', '--delimiter', ';', '--target', 'y', '--json', ...FAST], dir);
+    for (const r of [csv, tsv, semi]) assert.equal(r.code, 0, r.stderr);
+    const errors = [csv, tsv, semi].map((r) => JSON.parse(r.stdout).trainError);
+    assert.deepEqual(errors, [errors[0], errors[0], errors[0]]);
+  });
+
   it('prints the iteration table and the errors for a task', () => {
     const dir = workspace();
     const r = run(['train', '--task', 'demo', '--samples', '200', '--test-samples', '500', ...FAST], dir);
@@ -93,11 +144,7 @@ describe('CLI', () => {
     ['a non-numeric cell', (d) => badCsv(d, 'a,y\n1,two\n'), /'two' is not a finite number/],
     ['a NaN cell', (d) => badCsv(d, 'a,y\nNaN,2\n'), /'NaN' is not a finite number/],
     ['an infinite cell', (d) => badCsv(d, 'a,y\n1,-Infinity\n'), /'-Infinity' is not a finite number/],
-    [
-      'a missing target column',
-      () => ['--data', 'train.csv', '--target', 'z'],
-      /target column 'z' is not in the header/,
-    ],
+    ['a missing target column', () => ['--data', 'train.csv', '--target', 'z'], /target column 'z' not in the header/],
     ['no target column given', () => ['--data', 'train.csv'], /needs at least one --target/],
     ['an empty data set', (d) => badCsv(d, 'a,y\n'), /no data rows/],
     ['an empty file', (d) => badCsv(d, ''), /is empty/],
@@ -105,8 +152,19 @@ describe('CLI', () => {
     [
       'a test set without a training feature',
       (d) => badCsv(d, 'x1,x2,y\n1,2,3\n', ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']),
-      /feature column 'x3' is missing/,
+      /feature column 'x3' missing; the model reads x1, x2, x3/,
     ],
+    [
+      'a test set with a column the training set does not have',
+      (d) => badCsv(d, 'x1,x2,x3,x4,y\n1,2,3,4,5\n', ['--data', 'train.csv', '--test', 'bad.csv', '--target', 'y']),
+      /bad\.csv: column 'x4' not among the model's features \(x1, x2, x3\) or targets; to ignore it, pass --drop x4/,
+    ],
+    [
+      'a dropped column that is not there',
+      () => ['--data', 'train.csv', '--target', 'y', '--drop', 'id'],
+      /dropped column 'id' is not in the header/,
+    ],
+    ['a quote never closed', (d) => badCsv(d, 'a,y\n1,2\n"3,4\n'), /bad\.csv line 3: a quoted field is never closed/],
     ['an all-zero target', (d) => badCsv(d, 'a,y\n1,0\n2,0\n'), /nothing to learn/],
     ['an unknown task', () => ['--task', 'hypercube-f9'], /unknown task 'hypercube-f9'/],
     ['an unknown activation', () => ['--task', 'demo', '--activation', 'tanh'], /--activation/],

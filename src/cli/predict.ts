@@ -1,26 +1,34 @@
 /** `neuron-pursuit predict`: apply a saved model to the rows of a CSV file. */
 import { Command } from 'commander';
-import { formatCsv, parseCsv, splitColumns, tableToMatrix } from '../io/csv.js';
-import { readText, writeFileAtomic } from '../io/files.js';
+import { delimiterFor, formatCsv, selectColumns } from '../io/csv.js';
+import { readCsvFile, writeFileAtomic } from '../io/files.js';
 import { readModelFile } from '../io/run-folder.js';
+import { collect, delimiter } from './options.js';
 
 export function predictCommand(): Command {
   return new Command('predict')
-    .description('predict with a saved model')
-    .requiredOption('--model <model.json>', 'a model written by train')
-    .requiredOption('--data <x.csv>', 'inputs: a header row, then one row per point')
-    .option('--out <y.csv>', 'write predictions here (default: stdout)')
-    .action((opts: { model: string; data: string; out?: string }) => {
+    .description(
+      'predict with a saved model; a model trained on CSV data reads its feature columns by name, wherever they ' +
+        'stand: a missing one, or a column it never saw (other than its targets), is an error',
+    )
+    .requiredOption('--model <model.json>', 'a model written by train (required)')
+    .requiredOption('--data <x.csv>', 'inputs: a header row, then one row per point (required)')
+    .option('--drop <column>', 'a column of --data to ignore, e.g. an id (repeat for more)', collect)
+    .option('--delimiter <c>', "one character or 'tab' (default: tab for .tsv files, else comma)", delimiter)
+    .option('--out <y.csv>', 'write predictions here, with the delimiter of --data (default: stdout)')
+    .action((opts: { model: string; data: string; drop?: string[]; delimiter?: string; out?: string }) => {
       const { network: net, features, targets } = readModelFile(opts.model);
-      const table = parseCsv(readText(opts.data), opts.data);
-      // A model trained on CSV data reads its feature columns by name; otherwise every column is a feature.
-      const X = features?.every((f) => table.columns.includes(f))
-        ? splitColumns(table, [], opts.data, features).X
-        : tableToMatrix(table);
+      const sep = opts.delimiter ?? delimiterFor(opts.data);
+      const table = readCsvFile(opts.data, sep);
+      const drop = opts.drop ?? [];
+      // A model trained on a task has no column names: every column not dropped is an input, in order.
+      const { X } = features
+        ? selectColumns(table, { features, targets: targets ?? [], drop }, opts.data)
+        : selectColumns(table, { targets: [], drop }, opts.data);
       if (X.cols !== net.inputDim) {
         throw new Error(`${opts.data} has ${X.cols} feature columns, the model takes ${net.inputDim}`);
       }
-      const csv = formatCsv(targets ?? outputNames(net.outputDim), net.forward(X));
+      const csv = formatCsv(targets ?? outputNames(net.outputDim), net.forward(X), sep);
       if (opts.out) writeFileAtomic(opts.out, csv);
       else process.stdout.write(csv);
     });

@@ -15,15 +15,15 @@ import { Rng } from '../linalg/rng.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { GROWTH_MODES, type NeuronPursuitOptions, resolveOptions } from '../pursuit/options.js';
 import { getTask, TASK_NAMES } from '../tasks/tasks.js';
-import { parseCsv, splitColumns } from '../io/csv.js';
-import { readText } from '../io/files.js';
+import { selectColumns, splitColumns } from '../io/csv.js';
+import { readCsvFile } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
 import { modelToJson } from '../io/model-format.js';
 import { writeRunFolder } from '../io/run-folder.js';
 import { historyFile, summaryFile } from '../io/run-format.js';
 import { fitText, flagName } from './format.js';
 import { progressReporter } from './progress.js';
-import { choice, collect, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
+import { choice, collect, delimiter, integer, nonNegativeInteger, number, positiveInteger } from './options.js';
 import { TIE_RULES } from '../ncf/candidates.js';
 
 /** NP's defaults, for the help texts. */
@@ -119,9 +119,14 @@ export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('fit Neuron Pursuit on a task or on CSV data')
     .option('--task <name>', `a built-in task (${TASK_NAMES.join(', ')})`)
-    .option('--data <train.csv>', 'training data: a header row, then numbers; every non-target column is a feature')
-    .option('--test <test.csv>', 'test data with the same columns (with --data)')
-    .option('--target <column>', 'target column (repeat for a vector output)', collect, [] as string[])
+    .option(
+      '--data <train.csv>',
+      'training data: a header row, then numbers; every column that is neither a --target nor dropped is a feature',
+    )
+    .option('--test <test.csv>', 'test data with the same columns, matched by name (with --data)')
+    .option('--target <column>', 'target column (repeat for a vector output)', collect)
+    .option('--drop <column>', 'a column of --data (and --test) to ignore, e.g. an id (repeat for more)', collect)
+    .option('--delimiter <c>', "one character or 'tab' (default: tab for .tsv files, else comma)", delimiter)
     .option('--samples <n>', 'training points drawn from the task', positiveInteger)
     .option('--test-samples <n>', 'test points drawn from the task (0 = none; default 10000)', nonNegativeInteger)
     .option('--seed <s>', 'seed of every random draw (data and algorithm)', integer, 0)
@@ -168,9 +173,8 @@ function loadData(opts: Record<string, unknown>): Loaded {
   const seed = opts.seed as number;
   if (opts.task !== undefined && opts.data !== undefined) throw new Error('give --task or --data, not both');
   if (typeof opts.task === 'string') {
-    for (const flag of ['test', 'target'] as const) {
-      if (opts[flag] !== undefined && !(Array.isArray(opts[flag]) && opts[flag].length === 0))
-        throw new Error(`--${flag} goes with --data, not --task`);
+    for (const flag of ['test', 'target', 'drop', 'delimiter'] as const) {
+      if (opts[flag] !== undefined) throw new Error(`--${flag} goes with --data, not --task`);
     }
     const task = getTask(opts.task);
     const samples = (opts.samples as number | undefined) ?? task.defaultSamples;
@@ -187,16 +191,27 @@ function loadData(opts: Record<string, unknown>): Loaded {
     if (opts.samples !== undefined || opts.testSamples !== undefined)
       throw new Error('--samples and --test-samples go with --task, not --data');
     if (opts.schedule === 'paper') throw new Error('--schedule paper goes with --task, not --data');
-    const targets = opts.target as string[];
+    const targets = (opts.target as string[] | undefined) ?? [];
+    const drop = (opts.drop as string[] | undefined) ?? [];
+    const sep = opts.delimiter as string | undefined;
     if (targets.length === 0) throw new Error('--data needs at least one --target column');
-    const trainSet = splitColumns(parseCsv(readText(opts.data), opts.data), targets, opts.data);
+    const trainSet = splitColumns(readCsvFile(opts.data, sep), targets, opts.data, drop);
     let test: Loaded['test'];
     if (typeof opts.test === 'string') {
-      const t = splitColumns(parseCsv(readText(opts.test), opts.test), targets, opts.test, trainSet.features);
-      test = { X: t.X, Y: t.Y };
+      // The test file follows predict's rule: the training features by name, the targets, nothing else undropped.
+      const rule = { features: trainSet.features, targets, drop, requireTargets: true };
+      const t = selectColumns(readCsvFile(opts.test, sep), rule, opts.test);
+      test = { X: t.X, Y: t.Y! };
     }
     return {
-      source: { data: opts.data, test: opts.test, targets, samples: trainSet.X.rows, testSamples: test?.X.rows ?? 0 },
+      source: {
+        data: opts.data,
+        test: opts.test,
+        targets,
+        ...(drop.length ? { drop } : {}),
+        samples: trainSet.X.rows,
+        testSamples: test?.X.rows ?? 0,
+      },
       train: trainSet,
       test,
       defaults: {},

@@ -1,6 +1,7 @@
 /** Reading input files with one-line errors, and writing results without ever leaving a half-written file behind. */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { type Table, delimiterFor, parseCsv } from './csv.js';
 
 /** A text file's contents; a missing or unreadable file is one line naming it. */
 export function readText(path: string): string {
@@ -10,6 +11,11 @@ export function readText(path: string): string {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${path}: no such file` : `${path}: ${(err as Error).message}`);
   }
+}
+
+/** A CSV or TSV file's table; the delimiter defaults to the one its name suggests (`delimiterFor`). */
+export function readCsvFile(path: string, delimiter = delimiterFor(path)): Table {
+  return parseCsv(readText(path), path, { delimiter });
 }
 
 /** A JSON file's value; invalid JSON is one line naming the file, prefixed by `what` ('invalid model file'). */

@@ -19,9 +19,22 @@ export {
   modelFromJson,
   modelSchema,
   modelToJson,
+  type LoadedModel,
   type ModelColumns,
   type ModelJSON,
 } from './io/model-format.js';
+export {
+  columnStatistics,
+  featureCount,
+  fitPreprocessing,
+  offsetTargets,
+  predictRaw,
+  preprocessingOptions,
+  restoreTargets,
+  transformInputs,
+  transformTargets,
+  type Preprocessing,
+} from './model/preprocessing.js';
 export { relativeError, classificationError } from './model/metrics.js';
 export type { NcfObjective } from './ncf/objective.js';
 export { CandidateNcf } from './ncf/candidate.js';
@@ -38,8 +51,12 @@ export {
 } from './optim/gradient-descent.js';
 export {
   DataError,
+  asMatrices,
   checkFitData,
   parseOptions,
+  prepareData,
+  type PreparedData,
+  type TargetsLike,
   type Estimator,
   type Fitted,
   type FitExtras,
@@ -55,7 +72,13 @@ export {
   type NetworkAlgorithmName,
   type RunOptions,
 } from './estimators/registry.js';
-export { NeuronPursuit, FittedNeuronPursuit, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
+export {
+  NeuronPursuit,
+  FittedNeuronPursuit,
+  type NeuronPursuitSummary,
+  type PursuitFitExtras,
+  type PursuitState,
+} from './pursuit/neuron-pursuit.js';
 export {
   resolveOptions,
   neuronPursuitOptionsSchema,

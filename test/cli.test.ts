@@ -103,6 +103,49 @@ describe('CLI', () => {
     assert.equal(predict('extra.csv', '--drop', 'x4').code, 0);
   });
 
+  it('--intercept --standardize fit an offset target; predict undoes the scaling; a hint when they are off', () => {
+    const dir = workspace();
+    const shift = (file: string) => {
+      const [header, ...rows] = readFileSync(join(dir, file), 'utf8').trim().split('\n');
+      const shifted = rows.map((l) => l.replace(/[^,]+$/, (y) => String(Number(y) + 5)));
+      writeFileSync(join(dir, `shifted-${file}`), `${[header, ...shifted].join('\n')}\n`);
+    };
+    shift('train.csv');
+    shift('test.csv');
+    const data = ['--data', 'shifted-train.csv', '--test', 'shifted-test.csv', '--target', 'y'];
+    const plain = run(['train', ...data, ...FAST, '--max-iterations', '1', '--json'], dir);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(
+      plain.stderr,
+      /^hint: target 'y' has mean 5\.\d+ against a spread of 0\.\d+, .*--intercept --standardize/,
+    );
+    assert.equal(plain.stderr.trim().split('\n').length, 1);
+    const r = run(['train', ...data, ...FAST, '--intercept', '--standardize', '--out', 'run', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const summary = JSON.parse(r.stdout);
+    assert.ok(summary.trainError < 1e-3, `training error ${summary.trainError}`);
+    const model = JSON.parse(readFileSync(join(dir, 'run/model.json'), 'utf8'));
+    assert.equal(model.version, 2);
+    assert.deepEqual([model.widths[0], model.preprocessing.intercept], [4, true]);
+    const p = run(['predict', '--model', 'run/model.json', '--data', 'shifted-test.csv'], dir);
+    assert.equal(p.code, 0, p.stderr);
+    // predictions are in the raw units: on the standardized scale they give the recorded test error
+    const [mean, scale] = [model.preprocessing.targetMean[0], model.preprocessing.targetScale[0]];
+    const truth = readFileSync(join(dir, 'shifted-test.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => (Number(l.split(',')[3]) - mean) / scale);
+    const pred = p.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((v) => (Number(v) - mean) / scale);
+    const err = pred.reduce((s, v, i) => s + (v - truth[i]!) ** 2, 0) / truth.reduce((s, v) => s + v * v, 0);
+    assert.ok(Math.abs(err - summary.testError) <= 1e-9 * err, `${err} against ${summary.testError}`);
+  });
+
   it('reads TSV files and a chosen delimiter', () => {
     const dir = workspace();
     const text = readFileSync(join(dir, 'train.csv'), 'utf8');
@@ -199,8 +242,8 @@ describe('CLI', () => {
     ],
     [
       'a model of another format version',
-      (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 2 })),
-      /version 2 is not supported/,
+      (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 3 })),
+      /version 3 is not supported/,
     ],
     ['a model that is not a model', (d) => writeFileSync(join(d, 'model.json'), '[1, 2]'), /invalid model file/],
     [

@@ -13,16 +13,18 @@ import {
   type Fitted,
   type FitSummary,
   type FittedJSON,
-  checkFitData,
+  type TargetsLike,
   parseOptions,
+  prepareData,
 } from '../estimators/estimator.js';
-import type { Matrix } from '../linalg/matrix.js';
+import type { Matrix, MatrixLike } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
 import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
+import { type Preprocessing, predictRaw, preprocessingOptions } from '../model/preprocessing.js';
 import { GD_DEFAULTS, type GdResult, gradientDescent } from '../optim/gradient-descent.js';
 
 /** The baseline's own defaults: neurons per hidden layer and the GD step cap (docs/algorithm.md §9). */
@@ -33,6 +35,7 @@ const positive = z.number().positive().finite();
 export const smallInitGdOptionsSchema = z
   .object({
     ...networkShapeOptions,
+    ...preprocessingOptions,
     /** Step sizes to try. */
     lrs: z.array(positive).min(1).default([GD_DEFAULTS.lr]),
     /** Neurons per hidden layer. */
@@ -51,13 +54,30 @@ export const smallInitGdOptionsSchema = z
   .superRefine(checkActivationOptions)
   // The radius resolved, in the order of the fields above (the order summary.json lists them in).
   .transform(
-    ({ depth, activation, alpha, p, lrs, width, radius, maxSteps, targetError, checkEvery, classification, seed }) => {
+    ({
+      depth,
+      activation,
+      alpha,
+      p,
+      intercept,
+      standardize,
+      lrs,
+      width,
+      radius,
+      maxSteps,
+      targetError,
+      checkEvery,
+      classification,
+      seed,
+    }) => {
       radius ??= smallInitRadius(depth);
       return {
         depth,
         activation,
         alpha,
         p,
+        intercept,
+        standardize,
         lrs,
         width,
         radius,
@@ -152,10 +172,10 @@ export class SmallInitGd implements Estimator<FittedSmallInitGd> {
     makeActivation({ name: this.options.activation, alpha: this.options.alpha, p: this.options.p });
   }
 
-  fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedSmallInitGd {
-    checkFitData(X, Y, extras);
-    const test = extras.testX && extras.testY ? { X: extras.testX, Y: extras.testY } : undefined;
-    return new FittedSmallInitGd(smallInitGd(X, Y, this.options, test), this.options);
+  fit(X: MatrixLike, Y: TargetsLike, extras: FitExtras = {}): FittedSmallInitGd {
+    const data = prepareData(X, Y, extras, this.options);
+    const test = data.testX && data.testY ? { X: data.testX, Y: data.testY } : undefined;
+    return new FittedSmallInitGd(smallInitGd(data.X, data.Y, this.options, test), this.options, data.preprocessing);
   }
 }
 
@@ -178,6 +198,8 @@ export class FittedSmallInitGd implements Fitted {
   constructor(
     result: SmallInitGdResult,
     readonly options: ResolvedSmallInitGdOptions,
+    /** What raw inputs and the network's outputs go through (options `intercept`, `standardize`). */
+    readonly preprocessing?: Preprocessing,
   ) {
     this.network = result.network;
     this.best = result.best;
@@ -198,8 +220,9 @@ export class FittedSmallInitGd implements Fitted {
     return this.best.gd.steps;
   }
 
-  predict(X: Matrix): Matrix {
-    return this.network.forward(X);
+  /** Predictions for raw inputs, in the units of the targets fitted. */
+  predict(X: MatrixLike): Matrix {
+    return predictRaw((x) => this.network.forward(x), this.network.inputDim, this.preprocessing, X);
   }
 
   summary(): SmallInitGdSummary {
@@ -225,7 +248,7 @@ export class FittedSmallInitGd implements Fitted {
       options: this.options,
       summary: this.summary(),
       history: this.history,
-      model: modelToJson(this.network),
+      model: modelToJson(this.network, undefined, this.preprocessing),
     };
   }
 }

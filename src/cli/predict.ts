@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { delimiterFor, formatCsv, selectColumns } from '../io/csv.js';
 import { readCsvFile, writeFileAtomic } from '../io/files.js';
 import { readModelFile } from '../io/run-folder.js';
+import { featureCount } from '../model/preprocessing.js';
 import { collect, delimiter } from './options.js';
 
 export function predictCommand(): Command {
@@ -17,7 +18,8 @@ export function predictCommand(): Command {
     .option('--delimiter <c>', "one character or 'tab' (default: tab for .tsv files, else comma)", delimiter)
     .option('--out <y.csv>', 'write predictions here, with the delimiter of --data (default: stdout)')
     .action((opts: { model: string; data: string; drop?: string[]; delimiter?: string; out?: string }) => {
-      const { network: net, features, targets } = readModelFile(opts.model);
+      const model = readModelFile(opts.model);
+      const { network: net, features, targets, preprocessing } = model;
       const sep = opts.delimiter ?? delimiterFor(opts.data);
       const table = readCsvFile(opts.data, sep);
       const drop = opts.drop ?? [];
@@ -25,10 +27,9 @@ export function predictCommand(): Command {
       const { X } = features
         ? selectColumns(table, { features, targets: targets ?? [], drop }, opts.data)
         : selectColumns(table, { targets: [], drop }, opts.data);
-      if (X.cols !== net.inputDim) {
-        throw new Error(`${opts.data} has ${X.cols} feature columns, the model takes ${net.inputDim}`);
-      }
-      const csv = formatCsv(targets ?? outputNames(net.outputDim), net.forward(X), sep);
+      const d = featureCount(net.inputDim, preprocessing);
+      if (X.cols !== d) throw new Error(`${opts.data} has ${X.cols} feature columns, the model takes ${d}`);
+      const csv = formatCsv(targets ?? outputNames(net.outputDim), model.predict(X), sep);
       if (opts.out) writeFileAtomic(opts.out, csv);
       else process.stdout.write(csv);
     });

@@ -19,6 +19,7 @@ import { selectColumns, splitColumns } from '../io/csv.js';
 import { readCsvFile } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
 import { modelToJson } from '../io/model-format.js';
+import { offsetTargets } from '../model/preprocessing.js';
 import { writeRunFolder } from '../io/run-folder.js';
 import { historyFile, summaryFile } from '../io/run-format.js';
 import { fitText, flagName } from './format.js';
@@ -134,6 +135,16 @@ export function trainCommand(): Command {
     .option('--balance', 'rebalance weights after each GD stage')
     .option('--no-balance', 'do not rebalance')
     .option('--joint', "maximize the joint NCF over all layers (the paper's form)")
+    .option(
+      '--intercept',
+      'append a constant-1 input, which plays the role of a bias: the network has none, and stays homogeneous in ' +
+        'the augmented input (docs/algorithm.md §13)',
+    )
+    .option(
+      '--standardize',
+      'centre and scale every feature and target to mean 0, standard deviation 1 on the training set; model.json ' +
+        'keeps the means and scales and predict applies them; errors are then those of the standardized targets',
+    )
     .option('--out <dir>', 'write history.json, model.json and summary.json here')
     .option('--json', 'print the summary as JSON on stdout, nothing else')
     .option('--quiet', 'no progress display')
@@ -243,7 +254,8 @@ function givenOptions(opts: Record<string, unknown>): { given: RunOptions; flags
   for (const [flag, option] of ALGORITHM_FLAGS) set(option, flag.split(' ')[0]!, opts[attributeName(flag)]);
   for (const option of ['lrs', 'width', 'radius', 'activation'] as const) set(option, `--${option}`, opts[option]);
   set('balance', opts.balance === false ? '--no-balance' : '--balance', opts.balance);
-  if (opts.joint === true) set('joint', '--joint', true);
+  for (const flag of ['joint', 'intercept', 'standardize'] as const)
+    if (opts[flag] === true) set(flag, `--${flag}`, true);
   return { given: given as RunOptions, flags };
 }
 
@@ -279,6 +291,17 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     );
   }
 
+  if (loaded.targets && !given.intercept && !given.standardize) {
+    const offset = offsetTargets(loaded.train.Y)[0];
+    if (offset) {
+      const name = loaded.targets[offset.column];
+      process.stderr.write(
+        `hint: target '${name}' has mean ${offset.mean.toPrecision(3)} against a spread of ` +
+          `${offset.spread.toPrecision(3)}, and the network has no bias: --intercept --standardize let it fit the ` +
+          'offset (docs/algorithm.md §13)\n',
+      );
+    }
+  }
   const progress = progressReporter(!opts.quiet && process.stderr.isTTY === true);
   const start = performance.now();
   let fitted: FittedNetwork;
@@ -300,7 +323,7 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     writeRunFolder(opts.out, {
       summary,
       history: historyFile(fit, fitted.history),
-      model: modelToJson(fitted.network, columns),
+      model: modelToJson(fitted.network, columns, fitted.preprocessing),
     });
     if (opts.report !== false) await writeReport(runDirReport(opts.out), opts.out, 'report.html');
   }

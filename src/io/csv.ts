@@ -155,10 +155,11 @@ export function selectColumns(
     }
     const unknown = table.columns.filter((c) => !features.includes(c) && !targets.includes(c) && !drop.includes(c));
     if (unknown.length > 0) {
-      const what = unknown.length === 1 ? 'column' : 'columns';
+      const [what, them] = unknown.length === 1 ? ['column', 'it'] : ['columns', 'them'];
+      const flags = unknown.map((c) => `--drop ${c}`).join(' ');
       throw new CsvError(
         `${source}: ${what} ${list(unknown)} not among the model's features (${features.join(', ')}) ` +
-          `or targets; to ignore ${unknown.length === 1 ? 'it' : 'them'}, pass ${unknown.map((c) => `--drop ${c}`).join(' ')}`,
+          `or targets; to ignore ${them}, pass ${flags}`,
       );
     }
     featureNames = features;

@@ -12,7 +12,7 @@
  */
 import { type KernelArena, Seed } from '../linalg/kernel-arena.js';
 import { allocatePanels } from '../linalg/panel-layout.js';
-import { type Matrix, zeros } from '../linalg/matrix.js';
+import { type Matrix, type MatrixLike, toMatrix, zeros } from '../linalg/matrix.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
 
 /** Per hidden layer l = 1..L−1: P_l (rows h_{l−1}(x_i)) and G_l (rows J_{l+1}(x_i)ᵀ r_i). */
@@ -138,6 +138,14 @@ export class Network {
   }
 
   /** H(x_i; W) for every row of X. */
+  /**
+   * H on the inputs as the network sees them (a Matrix or rows of numbers). A saved model's preprocessing is not
+   * the network's: a loaded model's `predict` (src/io/model-format.ts) applies it.
+   */
+  predict(X: MatrixLike): Matrix {
+    return this.forward(toMatrix(X));
+  }
+
   forward(X: Matrix): Matrix {
     this.checkInputs(X);
     const out = zeros(X.rows, this.outputDim);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { makeActivation } from '../model/activation.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
+import { preprocessingOptions } from '../model/preprocessing.js';
 import { TIE_RULES } from '../ncf/candidates.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { parseOptions } from '../estimators/estimator.js';
@@ -20,6 +21,7 @@ const positive = z.number().positive().finite();
 export const neuronPursuitOptionsSchema = z
   .object({
     ...networkShapeOptions,
+    ...preprocessingOptions,
     /** NP iteration cap K. */
     maxIterations: positiveInt.default(31),
     /** Relative training error target ε. */

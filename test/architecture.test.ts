@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab'];
 /** The saved formats: schemas, writers and readers of values; no file access (run-folder.ts, run-store.ts have it). */
-const BROWSER_SAFE_IO = ['io/model-format.js', 'io/run-format.js', 'io/run-record.js', 'io/csv.js'];
+const BROWSER_SAFE_IO = [
+  'io/model-format.js',
+  'io/run-format.js',
+  'io/run-record.js',
+  'io/csv.js',
+  'io/checkpoint-format.js',
+];
 /** Outside the core, but pure too: one sweep point's run, and the reporting rules. */
 const PURE = ['experiments/run-point.js', 'experiments/summary.js'];
 /** csv-parse's browser build is one self-contained module (its Buffer polyfill bundled): no Node built-ins. */

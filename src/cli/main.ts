@@ -35,6 +35,14 @@ function oneLine(text: string): string {
   return `neuron-pursuit: ${text.trim().replace(/\s*\n\s*/g, ' ')}\n`;
 }
 
+// A reader that stops early (`predict … | head -1`) closes the pipe: that is no error, so end quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit();
+  });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,7 +1,7 @@
 /** `neuron-pursuit predict`: apply a saved model to the rows of a CSV file. */
 import { Command } from 'commander';
 import { delimiterFor, formatCsv, selectColumns } from '../io/csv.js';
-import { readCsvFile, writeFileAtomic } from '../io/files.js';
+import { checkDestination, readCsvFile, writeFileAtomic } from '../io/files.js';
 import { readModelFile } from '../io/run-folder.js';
 import { featureCount } from '../model/preprocessing.js';
 import { collect, delimiter } from './options.js';
@@ -18,6 +18,7 @@ export function predictCommand(): Command {
     .option('--delimiter <c>', "one character or 'tab' (default: tab for .tsv files, else comma)", delimiter)
     .option('--out <y.csv>', 'write predictions here, with the delimiter of --data (default: stdout)')
     .action((opts: { model: string; data: string; drop?: string[]; delimiter?: string; out?: string }) => {
+      if (opts.out !== undefined) checkDestination(opts.out, 'file');
       const model = readModelFile(opts.model);
       const { network: net, features, targets, preprocessing } = model;
       const sep = opts.delimiter ?? delimiterFor(opts.data);

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { RunStore } from '../io/run-store.js';
 import { runFigures, storeReport, type ReportContent } from '../report/experiment-report.js';
 import { htmlPage, renderFigure, type PageSection } from '../report/figure.js';
-import { writeFilesAtomic } from '../io/files.js';
+import { checkDestination, writeFilesAtomic } from '../io/files.js';
 import { readRunFolder } from '../io/run-folder.js';
 
 /** Render every figure and write DIR/{NAME.svg, NAME.png, index.html} as one unit. */
@@ -44,6 +44,7 @@ export function reportCommand(): Command {
     .argument('<source>', 'a SQLite store written by sweep, or a folder written by train --out')
     .requiredOption('--out <dir>', 'folder for the figures and index.html')
     .action(async (source: string, opts: { out: string }) => {
+      checkDestination(opts.out, 'folder');
       if (!existsSync(source)) throw new Error(`${source}: no such store or folder`);
       let content: ReportContent;
       if (statSync(source).isDirectory()) content = runDirReport(source);

@@ -6,7 +6,7 @@ import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
 import { getTask } from '../tasks/tasks.js';
 import { htmlPage, type PageSection, renderFigure } from '../report/figure.js';
 import { saddleAlignmentFigure, saddleDistancesFigure, saddleHeatmapFigure } from '../report/saddle-figures.js';
-import { writeFilesAtomic } from '../io/files.js';
+import { checkDestination, writeFilesAtomic } from '../io/files.js';
 import { choice, integer, number, positiveInteger } from './options.js';
 import { TIE_RULES, type TieRule } from '../ncf/candidates.js';
 
@@ -34,6 +34,7 @@ export function saddleCommand(): Command {
     .option('--json', 'print the verdict as JSON, nothing else')
     .option('--quiet', 'no progress on stderr')
     .action(async (opts: Record<string, unknown>) => {
+      if (typeof opts.out === 'string') checkDestination(opts.out, 'folder');
       // reject a bad name before any work (a custom activation, which needs --p, too)
       const checked = makeActivation({ name: String(opts.activation), alpha: opts.alpha as number | undefined });
       const activation = ACTIVATION_NAMES.find((name) => name === checked.name);

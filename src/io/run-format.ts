@@ -102,10 +102,14 @@ export const summaryFileSchema = z.looseObject({
 });
 export type SummaryFile = z.output<typeof summaryFileSchema>;
 
-/** history.json of a fit. */
+/**
+ * history.json of a fit. Its records go through the schema, which lists every field in one order: a fit resumed
+ * from a checkpoint (whose records were read back) writes the same bytes as the uninterrupted fit.
+ */
 export function historyFile(fit: { stopReason: string; stopMessage?: string }, history: FitHistory): HistoryFile {
   const { stopReason, stopMessage } = fit;
-  return { format: HISTORY_FORMAT, version: RUN_FORMAT_VERSION, stopReason, stopMessage, history };
+  const records = fitHistorySchema.parse(history);
+  return { format: HISTORY_FORMAT, version: RUN_FORMAT_VERSION, stopReason, stopMessage, history: records };
 }
 
 /**

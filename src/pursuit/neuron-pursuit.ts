@@ -27,7 +27,7 @@ import { type Matrix, type MatrixLike, matrix, norm, sumOfSquares } from '../lin
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
-import { modelToJson } from '../io/model-format.js';
+import { modelFromJson, modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import { type Preprocessing, predictRaw } from '../model/preprocessing.js';
 import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
@@ -59,6 +59,8 @@ export interface PursuitState {
   network: Network;
   /** One record per completed iteration. */
   history: IterationRecord[];
+  /** The preprocessing the fit applies (recomputed from the data on resuming, and checked against this). */
+  preprocessing?: Preprocessing;
 }
 
 /** `fit`'s extras for Neuron Pursuit: a state to resume from, and a callback with the state after every iteration. */
@@ -117,6 +119,22 @@ export class FittedNeuronPursuit implements Fitted {
     /** What raw inputs and the network's outputs go through (options `intercept`, `standardize`). */
     readonly preprocessing?: Preprocessing,
   ) {}
+
+  /** A fitted model from its `toJSON()` (options, summary, history and model), as a worker or a file passes it. */
+  static fromJSON(json: FittedJSON): FittedNeuronPursuit {
+    if (json.algorithm !== 'np') throw new RangeError(`a ${json.algorithm} fit is not a Neuron Pursuit fit`);
+    const { network, preprocessing } = modelFromJson(json.model);
+    const summary = json.summary as NeuronPursuitSummary;
+    return new FittedNeuronPursuit(
+      network,
+      json.history as IterationRecord[],
+      summary.stopReason as StopReason,
+      summary.stopMessage,
+      resolveOptions(json.options as NeuronPursuitOptions),
+      summary.testError !== undefined,
+      preprocessing,
+    );
+  }
 
   /** Predictions for raw inputs, in the units of the targets fitted. */
   predict(X: MatrixLike): Matrix {
@@ -193,7 +211,12 @@ class PursuitRun {
       if (typeof record === 'string') return this.stop('ncf-degenerate', record);
       this.history.push(record);
       this.emit({ type: 'iteration-end', record });
-      this.extras.onIteration?.({ network: copyNetwork(this.net), history: [...this.history] });
+      const { preprocessing } = this.data;
+      this.extras.onIteration?.({
+        network: copyNetwork(this.net),
+        history: [...this.history],
+        ...(preprocessing ? { preprocessing } : {}),
+      });
       if (this.reachedTarget(record)) return this.stopOnTarget(record);
     }
     return this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
@@ -465,6 +488,9 @@ function checkResumable(state: PursuitState, data: PreparedData, o: ResolvedOpti
     state.history.length > 0 &&
       state.history.at(-1)!.widths.join('×') !== net.hiddenWidths.join('×') &&
       "the network's widths are not the last iteration's",
+    state.preprocessing !== undefined &&
+      JSON.stringify(state.preprocessing) !== JSON.stringify(data.preprocessing) &&
+      "the data's preprocessing (intercept, means and scales) is not the state's: is it the same data?",
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new DataError(`cannot resume: ${problems[0]}`);
 }

@@ -43,6 +43,7 @@ export { JointNcf } from './ncf/joint.js';
 export { projectedGradientAscent, kktResidual, type PgaOptions, type PgaResult } from './ncf/pga.js';
 export {
   gradientDescent,
+  gdStopLabel,
   GD_DEFAULTS,
   type GdOptions,
   type GdResult,

@@ -4,7 +4,8 @@ import { Rng } from '../linalg/rng.js';
 import { SADDLE_DEFAULTS, type SaddleOptions, type SaddleVerdict, runSaddleLab } from '../lab/saddle.js';
 import { ACTIVATION_NAMES, makeActivation } from '../model/activation.js';
 import { getTask } from '../tasks/tasks.js';
-import { htmlPage, type PageSection, renderFigure } from '../report/figure.js';
+import { type FigureSpec, renderFigure } from '../report/figure.js';
+import { htmlFields, htmlPage, type PageSection } from '../report/html.js';
 import { saddleAlignmentFigure, saddleDistancesFigure, saddleHeatmapFigure } from '../report/saddle-figures.js';
 import { checkDestination, writeFilesAtomic } from '../io/files.js';
 import { choice, integer, number, positiveInteger } from './options.js';
@@ -64,24 +65,30 @@ export function saddleCommand(): Command {
       );
       if (showProgress) process.stderr.write('\r\x1b[K');
       if (typeof opts.out === 'string') {
-        const figures = {
-          'loss-distances': saddleDistancesFigure(result),
-          alignment: saddleAlignmentFigure(result),
-          'wz-heatmaps': saddleHeatmapFigure(result),
-        };
+        const figures: [name: string, title: string, spec: FigureSpec][] = [
+          ['loss-distances', 'Loss and distances from the saddle', saddleDistancesFigure(result)],
+          ['alignment', 'Alignment of the zero neurons with the NCF direction', saddleAlignmentFigure(result)],
+          [
+            'wz-heatmaps',
+            'Weights of the zero neurons |w_z|: start, first plateau, next plateau',
+            saddleHeatmapFigure(result),
+          ],
+        ];
         const files: Record<string, string | Uint8Array> = {};
-        const verdict = `${verdictLine(options, result.verdict)}\n\n${JSON.stringify(result.verdict, null, 2)}`;
-        const sections: PageSection[] = [{ title: 'Verdict', text: verdict }];
-        for (const [name, spec] of Object.entries(figures)) {
+        const sections: PageSection[] = [
+          { title: 'Verdict', text: verdictFields(options, result.verdict), html: true },
+          { title: 'Settings', text: settingsFields(task.name, train.X.rows, options), html: true },
+        ];
+        for (const [name, title, spec] of figures) {
           const { svg, png } = await renderFigure(spec);
           files[`${name}.svg`] = svg;
           files[`${name}.png`] = png;
-          sections.push({ title: name, svg });
+          sections.push({ title, svg });
         }
         files['saddle.html'] = htmlPage(
           `Saddle dynamics — ${activation}`,
           sections,
-          `task ${task.name}, n = ${train.X.rows}, ${JSON.stringify(options)}`,
+          verdictLine(options, result.verdict),
         );
         files['trace.json'] = `${JSON.stringify(result.trace)}\n`;
         files['verdict.json'] = `${JSON.stringify({ options, ...result.verdict }, null, 2)}\n`;
@@ -102,4 +109,38 @@ export function verdictLine(o: SaddleOptions, v: SaddleVerdict): string {
     `active neurons ${neurons}, sparsity kept: ${v.sparsityKept ? 'yes' : 'no'}` +
     (ratios ? `, ‖in‖²/‖out‖² ${ratios} (Lemma 9: ${v.p})` : '')
   );
+}
+
+/** The verdict as a table: what escaped, when, and whether the sparsity the NCF predicts was kept. */
+function verdictFields(o: SaddleOptions, v: SaddleVerdict): string {
+  const neurons = (list: { layer: number; index: number }[]) =>
+    list.map((n) => `layer ${n.layer}, neuron ${n.index}`).join('; ') || 'none';
+  return htmlFields([
+    ['loss at the saddle', v.saddleLoss.toExponential(3)],
+    ['alignment cos(w_z, ∇N) before the escape', v.alignmentBeforeEscape.toFixed(3)],
+    [
+      'escape (loss 1 % below the saddle’s)',
+      v.escapeStep === null ? 'none' : `step ${v.escapeStep.toLocaleString('en-US')}`,
+    ],
+    ['next plateau', v.nextPlateauStep === null ? 'none' : `step ${v.nextPlateauStep.toLocaleString('en-US')}`],
+    ['neurons carrying the direction on the first plateau', neurons(v.patternAtEscape)],
+    ['neurons that grew', neurons(v.activeNeurons)],
+    ['sparsity kept', v.sparsityKept ? 'yes: the neurons that grew are those of the first plateau' : 'no'],
+    [`‖in‖²/‖out‖² of the grown neurons (Lemma 9: ${v.p})`, v.inOutRatios.map((r) => r.toFixed(3)).join(', ') || '—'],
+    ['activation', o.activation],
+  ]);
+}
+
+/** The lab's settings as a table. */
+function settingsFields(task: string, n: number, o: SaddleOptions): string {
+  return htmlFields([
+    ['data', `${task}, n = ${n}, seed ${o.seed}`],
+    [
+      'network',
+      `depth ${o.depth}, width ${o.width}, ${o.activation}${o.alpha !== undefined ? ` (α = ${o.alpha})` : ''}`,
+    ],
+    ['GD', `η = ${o.lr}, ${o.steps.toLocaleString('en-US')} steps`],
+    ['initial ‖w_z‖', String(o.perturbation)],
+    ['σ′ at ties', o.tieRule ?? 'low'],
+  ]);
 }

@@ -20,6 +20,10 @@ const count = z.number().int().nonnegative();
 
 const gdStopReason = z.enum(['target', 'plateau', 'max-steps', 'diverged'] satisfies GdStopReason[]);
 
+/** A GD check as saved: the step and the loss there. */
+export const lossPointSchema = z.object({ step: count, loss: jsonNumber });
+export type LossPoint = z.output<typeof lossPointSchema>;
+
 /** One NP iteration as saved: src/pursuit/history.ts's `IterationRecord` (the type annotation keeps them alike). */
 export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.object({
   iteration: count,
@@ -39,6 +43,8 @@ export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.obje
   gdSteps: count,
   gdStopReason,
   gdLr: jsonNumber,
+  gdHalvings: count.optional(),
+  gdTrace: z.array(lossPointSchema).optional(),
   loss: jsonNumber,
   trainError: jsonNumber,
   testError: jsonNumber.optional(),
@@ -50,10 +56,6 @@ export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.obje
   kktPoint: z.array(jsonNumber).optional(),
   weights: z.array(jsonNumber).optional(),
 });
-
-/** A GD check as saved: the step and the loss there. */
-export const lossPointSchema = z.object({ step: count, loss: jsonNumber });
-export type LossPoint = z.output<typeof lossPointSchema>;
 
 /** What a fit records: NP's iteration records, or plain GD's loss at every check. */
 export const fitHistorySchema = z.union([z.array(iterationRecordSchema), z.array(lossPointSchema)]);

@@ -421,6 +421,8 @@ class PursuitRun {
       | 'gdSteps'
       | 'gdStopReason'
       | 'gdLr'
+      | 'gdHalvings'
+      | 'gdTrace'
       | 'loss'
       | 'trainError'
       | 'testError'
@@ -450,6 +452,8 @@ class PursuitRun {
       gdSteps: gd.steps,
       gdStopReason: gd.stopReason,
       gdLr: gd.lr,
+      gdHalvings: gd.halvings,
+      gdTrace: gd.trace,
       loss: gd.loss,
       trainError: gd.error,
       widths: this.net.hiddenWidths,

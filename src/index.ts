@@ -19,13 +19,19 @@ export {
   modelFromJson,
   modelSchema,
   modelToJson,
+  modelPredict,
+  defaultColumns,
+  featureCount,
+  preprocessingProblem,
   type LoadedModel,
   type ModelColumns,
   type ModelJSON,
+  type ModelParts,
+  type ModelPreprocessing,
 } from './io/model-format.js';
 export {
   columnStatistics,
-  featureCount,
+  rawFeatureCount,
   fitPreprocessing,
   offsetTargets,
   predictRaw,
@@ -35,6 +41,13 @@ export {
   transformTargets,
   type Preprocessing,
 } from './model/preprocessing.js';
+export {
+  networkToOnnx,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  type OnnxDtype,
+  type OnnxExportOptions,
+} from './export/onnx.js';
 export { relativeError, classificationError } from './model/metrics.js';
 export type { NcfObjective } from './ncf/objective.js';
 export { CandidateNcf } from './ncf/candidate.js';

@@ -86,7 +86,7 @@ describe('preprocessing', () => {
     assert.deepEqual(loaded.preprocessing, p);
     assert.deepEqual(Array.from(loaded.predict(test.X).data), Array.from(predicted.data));
     assert.deepEqual(Array.from(loaded.predict(fromRows(test.X)).data), Array.from(predicted.data));
-    assert.throws(() => loaded.predict([[1, 2]]), /X has 2 columns, the model takes 3 features/);
+    assert.throws(() => loaded.predict([[1, 2]]), /the model takes 3 feature columns, got 2/);
     // the network alone predicts on the inputs it sees (the constant column included)
     const inputs = transformInputs(p, fromRows(test.X));
     assert.deepEqual(
@@ -139,9 +139,8 @@ describe('the model format with preprocessing', () => {
     const bad: [object, RegExp][] = [
       [{ ...json, version: 1 }, /preprocessing needs format version 2/],
       [{ ...json, version: 3 }, /format version 3 is not supported \(this build reads versions 1 and 2\)/],
-      [{ ...json, preprocessing: { ...preprocessing, featureMean: [0] } }, /featureMean must hold 3 values/],
-      [{ ...json, preprocessing: { ...preprocessing, targetScale: [0] } }, /targetScale must be positive/],
-      [{ ...json, preprocessing: { ...preprocessing, featureScale: undefined } }, /featureMean and featureScale/],
+      [{ ...json, preprocessing: { ...preprocessing, featureMean: [0] } }, /featureMean must hold 3 numbers/],
+      [{ ...json, preprocessing: { ...preprocessing, featureScale: [1, 0, 1] } }, /featureScale must not hold a 0/],
       [{ ...json, features: ['a', 'b', 'c', 'd'] }, /features must name 3 columns/],
     ];
     for (const [value, message] of bad) assert.throws(() => modelFromJson(value), message);

@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { delimiterFor, formatCsv, selectColumns } from '../io/csv.js';
 import { checkDestination, readCsvFile, writeFileAtomic } from '../io/files.js';
+import { defaultColumns, featureCount } from '../io/model-format.js';
 import { readModelFile } from '../io/run-folder.js';
-import { featureCount } from '../model/preprocessing.js';
 import { collect, delimiter } from './options.js';
 
 export function predictCommand(): Command {
@@ -20,7 +20,7 @@ export function predictCommand(): Command {
     .action((opts: { model: string; data: string; drop?: string[]; delimiter?: string; out?: string }) => {
       if (opts.out !== undefined) checkDestination(opts.out, 'file');
       const model = readModelFile(opts.model);
-      const { network: net, features, targets, preprocessing } = model;
+      const { network: net, features, targets } = model;
       const sep = opts.delimiter ?? delimiterFor(opts.data);
       const table = readCsvFile(opts.data, sep);
       const drop = opts.drop ?? [];
@@ -28,14 +28,10 @@ export function predictCommand(): Command {
       const { X } = features
         ? selectColumns(table, { features, targets: targets ?? [], drop }, opts.data)
         : selectColumns(table, { targets: [], drop }, opts.data);
-      const d = featureCount(net.inputDim, preprocessing);
+      const d = featureCount(model);
       if (X.cols !== d) throw new Error(`${opts.data} has ${X.cols} feature columns, the model takes ${d}`);
-      const csv = formatCsv(targets ?? outputNames(net.outputDim), model.predict(X), sep);
+      const csv = formatCsv(targets ?? defaultColumns(d, net.outputDim).targets, model.predict(X), sep);
       if (opts.out) writeFileAtomic(opts.out, csv);
       else process.stdout.write(csv);
     });
-}
-
-function outputNames(m: number): string[] {
-  return m === 1 ? ['y'] : Array.from({ length: m }, (_, i) => `y${i + 1}`);
 }

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { Matrix, MatrixLike } from '../linalg/matrix.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { Network } from '../model/network.js';
-import { type Preprocessing, featureCount, predictRaw } from '../model/preprocessing.js';
+import { type Preprocessing, predictRaw, rawFeatureCount } from '../model/preprocessing.js';
 
 export const MODEL_FORMAT = 'neuron-pursuit-model';
 export const MODEL_FORMAT_VERSION = 2;
@@ -23,16 +23,16 @@ const READABLE_VERSIONS = [1, 2] as const;
 
 const sizes = 'widths must be a list of at least 3 positive integers';
 const activationFields = 'activation must have a name, p and alpha';
-const finite = (what: string) => z.number({ error: `${what} must be finite numbers` }).finite();
+const finite = (what: string) => z.array(z.number({ error: `${what} must be finite numbers` }));
 
 /** `Preprocessing` as saved (the type annotation keeps the two alike). */
 const preprocessingSchema: z.ZodType<Preprocessing, unknown> = z.object(
   {
     intercept: z.boolean({ error: 'preprocessing.intercept must be true or false' }),
-    featureMean: z.array(finite('featureMean')).optional(),
-    featureScale: z.array(finite('featureScale').positive({ error: 'featureScale must be positive' })).optional(),
-    targetMean: z.array(finite('targetMean')).optional(),
-    targetScale: z.array(finite('targetScale').positive({ error: 'targetScale must be positive' })).optional(),
+    featureMean: finite('preprocessing.featureMean').optional(),
+    featureScale: finite('preprocessing.featureScale').optional(),
+    targetMean: finite('preprocessing.targetMean').optional(),
+    targetScale: finite('preprocessing.targetScale').optional(),
   },
   { error: 'preprocessing must be an object' },
 );
@@ -87,30 +87,37 @@ export const modelSchema = z
     });
     const p = model.preprocessing;
     if (p && model.version < 2) issue('preprocessing needs format version 2', 'preprocessing');
-    const d = featureCount(widths[0]!, p),
-      m = widths.at(-1)!;
-    if (d < 1) issue('an intercept needs a network of at least 2 inputs', 'preprocessing');
+    const problem = p && preprocessingProblem(p, widths);
+    if (problem) {
+      issue(problem, 'preprocessing');
+      return;
+    }
     for (const [field, count] of [
-      ['features', d],
-      ['targets', m],
+      ['features', rawFeatureCount(widths[0]!, p)],
+      ['targets', widths.at(-1)!],
     ] as const) {
       const names = model[field];
       if (names && names.length !== count) issue(`${field} must name ${count} columns`, field);
     }
-    for (const [field, count] of [
-      ['featureMean', d],
-      ['featureScale', d],
-      ['targetMean', m],
-      ['targetScale', m],
-    ] as const) {
-      const values = p?.[field];
-      if (values && values.length !== count) issue(`preprocessing.${field} must hold ${count} values`, 'preprocessing');
-    }
-    if (p && (p.featureMean === undefined) !== (p.featureScale === undefined))
-      issue('preprocessing needs featureMean and featureScale together', 'preprocessing');
-    if (p && (p.targetMean === undefined) !== (p.targetScale === undefined))
-      issue('preprocessing needs targetMean and targetScale together', 'preprocessing');
   });
+
+/** Why a preprocessing does not fit a network of these widths; undefined when it does. */
+export function preprocessingProblem(pre: Preprocessing, widths: readonly number[]): string | undefined {
+  const featureCount = rawFeatureCount(widths[0]!, pre);
+  if (featureCount < 1) return 'an intercept needs a network of at least 2 inputs';
+  const outputCount = widths.at(-1)!;
+  for (const [field, count] of [
+    ['featureMean', featureCount],
+    ['featureScale', featureCount],
+    ['targetMean', outputCount],
+    ['targetScale', outputCount],
+  ] as const) {
+    const values = pre[field];
+    if (values && values.length !== count) return `preprocessing.${field} must hold ${count} numbers`;
+  }
+  if (pre.featureScale?.includes(0)) return 'preprocessing.featureScale must not hold a 0';
+  return undefined;
+}
 
 /** A model as saved. */
 export type ModelJSON = z.output<typeof modelSchema>;
@@ -121,12 +128,41 @@ export interface ModelColumns {
   targets: string[];
 }
 
-/** A model read back: its network, column names and preprocessing, and `predict` for raw features. */
-export interface LoadedModel extends Partial<ModelColumns> {
+/** The standardization and intercept a network was trained with (src/model/preprocessing.ts). */
+export type ModelPreprocessing = Preprocessing;
+
+/** A model's parts: the network, and the columns and preprocessing when it has them. */
+export interface ModelParts extends Partial<ModelColumns> {
   network: Network;
   preprocessing?: Preprocessing;
+}
+
+/** A model read back: its parts, and `predict` for raw features. */
+export interface LoadedModel extends ModelParts {
   /** Predictions for raw features (in the order of `features`): preprocessing, the network, the targets restored. */
   predict(X: MatrixLike): Matrix;
+}
+
+/** The column names of a model without saved ones: x1 … xd, and y (one output) or y1 … ym. */
+export function defaultColumns(featureCount: number, outputCount: number): ModelColumns {
+  const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+  return { features: numbered('x', featureCount), targets: outputCount === 1 ? ['y'] : numbered('y', outputCount) };
+}
+
+/** How many feature columns a model reads: the network's inputs, less the intercept column. */
+export function featureCount(model: ModelParts): number {
+  return rawFeatureCount(model.network.inputDim, model.preprocessing);
+}
+
+/**
+ * The model's predictions for the rows of X (one column per feature): standardize, append the intercept
+ * column, apply the network, then undo the targets' scaling — what the saved preprocessing means.
+ */
+export function modelPredict(model: ModelParts, X: MatrixLike): Matrix {
+  const { network, preprocessing: pre } = model;
+  const problem = pre && preprocessingProblem(pre, network.widths);
+  if (problem) throw new RangeError(problem);
+  return predictRaw((x) => network.forward(x), network.inputDim, pre, X);
 }
 
 /** The saved form of a network, with the CSV columns it was trained on and its preprocessing, when given. */
@@ -163,12 +199,11 @@ export function modelFromJson(value: unknown): LoadedModel {
   if (activation.p !== a.p || activation.alpha !== a.alpha) {
     throw new Error(`invalid model file: activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
   }
-  const network = new Network(widths, activation, layers.flat());
-  return {
-    network,
+  const parts: ModelParts = {
+    network: new Network(widths, activation, layers.flat()),
     ...(features ? { features } : {}),
     ...(targets ? { targets } : {}),
     ...(preprocessing ? { preprocessing } : {}),
-    predict: (X) => predictRaw((x) => network.forward(x), network.inputDim, preprocessing, X),
   };
+  return { ...parts, predict: (X) => modelPredict(parts, X) };
 }

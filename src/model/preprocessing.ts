@@ -7,7 +7,9 @@
  * estimators and loaded models (src/io/model-format.ts) both apply:
  *
  *   x' = (x − featureMean) / featureScale,  then [x', 1] with an intercept;
- *   prediction = H(x') · targetScale + targetMean.
+ *   prediction = H(x') · targetScale + targetMean,
+ *
+ * each of the four applied when present (the model format's contract, which the ONNX export follows too).
  */
 import { z } from 'zod';
 import { type Matrix, type MatrixLike, toMatrix, zeros } from '../linalg/matrix.js';
@@ -69,7 +71,7 @@ export function columnStatistics(M: Matrix): { mean: number[]; sd: number[] } {
 }
 
 /** How many raw features a network of `inputDim` inputs reads under `p`. */
-export function featureCount(inputDim: number, p: Preprocessing | undefined): number {
+export function rawFeatureCount(inputDim: number, p: Preprocessing | undefined): number {
   return p?.intercept ? inputDim - 1 : inputDim;
 }
 
@@ -83,7 +85,7 @@ export function transformInputs(p: Preprocessing | undefined, X: Matrix): Matrix
   for (let i = 0; i < X.rows; i++) {
     for (let j = 0; j < d; j++) {
       const x = X.data[i * d + j]!;
-      out.data[i * cols + j] = mean && scale ? (x - mean[j]!) / scale[j]! : x;
+      out.data[i * cols + j] = (x - (mean?.[j] ?? 0)) / (scale?.[j] ?? 1);
     }
     if (p.intercept) out.data[i * cols + d] = 1;
   }
@@ -93,15 +95,15 @@ export function transformInputs(p: Preprocessing | undefined, X: Matrix): Matrix
 /** Raw targets → what the network is trained to output. */
 export function transformTargets(p: Preprocessing | undefined, Y: Matrix): Matrix {
   const { targetMean: mean, targetScale: scale } = p ?? {};
-  if (!mean || !scale) return Y;
-  return mapColumns(Y, (y, j) => (y - mean[j]!) / scale[j]!);
+  if (!mean && !scale) return Y;
+  return mapColumns(Y, (y, j) => (y - (mean?.[j] ?? 0)) / (scale?.[j] ?? 1));
 }
 
 /** The network's outputs → predictions in the units of the raw targets. */
 export function restoreTargets(p: Preprocessing | undefined, H: Matrix): Matrix {
   const { targetMean: mean, targetScale: scale } = p ?? {};
-  if (!mean || !scale) return H;
-  return mapColumns(H, (h, j) => h * scale[j]! + mean[j]!);
+  if (!mean && !scale) return H;
+  return mapColumns(H, (h, j) => h * (scale?.[j] ?? 1) + (mean?.[j] ?? 0));
 }
 
 /** Predictions of `forward` (a network's H) for raw features: the one path every `predict` takes. */
@@ -112,8 +114,8 @@ export function predictRaw(
   X: MatrixLike,
 ): Matrix {
   const raw = toMatrix(X, 'X');
-  const d = featureCount(inputDim, p);
-  if (raw.cols !== d) throw new RangeError(`X has ${raw.cols} columns, the model takes ${d} features`);
+  const d = rawFeatureCount(inputDim, p);
+  if (raw.cols !== d) throw new RangeError(`the model takes ${d} feature columns, got ${raw.cols}`);
   return restoreTargets(p, forward(transformInputs(p, raw)));
 }
 

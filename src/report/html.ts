@@ -24,7 +24,8 @@ body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0
 h1{font-size:1.6em}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em}
 figure{margin:1em 0}svg{max-width:100%;height:auto}
-table{border-collapse:collapse;font-size:.9em;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}
 thead th{background:#f3f3f3}table.fields th{text-align:left;background:#f8f8f8;font-weight:600}
 table.fields td{text-align:left}p.note{color:#555;font-size:.92em}
 </style></head><body>

@@ -42,6 +42,12 @@ describe('CLI', () => {
       'model.json',
       'report.html',
       'summary.json',
+      'weights-layer1.png',
+      'weights-layer1.svg',
+      'weights-layer2.png',
+      'weights-layer2.svg',
+      'weights-layer3.png',
+      'weights-layer3.svg',
       'widths.png',
       'widths.svg',
     ]);
@@ -273,4 +279,33 @@ describe('CLI', () => {
       assert.equal(existsSync(join(dir, 'pred.csv')), false);
     });
   }
+
+  it('commands agree: required marked, stores named alike, defaults shown, errors defined, options suggested', () => {
+    const dir = workspace();
+    const help = (command: string) => run([command, '--help'], dir).stdout.replace(/\s+/g, ' ');
+    assert.match(help('report'), /--out <dir> .*\(required\)/);
+    assert.match(help('predict'), /--model <model.json> .*\(required\)/);
+    const train = help('train');
+    assert.doesNotMatch(train, /\(default: \[\]\)/, '--target and --drop collect, with no default to show');
+    assert.match(train, /relative squared error Σ‖H\(x\) − y‖² \/ Σ‖y‖²/);
+    assert.match(train, /classification error/);
+    assert.match(
+      help('saddle'),
+      /--lr <eta> GD step \(default: 0.1 for square and squared-relu, 0.05 for the others\)/,
+    );
+    assert.match(help('saddle'), /--depth <L> layers \(default: 3\)/);
+    // `runs STORE` as `report STORE`; a store that is not there is named
+    const runs = run(['runs', 'nope.sqlite'], dir);
+    assert.equal(runs.code, 1);
+    assert.equal(runs.stderr, 'neuron-pursuit: error: nope.sqlite: no such store\n');
+    // an option cut short is completed; a misspelt one gets Commander's own suggestion; both on one line
+    for (const [args, message] of [
+      [['train', '--max-iter', '3'], "error: unknown option '--max-iter' (Did you mean --max-iterations?)"],
+      [['train', '--seeed', '3'], "error: unknown option '--seeed' (Did you mean --seed?)"],
+    ] as const) {
+      const r = run([...args], dir);
+      assert.notEqual(r.code, 0);
+      assert.equal(r.stderr, `neuron-pursuit: ${message}\n`);
+    }
+  });
 });

@@ -75,7 +75,7 @@ describe('sweep', () => {
     }[];
     assert.equal(listed.length, 18);
     assert.ok(listed.every((r) => r.status === 'ok' && r.iterations >= 1 && r.seconds >= 0));
-    assert.match(run(['runs', '--store', 's.sqlite'], dir).stdout, /18 run\(s\)/);
+    assert.match(run(['runs', 's.sqlite'], dir).stdout, /18 run\(s\)/);
 
     // The report of the store: SVG, PNG and one HTML page.
     const report = run(['report', 's.sqlite', '--out', 'rep'], dir);

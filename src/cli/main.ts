@@ -30,6 +30,24 @@ for (const cmd of [
   diagonalCommand(),
 ]) {
   program.addCommand(cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLine(text)) }));
+  suggestCompletions(cmd);
+}
+
+/**
+ * Commander suggests a similar option only within a small edit distance, so a shortened one ('--max-iter') got
+ * none: an unknown option that begins one of the command's options is answered with it, as Commander words it.
+ */
+function suggestCompletions(cmd: Command): void {
+  const handler = cmd as unknown as { unknownOption(flag: string): void };
+  const commanders = handler.unknownOption.bind(cmd);
+  handler.unknownOption = (flag: string) => {
+    const longs = cmd.options.flatMap((o) => (o.long && !o.hidden ? [o.long] : []));
+    const completions = flag.startsWith('--') ? longs.filter((long) => long.startsWith(flag)) : [];
+    if (completions.length === 0) return commanders(flag);
+    cmd.error(`error: unknown option '${flag}' (Did you mean ${completions.join(' or ')}?)`, {
+      code: 'commander.unknownOption',
+    });
+  };
 }
 
 /** Commander's messages (and their suggestions) as one line. */

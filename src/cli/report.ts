@@ -102,7 +102,7 @@ export function reportCommand(): Command {
   return new Command('report')
     .description('write figures (SVG, PNG) and an HTML page for a sweep store or a run folder')
     .argument('<source>', 'a SQLite store written by sweep, or a folder written by train --out')
-    .requiredOption('--out <dir>', 'folder for the figures and index.html')
+    .requiredOption('--out <dir>', 'a new folder for the figures and index.html (required)')
     .action(async (source: string, opts: { out: string }) => {
       checkDestination(opts.out, 'folder');
       if (!existsSync(source)) throw new Error(`${source}: no such store or folder`);

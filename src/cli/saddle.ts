@@ -18,12 +18,12 @@ export function saddleCommand(): Command {
     .option('--alpha <a>', 'negative slope for leaky-relu', number)
     .option('--task <name>', 'data for the saddle', 'gaussian-f1')
     .option('--samples <n>', 'training points', positiveInteger, 400)
-    .option('--depth <L>', 'layers', integer)
-    .option('--width <k>', 'neurons per hidden layer of the wide network', positiveInteger)
-    .option('--steps <N>', 'GD steps from the perturbed saddle', positiveInteger)
-    .option('--lr <eta>', 'GD step', number)
-    .option('--perturbation <eps>', 'initial ‖w_z‖', number)
-    .option('--points <k>', 'log-spaced records', positiveInteger)
+    .option('--depth <L>', `layers${byActivation('depth')}`, integer)
+    .option('--width <k>', `neurons per hidden layer of the wide network${byActivation('width')}`, positiveInteger)
+    .option('--steps <N>', `GD steps from the perturbed saddle${byActivation('steps')}`, positiveInteger)
+    .option('--lr <eta>', `GD step${byActivation('lr')}`, number)
+    .option('--perturbation <eps>', `initial ‖w_z‖${byActivation('perturbation')}`, number)
+    .option('--points <k>', `log-spaced records${byActivation('points')}`, positiveInteger)
     .option(
       '--zero-slope <rule>',
       `σ′ at ties for the NCF the alignment is measured against: ${TIE_RULES.join(', ')}`,
@@ -40,7 +40,7 @@ export function saddleCommand(): Command {
       const checked = makeActivation({ name: String(opts.activation), alpha: opts.alpha as number | undefined });
       const activation = ACTIVATION_NAMES.find((name) => name === checked.name);
       if (activation === undefined) throw new Error('the saddle lab takes a preset activation');
-      const base = SADDLE_DEFAULTS[activation === 'square' || activation === 'squared-relu' ? 'square' : 'relu'];
+      const base = SADDLE_DEFAULTS[defaultsOf(activation)];
       const options: SaddleOptions = {
         ...base,
         activation,
@@ -98,6 +98,19 @@ export function saddleCommand(): Command {
       if (opts.json) process.stdout.write(`${JSON.stringify(result.verdict)}\n`);
       else process.stdout.write(`${verdictLine(options, result.verdict)}${wrote}\n`);
     });
+}
+
+/** Which of the lab's default sets an activation takes: 'square' for p = 2, 'relu' for the rest. */
+function defaultsOf(activation: string): keyof typeof SADDLE_DEFAULTS {
+  return activation === 'square' || activation === 'squared-relu' ? 'square' : 'relu';
+}
+
+/** The help's default of a setting that depends on the activation, e.g. ' (default: 0.1 for square, squared-relu; …)'. */
+function byActivation(key: 'depth' | 'width' | 'steps' | 'lr' | 'perturbation' | 'points'): string {
+  const square = SADDLE_DEFAULTS.square[key],
+    relu = SADDLE_DEFAULTS.relu[key];
+  if (square === relu) return ` (default: ${square})`;
+  return ` (default: ${square} for square and squared-relu, ${relu} for the others)`;
 }
 
 export function verdictLine(o: SaddleOptions, v: SaddleVerdict): string {

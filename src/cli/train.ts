@@ -188,6 +188,13 @@ export function trainCommand(): Command {
     )
     .option('--no-report', 'with --out: skip report.html and the figures');
   for (const [flag, , parse, help] of ALGORITHM_FLAGS) cmd.option(flag, help, parse);
+  cmd.addHelpText(
+    'after',
+    '\nErrors: the relative squared error Σ‖H(x) − y‖² / Σ‖y‖² over the training or test set (0 is a perfect fit,\n' +
+      '1 what the zero function scores; with --standardize, of the standardized targets); for classification tasks\n' +
+      "also the classification error, the fraction of points whose largest output is not the target's.\n" +
+      'The method, every default and the departures from the paper: docs/algorithm.md (§2 errors).',
+  );
   return cmd.action((opts: Record<string, unknown>) => train(opts, cmd));
 }
 

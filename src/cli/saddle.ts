@@ -105,7 +105,7 @@ function defaultsOf(activation: string): keyof typeof SADDLE_DEFAULTS {
   return activation === 'square' || activation === 'squared-relu' ? 'square' : 'relu';
 }
 
-/** The help's default of a setting that depends on the activation, e.g. ' (default: 0.1 for square, squared-relu; …)'. */
+/** The help's default of a setting that depends on the activation: ' (default: 3)', or one per default set. */
 function byActivation(key: 'depth' | 'width' | 'steps' | 'lr' | 'perturbation' | 'points'): string {
   const square = SADDLE_DEFAULTS.square[key],
     relu = SADDLE_DEFAULTS.relu[key];

@@ -11,7 +11,7 @@ or, like `neuron-pursuit predict`, from the command line:
     python3 neuron_pursuit.py --model runs/mine/model.json --data x.csv [--out y.csv] [--torch]
 
 One file; NumPy only (PyTorch only for to_torch). It reads the model format of src/io/model-format.ts
-("neuron-pursuit-model", version 1). The network (docs/algorithm.md §1): h_0 = x, z_l = W_l h_{l-1},
+("neuron-pursuit-model", versions 1 and 2). The network (docs/algorithm.md §1): h_0 = x, z_l = W_l h_{l-1},
 h_l = σ(z_l) for l < L, H(x) = z_L, σ(z) = max(z, αz)^p. A model trained with preprocessing standardizes
 x' = (x − featureMean) / featureScale, appends a constant-1 column when it has an intercept, and predicts
 H(x') · targetScale + targetMean (each part only when the file has it).
@@ -27,7 +27,7 @@ import tempfile
 import numpy as np
 
 MODEL_FORMAT = "neuron-pursuit-model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSIONS = (1, 2)  # 2 added the optional preprocessing field
 
 
 class ModelError(ValueError):
@@ -43,10 +43,10 @@ class NeuronPursuitModel:
         if data.get("format") != MODEL_FORMAT:
             found = json.dumps(data.get("format"))
             raise ModelError(f'invalid model file: format is {found}, expected "{MODEL_FORMAT}"')
-        if data.get("version") != MODEL_FORMAT_VERSION:
+        if data.get("version") not in MODEL_FORMAT_VERSIONS:
             raise ModelError(
                 f"invalid model file: format version {json.dumps(data.get('version'))} is not supported "
-                f"(this loader reads version {MODEL_FORMAT_VERSION})"
+                "(this loader reads versions 1 and 2)"
             )
         activation = data.get("activation") or {}
         try:
@@ -244,6 +244,24 @@ def read_csv(path):
     return columns, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(columns))
 
 
+def select_columns(model, columns, table, path, drop):
+    """The feature columns, as `neuron-pursuit predict` picks them: by name for a model trained on CSV data (a
+    missing feature, or a column that is neither a feature, a target nor dropped, is an error); otherwise every
+    column not dropped, in order."""
+    if model.features is None:
+        return table[:, [j for j, c in enumerate(columns) if c not in drop]]
+    missing = [f for f in model.features if f not in columns]
+    if missing:
+        raise ValueError(f"{path}: feature column(s) {', '.join(missing)} missing; the model reads "
+                         f"{', '.join(model.features)}")
+    known = set(model.features) | set(model.targets or []) | set(drop)
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise ValueError(f"{path}: column(s) {', '.join(unknown)} not among the model's features or targets; "
+                         f"to ignore them, pass --drop")
+    return table[:, [columns.index(f) for f in model.features]]
+
+
 def unquote(cell):
     return cell[1:-1] if len(cell) >= 2 and cell.startswith('"') and cell.endswith('"') else cell
 
@@ -252,15 +270,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="predict with a model.json, as `neuron-pursuit predict` does")
     parser.add_argument("--model", required=True, help="a model.json written by neuron-pursuit train")
     parser.add_argument("--data", required=True, help="inputs: a header row, then one row per point")
+    parser.add_argument("--drop", action="append", default=[], help="a column of --data to ignore (repeat for more)")
     parser.add_argument("--out", help="write predictions here (default: stdout)")
     parser.add_argument("--torch", action="store_true", help="predict through to_torch() instead of NumPy")
     args = parser.parse_args(argv)
     try:
         model = load_model(args.model)
         columns, table = read_csv(args.data)
-        # A model trained on CSV data reads its feature columns by name; otherwise every column is a feature.
-        if model.features is not None and all(f in columns for f in model.features):
-            table = table[:, [columns.index(f) for f in model.features]]
+        table = select_columns(model, columns, table, args.data, args.drop)
         if table.shape[1] != model.feature_count:
             d = model.feature_count
             raise ValueError(f"{args.data} has {table.shape[1]} feature columns, the model takes {d}")

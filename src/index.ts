@@ -22,11 +22,25 @@ export {
   modelPredict,
   defaultColumns,
   featureCount,
+  preprocessingProblem,
   type LoadedModel,
   type ModelColumns,
   type ModelJSON,
+  type ModelParts,
   type ModelPreprocessing,
 } from './io/model-format.js';
+export {
+  columnStatistics,
+  rawFeatureCount,
+  fitPreprocessing,
+  offsetTargets,
+  predictRaw,
+  preprocessingOptions,
+  restoreTargets,
+  transformInputs,
+  transformTargets,
+  type Preprocessing,
+} from './model/preprocessing.js';
 export {
   networkToOnnx,
   ONNX_IR_VERSION,
@@ -43,6 +57,7 @@ export { projectedGradientAscent, kktResidual, type PgaOptions, type PgaResult }
 export {
   gradientDescent,
   gradientDescentChecks,
+  gdStopLabel,
   GD_DEFAULTS,
   type GdOptions,
   type GdResult,
@@ -51,8 +66,12 @@ export {
 } from './optim/gradient-descent.js';
 export {
   DataError,
+  asMatrices,
   checkFitData,
   parseOptions,
+  prepareData,
+  type PreparedData,
+  type TargetsLike,
   type Estimator,
   type Fitted,
   type FitExtras,
@@ -68,7 +87,14 @@ export {
   type NetworkAlgorithmName,
   type RunOptions,
 } from './estimators/registry.js';
-export { NeuronPursuit, FittedNeuronPursuit, PursuitRun, type NeuronPursuitSummary } from './pursuit/neuron-pursuit.js';
+export {
+  NeuronPursuit,
+  FittedNeuronPursuit,
+  PursuitRun,
+  type NeuronPursuitSummary,
+  type PursuitFitExtras,
+  type PursuitState,
+} from './pursuit/neuron-pursuit.js';
 export {
   resolveOptions,
   neuronPursuitOptionsSchema,

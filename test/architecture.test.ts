@@ -11,11 +11,26 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab', 'export'];
 /** The saved formats: schemas, writers and readers of values; no file access (run-folder.ts, run-store.ts have it). */
-const BROWSER_SAFE_IO = ['io/model-format.js', 'io/run-format.js', 'io/run-record.js', 'io/csv.js'];
+const BROWSER_SAFE_IO = [
+  'io/model-format.js',
+  'io/run-format.js',
+  'io/run-record.js',
+  'io/csv.js',
+  'io/checkpoint-format.js',
+];
 /** Outside the core, but pure too: one sweep point's run, and the reporting rules. */
 const PURE = ['experiments/run-point.js', 'experiments/summary.js'];
-/** Browser-safe packages: plain ES modules (protobuf-es writes the ONNX export's messages). */
-const ALLOWED_PACKAGES = new Set(['zod', 'ml-matrix', '@bufbuild/protobuf', '@bufbuild/protobuf/codegenv2']);
+/**
+ * Browser-safe packages: plain ES modules. csv-parse's browser build is one self-contained module (its Buffer
+ * polyfill bundled); protobuf-es writes the ONNX export's messages.
+ */
+const ALLOWED_PACKAGES = new Set([
+  'zod',
+  'ml-matrix',
+  'csv-parse/browser/esm/sync',
+  '@bufbuild/protobuf',
+  '@bufbuild/protobuf/codegenv2',
+]);
 
 /** The import specifiers of a compiled module. */
 function importsOf(file: string): string[] {

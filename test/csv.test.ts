@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatCsv, parseCsv, splitColumns } from '../src/io/csv.js';
+import { matrix } from '../src/linalg/matrix.js';
+import { delimiterFor, formatCsv, parseCsv, parseDelimiter, selectColumns, splitColumns } from '../src/io/csv.js';
+
+const rows = (t: { rows: Float64Array[] }) => t.rows.map((r) => Array.from(r));
 
 describe('CSV', () => {
   it('reads a header and numeric rows, splitting features from targets', () => {
@@ -10,14 +13,31 @@ describe('CSV', () => {
     assert.deepEqual(features, ['a', 'b']);
     assert.deepEqual(Array.from(X.data), [1, 2, 4, 0.5]);
     assert.deepEqual(Array.from(Y.data), [3, -6]);
-    const back = parseCsv(formatCsv(['a', 'b'], X));
-    assert.deepEqual(
-      back.rows.map((r) => Array.from(r)),
-      [
-        [1, 2],
-        [4, 0.5],
-      ],
-    );
+    assert.deepEqual(rows(parseCsv(formatCsv(['a', 'b'], X))), [
+      [1, 2],
+      [4, 0.5],
+    ]);
+  });
+
+  it('reads RFC 4180 quoting, a BOM, CRLF line ends and tabs', () => {
+    // a quoted header holding the delimiter, a quote and a line break; a quoted number
+    const text = '\ufeff"a, b","say ""hi""","multi\r\nline"\r\n1,"2",3\r\n4,5,6\r\n';
+    const table = parseCsv(text, 'q.csv');
+    assert.deepEqual(table.columns, ['a, b', 'say "hi"', 'multi\r\nline']);
+    assert.deepEqual(rows(table), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const tsv = parseCsv('a\tb,c\n1\t2\n', 't.tsv', { delimiter: '\t' });
+    assert.deepEqual([tsv.columns, rows(tsv)], [['a', 'b,c'], [[1, 2]]]);
+    assert.equal(delimiterFor('data/x.TSV'), '\t');
+    assert.equal(delimiterFor('x.csv'), ',');
+    assert.equal(parseDelimiter('tab'), '\t');
+    assert.equal(parseDelimiter(';'), ';');
+    assert.throws(() => parseDelimiter(';;'), /';;' is not a delimiter/);
+    // names that need quoting survive a round trip through formatCsv
+    const names = ['x, y', 'q"uote'];
+    assert.deepEqual(parseCsv(formatCsv(names, matrix(1, 2, [1, 2]))).columns, names);
   });
 
   it('names the file, line and column of every defect', () => {
@@ -29,7 +49,51 @@ describe('CSV', () => {
     assert.throws(() => parseCsv('', 'f.csv'), /f\.csv is empty/);
     assert.throws(() => parseCsv('a,b\n', 'f.csv'), /no data rows/);
     assert.throws(() => parseCsv('a,a\n1,2\n', 'f.csv'), /appears twice/);
-    assert.throws(() => splitColumns(parseCsv('a,b\n1,2\n'), ['y'], 'f.csv'), /target column 'y' is not in the header/);
+    // a record with a quoted line break starts on its first line; lines after it keep their numbers
+    assert.throws(() => parseCsv('a,b\n\n"1\n",x\n3,4\n', 'f.csv'), /f\.csv line 3, column 'b': 'x'/);
+    assert.throws(() => parseCsv('a,b\n"1\n",2\n3,x\n', 'f.csv'), /f\.csv line 4, column 'b': 'x'/);
+    assert.throws(
+      () => parseCsv('a,b\n1,2\n3,"4\n5,6\n', 'f.csv'),
+      /^CsvError: f\.csv line \d: a quoted field is never closed/,
+    );
+    assert.throws(() => parseCsv('a,b\n1,2"x\n', 'f.csv'), /^CsvError: f\.csv line 2: a '"' inside an unquoted field/);
+    assert.throws(() => parseCsv('a,b\n1,"2"x\n', 'f.csv'), /^CsvError: f\.csv line 2: text follows the closing '"'/);
+    assert.throws(() => splitColumns(parseCsv('a,b\n1,2\n'), ['y'], 'f.csv'), /target column 'y' not in the header/);
     assert.throws(() => splitColumns(parseCsv('y\n1\n'), ['y'], 'f.csv'), /no feature columns/);
+  });
+});
+
+describe('columns by name', () => {
+  const table = parseCsv('id,x2,y,x1\n7,2,3,1\n8,5,6,4\n', 't.csv');
+
+  it('drops the columns asked for, and reads a model its features wherever they stand', () => {
+    const train = splitColumns(table, ['y'], 't.csv', ['id']);
+    assert.deepEqual(train.features, ['x2', 'x1']);
+    const { X, Y } = selectColumns(table, { features: ['x1', 'x2'], targets: ['y'], drop: ['id'] }, 't.csv');
+    assert.deepEqual(Array.from(X.data), [1, 2, 4, 5]);
+    assert.deepEqual(Array.from(Y!.data), [3, 6]);
+    // predict: the model's targets may be absent, and are ignored when present
+    const inputs = parseCsv('x2,x1\n2,1\n', 'p.csv');
+    const p = selectColumns(inputs, { features: ['x1', 'x2'], targets: ['y'] }, 'p.csv');
+    assert.deepEqual([Array.from(p.X.data), p.Y], [[1, 2], undefined]);
+  });
+
+  it('refuses a missing feature, a column the model never saw, a missing test target, a bad drop', () => {
+    const rule = { features: ['x1', 'x2', 'x5'], targets: ['y'] };
+    assert.throws(
+      () => selectColumns(table, { ...rule, drop: ['id'] }, 't.csv'),
+      /^CsvError: t\.csv: feature column 'x5' missing; the model reads x1, x2, x5$/,
+    );
+    assert.throws(
+      () => selectColumns(table, { features: ['x1', 'x2'], targets: ['y'] }, 't.csv'),
+      /t\.csv: column 'id' not among the model's features \(x1, x2\) or targets; to ignore it, pass --drop id/,
+    );
+    const noTarget = parseCsv('x1,x2\n1,2\n', 'test.csv');
+    assert.throws(
+      () => selectColumns(noTarget, { features: ['x1', 'x2'], targets: ['y'], requireTargets: true }, 'test.csv'),
+      /test\.csv: target column 'y' not in the header/,
+    );
+    assert.throws(() => splitColumns(table, ['y'], 't.csv', ['nope']), /dropped column 'nope' is not in the header/);
+    assert.throws(() => splitColumns(table, ['y'], 't.csv', ['y']), /column 'y' is both a target and dropped/);
   });
 });

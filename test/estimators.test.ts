@@ -56,6 +56,8 @@ describe('the estimator shape', () => {
         activation: 'relu',
         alpha: undefined,
         p: undefined,
+        intercept: false,
+        standardize: false,
         lrs: [0.05],
         width: SMALL_INIT_GD_DEFAULTS.width,
         radius: 0.1,

@@ -4,7 +4,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { Rng } from '../src/linalg/rng.js';
 import { makeActivation } from '../src/model/activation.js';
 import { Network } from '../src/model/network.js';
-import { gradientDescent } from '../src/optim/gradient-descent.js';
+import { gdStopLabel, gradientDescent } from '../src/optim/gradient-descent.js';
 import { gaussianMatrix } from './helpers.js';
 
 function problem(seed: number) {
@@ -147,5 +147,10 @@ describe('gradientDescent', () => {
     assert.equal(hopeless.stopReason, 'diverged');
     assert.equal(hopeless.halvings, 2);
     assert.ok(Number.isFinite(hopeless.loss));
+    // tables say what happened, not 'diverged'
+    assert.equal(gdStopLabel(hopeless.stopReason, hopeless.halvings), 'η halved ×2');
+    assert.equal(gdStopLabel('diverged'), 'η halved');
+    assert.equal(gdStopLabel('plateau', 2), 'plateau (η/4)');
+    assert.equal(gdStopLabel('target', 0), 'target');
   });
 });

@@ -53,6 +53,21 @@ describe('NeuronPursuit', () => {
     }
   });
 
+  it('records the loss at every GD check of each stage, from the loss after the addition to the final loss', () => {
+    const checkEvery = 250;
+    const fitted = new NeuronPursuit({ ...demo.defaults, maxIterations: 3, gdSteps: 3000, checkEvery }).fit(
+      demoData.train.X,
+      demoData.train.Y,
+    );
+    for (const h of fitted.history) {
+      const trace = h.gdTrace!;
+      assert.deepEqual(trace[0], { step: 0, loss: h.lossAfterAdd }, `iteration ${h.iteration}`);
+      assert.ok(trace.every((c, i) => i === 0 || c.step - trace[i - 1]!.step === checkEvery || c.step === h.gdSteps));
+      if (h.gdStopReason !== 'diverged') assert.deepEqual(trace.at(-1), { step: h.gdSteps, loss: h.loss });
+      assert.equal(h.gdHalvings, Math.round(Math.log2(demo.defaults.lr! / h.gdLr)));
+    }
+  });
+
   it('gives the same history bit for bit from the same seed', () => {
     const options = { ...demo.defaults, seed: 3, maxIterations: 3, gdSteps: 2000, targetError: 1e-6 };
     const a = new NeuronPursuit(options).fit(demoData.train.X, demoData.train.Y);

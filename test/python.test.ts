@@ -90,11 +90,15 @@ describe('the Python loader', () => {
 
   it('predicts with NumPy what neuron-pursuit predict does, on the same files', (t) => {
     for (const { model, data } of cases) {
-      const ours = runCli(['predict', '--model', model, '--data', data, '--out', `${model}.ts.csv`], dir);
+      const drop = data === 'named.csv' ? ['--drop', 'unused'] : [];
+      const ours = runCli(['predict', '--model', model, '--data', data, ...drop, '--out', `${model}.ts.csv`], dir);
       assert.equal(ours.code, 0, ours.stderr);
     }
     pythonRuns(
-      cases.map(({ model, data }) => ['--model', model, '--data', data, '--out', `${model}.py.csv`]),
+      cases.map(({ model, data }) => [
+        ...['--model', model, '--data', data, '--out', `${model}.py.csv`],
+        ...(data === 'named.csv' ? ['--drop', 'unused'] : []),
+      ]),
       dir,
     );
     const worst = Math.max(
@@ -105,7 +109,10 @@ describe('the Python loader', () => {
 
   it('builds a torch.nn.Module that predicts the same', { skip: !torchImports && 'PyTorch does not import' }, (t) => {
     pythonRuns(
-      cases.map(({ model, data }) => ['--model', model, '--data', data, '--torch', '--out', `${model}.torch.csv`]),
+      cases.map(({ model, data }) => [
+        ...['--model', model, '--data', data, '--torch', '--out', `${model}.torch.csv`],
+        ...(data === 'named.csv' ? ['--drop', 'unused'] : []),
+      ]),
       dir,
     );
     const worst = Math.max(
@@ -116,16 +123,18 @@ describe('the Python loader', () => {
     t.diagnostic(`max |difference| / max |predict|: ${worst.toExponential(2)}`);
   });
 
-  it('refuses a model file it cannot read, in one line and with exit code 1', () => {
-    writeFileSync(join(dir, 'newer.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 2 }));
+  it('refuses a model file it cannot read, or columns it would mix up, in one line and with exit code 1', () => {
+    writeFileSync(join(dir, 'newer.json'), JSON.stringify({ format: 'neuron-pursuit-model', version: 3 }));
     writeFileSync(
       join(dir, 'short.json'),
       JSON.stringify({ ...JSON.parse(readFileSync(join(dir, 'model-0.json'), 'utf8')), layers: [[1]] }),
     );
     for (const [model, message] of [
-      ['newer.json', /format version 2 is not supported/],
+      ['newer.json', /format version 3 is not supported/],
       ['short.json', /expected 2 layers/],
       ['missing.json', /missing.json: No such file/],
+      // the column rule of `predict`: a column the model never saw needs --drop
+      ['model-0.json', /column\(s\) unused not among the model's features or targets; to ignore them, pass --drop/],
     ] as const) {
       const r = python(['--model', model, '--data', 'named.csv'], dir);
       assert.equal(r.code, 1, model);

@@ -1,4 +1,7 @@
-/** House rules no formatter or compiler enforces: lines of at most 120 columns, no `as never` escape hatch. */
+/**
+ * House rules no formatter or compiler enforces: lines of at most 120 columns, no `as never` escape hatch, and the
+ * project stands on its own: it cites its own docs/algorithm.md, by sections that exist, never a file outside it.
+ */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,5 +52,27 @@ describe('style', () => {
     const cast = /\sas never[);,\s]/; // a cast in code, not the words in backquotes
     const found = files.filter((file) => file.endsWith('.ts') && cast.test(readFileSync(join(ROOT, file), 'utf8')));
     assert.deepEqual(found, []);
+  });
+
+  it('cites docs/algorithm.md by sections that exist, and nothing outside the repository', () => {
+    const doc = readFileSync(join(ROOT, 'docs/algorithm.md'), 'utf8');
+    const sections = new Set([...doc.matchAll(/^## (§\d+)/gm)].map((m) => m[1]));
+    assert.ok(sections.size >= 12, `${sections.size} sections`);
+    const cited: string[] = [];
+    const wrong: string[] = [];
+    for (const file of [...files, 'README.md', 'docs/algorithm.md']) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      // (this file names what it looks for)
+      if (file !== 'test/style.test.ts' && /\.\.\/shared|\bspec §/.test(text)) wrong.push(`${file}: cites a spec`);
+      for (const m of text.matchAll(/docs\/algorithm\.md §(\d+)((?:, §?\d+)*)/g)) {
+        const numbers = [m[1]!, ...(m[2] ?? '').split(',').map((n) => n.replace(/[^\d]/g, ''))].filter(Boolean);
+        for (const n of numbers) {
+          cited.push(`§${n}`);
+          if (!sections.has(`§${n}`)) wrong.push(`${file}: docs/algorithm.md §${n} does not exist`);
+        }
+      }
+    }
+    assert.ok(cited.length > 20, `only ${cited.length} citations found`);
+    assert.deepEqual(wrong, []);
   });
 });

@@ -75,7 +75,7 @@ describe('sweep', () => {
     }[];
     assert.equal(listed.length, 18);
     assert.ok(listed.every((r) => r.status === 'ok' && r.iterations >= 1 && r.seconds >= 0));
-    assert.match(run(['runs', '--store', 's.sqlite'], dir).stdout, /18 run\(s\)/);
+    assert.match(run(['runs', 's.sqlite'], dir).stdout, /18 run\(s\)/);
 
     // The report of the store: SVG, PNG and one HTML page.
     const report = run(['report', 's.sqlite', '--out', 'rep'], dir);
@@ -100,7 +100,7 @@ describe('sweep', () => {
     const html = readFileSync(join(dir, 'rep', 'index.html'), 'utf8');
     assert.match(html, /^<!doctype html>/);
     assert.ok(!/<script|src="http/.test(html), 'self-contained, no scripts');
-    assert.match(html, /demo \| 30 \| 2 \|/, 'headline table row');
+    assert.match(html, /<tr><td>demo<\/td><td>30<\/td><td>2<\/td>/, 'headline table row');
   });
 
   it('survives SIGKILL: the restarted sweep ends with every grid point exactly once', async () => {

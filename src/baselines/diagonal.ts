@@ -1,5 +1,5 @@
 /**
- * The diagonal linear network H(x) = Σ_j u_j v_j x_j (spec §7, paper D.5),
+ * The diagonal linear network H(x) = Σ_j u_j v_j x_j (docs/algorithm.md §9, paper D.5),
  * trained two ways:
  *  - Neuron Pursuit: neuron j's NCF is u v (X_jᵀ r)/n, maximal on the unit circle
  *    at |u| = |v| = 1/√2 with value |X_jᵀ r|/(2n); add the best j with a small

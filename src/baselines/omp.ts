@@ -1,5 +1,5 @@
 /**
- * Orthogonal Matching Pursuit (spec §7): pick the atom (column of X) most
+ * Orthogonal Matching Pursuit (docs/algorithm.md §9): pick the atom (column of X) most
  * correlated with the residual, refit least squares on the chosen atoms, repeat
  * until the residual vanishes or `maxAtoms` are chosen. The least squares go
  * through ml-matrix's QR solver.

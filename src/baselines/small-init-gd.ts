@@ -1,5 +1,5 @@
 /**
- * The small-initialization GD baseline (spec §7): a wide network (50 neurons
+ * The small-initialization GD baseline (docs/algorithm.md §9): a wide network (50 neurons
  * per hidden layer) whose whole weight vector starts uniform on a tiny sphere,
  * trained by full-batch GD until the error target or the step cap. With several
  * step sizes, the one with the lowest test error is reported.
@@ -13,10 +13,11 @@ import {
   type Fitted,
   type FitSummary,
   type FittedJSON,
-  checkFitData,
+  type TargetsLike,
   parseOptions,
+  prepareData,
 } from '../estimators/estimator.js';
-import type { Matrix } from '../linalg/matrix.js';
+import type { Matrix, MatrixLike } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
@@ -24,9 +25,10 @@ import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import type { OnnxExportOptions } from '../export/onnx.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
+import { type Preprocessing, predictRaw, preprocessingOptions } from '../model/preprocessing.js';
 import { GD_DEFAULTS, type GdResult, gradientDescent } from '../optim/gradient-descent.js';
 
-/** The baseline's own defaults: neurons per hidden layer and the GD step cap (spec §7). */
+/** The baseline's own defaults: neurons per hidden layer and the GD step cap (docs/algorithm.md §9). */
 export const SMALL_INIT_GD_DEFAULTS = { width: 50, maxSteps: 300_000 } as const;
 
 const positive = z.number().positive().finite();
@@ -34,6 +36,7 @@ const positive = z.number().positive().finite();
 export const smallInitGdOptionsSchema = z
   .object({
     ...networkShapeOptions,
+    ...preprocessingOptions,
     /** Step sizes to try. */
     lrs: z.array(positive).min(1).default([GD_DEFAULTS.lr]),
     /** Neurons per hidden layer. */
@@ -52,13 +55,30 @@ export const smallInitGdOptionsSchema = z
   .superRefine(checkActivationOptions)
   // The radius resolved, in the order of the fields above (the order summary.json lists them in).
   .transform(
-    ({ depth, activation, alpha, p, lrs, width, radius, maxSteps, targetError, checkEvery, classification, seed }) => {
+    ({
+      depth,
+      activation,
+      alpha,
+      p,
+      intercept,
+      standardize,
+      lrs,
+      width,
+      radius,
+      maxSteps,
+      targetError,
+      checkEvery,
+      classification,
+      seed,
+    }) => {
       radius ??= smallInitRadius(depth);
       return {
         depth,
         activation,
         alpha,
         p,
+        intercept,
+        standardize,
         lrs,
         width,
         radius,
@@ -153,10 +173,10 @@ export class SmallInitGd implements Estimator<FittedSmallInitGd> {
     makeActivation({ name: this.options.activation, alpha: this.options.alpha, p: this.options.p });
   }
 
-  fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedSmallInitGd {
-    checkFitData(X, Y, extras);
-    const test = extras.testX && extras.testY ? { X: extras.testX, Y: extras.testY } : undefined;
-    return new FittedSmallInitGd(smallInitGd(X, Y, this.options, test), this.options);
+  fit(X: MatrixLike, Y: TargetsLike, extras: FitExtras = {}): FittedSmallInitGd {
+    const data = prepareData(X, Y, extras, this.options);
+    const test = data.testX && data.testY ? { X: data.testX, Y: data.testY } : undefined;
+    return new FittedSmallInitGd(smallInitGd(data.X, data.Y, this.options, test), this.options, data.preprocessing);
   }
 }
 
@@ -179,6 +199,8 @@ export class FittedSmallInitGd implements Fitted {
   constructor(
     result: SmallInitGdResult,
     readonly options: ResolvedSmallInitGdOptions,
+    /** What raw inputs and the network's outputs go through (options `intercept`, `standardize`). */
+    readonly preprocessing?: Preprocessing,
   ) {
     this.network = result.network;
     this.best = result.best;
@@ -199,13 +221,14 @@ export class FittedSmallInitGd implements Fitted {
     return this.best.gd.steps;
   }
 
-  predict(X: Matrix): Matrix {
-    return this.network.forward(X);
+  /** Predictions for raw inputs, in the units of the targets fitted. */
+  predict(X: MatrixLike): Matrix {
+    return predictRaw((x) => this.network.forward(x), this.network.inputDim, this.preprocessing, X);
   }
 
-  /** The learned network as the bytes of an ONNX model (see `Network#toOnnx`). */
+  /** The learned network, with its preprocessing, as the bytes of an ONNX model (see `Network#toOnnx`). */
   toOnnx(options?: OnnxExportOptions): Uint8Array {
-    return this.network.toOnnx(options);
+    return this.network.toOnnx({ ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}), ...options });
   }
 
   summary(): SmallInitGdSummary {
@@ -231,7 +254,7 @@ export class FittedSmallInitGd implements Fitted {
       options: this.options,
       summary: this.summary(),
       history: this.history,
-      model: modelToJson(this.network),
+      model: modelToJson(this.network, undefined, this.preprocessing),
     };
   }
 }

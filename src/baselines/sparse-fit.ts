@@ -11,9 +11,11 @@ import {
   type Fitted,
   type FitSummary,
   type FittedJSON,
+  type TargetsLike,
+  asMatrices,
   checkFitData,
 } from '../estimators/estimator.js';
-import { type Matrix, zeros } from '../linalg/matrix.js';
+import { type Matrix, type MatrixLike, toMatrix, zeros } from '../linalg/matrix.js';
 import { relativeError } from '../model/metrics.js';
 import type { SparseSolution } from './omp.js';
 
@@ -28,11 +30,12 @@ export abstract class SparseEstimator<O extends object> implements Estimator<Fit
   /** The solver on the checked data (y is the single target column). */
   protected abstract solve(X: Matrix, y: Float64Array): SparseFit;
 
-  fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedSparseLinear {
-    checkFitData(X, Y, extras);
-    if (Y.cols !== 1) throw new DataError(`${this.algorithm} fits one target column, got ${Y.cols}`);
-    const fitted = new FittedSparseLinear(this.algorithm, this.options, this.solve(X, Y.data));
-    if (extras.testX && extras.testY) fitted.testError = relativeError(fitted.predict(extras.testX), extras.testY);
+  fit(X: MatrixLike, Y: TargetsLike, extras: FitExtras = {}): FittedSparseLinear {
+    const data = asMatrices(X, Y, extras);
+    checkFitData(data.X, data.Y, data);
+    if (data.Y.cols !== 1) throw new DataError(`${this.algorithm} fits one target column, got ${data.Y.cols}`);
+    const fitted = new FittedSparseLinear(this.algorithm, this.options, this.solve(data.X, data.Y.data));
+    if (data.testX && data.testY) fitted.testError = relativeError(fitted.predict(data.testX), data.testY);
     return fitted;
   }
 }
@@ -65,7 +68,8 @@ export class FittedSparseLinear implements Fitted {
   }
 
   /** Xβ, one column. */
-  predict(X: Matrix): Matrix {
+  predict(inputs: MatrixLike): Matrix {
+    const X = toMatrix(inputs);
     const { coefficients } = this.solution;
     if (X.cols !== coefficients.length)
       throw new RangeError(`inputs have ${X.cols} features, the model takes ${coefficients.length}`);

@@ -5,10 +5,10 @@ import { type Matrix, column } from '../linalg/matrix.js';
 import type { SparseSolution } from '../baselines/omp.js';
 import { sparseInstance } from '../baselines/diagonal.js';
 import { ALGORITHMS } from '../estimators/registry.js';
-import { parseCsv, splitColumns } from '../io/csv.js';
-import { readText } from '../io/files.js';
+import { splitColumns } from '../io/csv.js';
+import { readCsvFile } from '../io/files.js';
 import { sci, table } from './format.js';
-import { integer, positiveInteger } from './options.js';
+import { delimiter, integer, positiveInteger } from './options.js';
 
 export function diagonalCommand(): Command {
   return new Command('diagonal')
@@ -19,6 +19,11 @@ export function diagonalCommand(): Command {
     .option('--seed <s>', 'seed of the random instance', integer, 0)
     .option('--data <file.csv>', 'your own dictionary: one column per atom, plus the target column')
     .option('--target <column>', 'the target column of --data')
+    .option(
+      '--delimiter <c>',
+      "--data's delimiter: one character or 'tab' (default: tab for .tsv, else comma)",
+      delimiter,
+    )
     .option('--json', 'print {np, omp, gd} as JSON, nothing else')
     .action(
       (opts: {
@@ -28,12 +33,13 @@ export function diagonalCommand(): Command {
         seed: number;
         data?: string;
         target?: string;
+        delimiter?: string;
         json?: boolean;
       }) => {
         let X: Matrix, y: Float64Array, names: string[], truth: Float64Array | undefined;
         if (opts.data !== undefined) {
           if (!opts.target) throw new Error('--data needs --target COLUMN');
-          const split = splitColumns(parseCsv(readText(opts.data), opts.data), [opts.target], opts.data);
+          const split = splitColumns(readCsvFile(opts.data, opts.delimiter), [opts.target], opts.data);
           X = split.X;
           y = split.Y.data;
           names = split.features;

@@ -1,5 +1,6 @@
 /** Plain-text tables and numbers for the terminal. */
 import type { FittedNetwork } from '../estimators/registry.js';
+import { gdStopLabel } from '../optim/gradient-descent.js';
 import type { IterationRecord } from '../pursuit/history.js';
 
 export function sci(v: number | undefined, digits = 2): string {
@@ -29,7 +30,7 @@ export function historyTable(history: IterationRecord[]): string {
       sci(r.kktResidual, 1),
       r.delta.toPrecision(3) + (r.deltaShrinks ? `/${2 ** r.deltaShrinks}` : '') + (r.deltaWarning ? '!' : ''),
       String(r.gdSteps),
-      r.gdStopReason,
+      gdStopLabel(r.gdStopReason, r.gdHalvings),
       sci(r.loss),
       sci(r.trainError),
     ];
@@ -69,11 +70,12 @@ export function fitText(fitted: FittedNetwork, seconds: number): string[] {
       const best = fitted.best;
       const attempts = fitted.attempts.map(
         (a) =>
-          `${String(a.lr).padStart(6)}  ${String(a.gd.steps).padStart(7)}  ${a.gd.stopReason.padEnd(9)}  ` +
+          `${String(a.lr).padStart(6)}  ${String(a.gd.steps).padStart(7)}  ` +
+          `${gdStopLabel(a.gd.stopReason, a.gd.halvings).padEnd(13)}  ` +
           `${sci(a.trainError, 3).padStart(9)}  ${sci(a.testError, 3).padStart(9)}${a === best ? '  ← reported' : ''}`,
       );
       return [
-        '     η    steps  stop       train err   test err',
+        '     η    steps  stop           train err   test err',
         ...attempts,
         '',
         `small-init GD, ${s.widths.join('×')} hidden, radius ${fitted.options.radius}: best η = ${best.lr}`,

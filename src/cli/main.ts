@@ -30,11 +30,37 @@ for (const cmd of [
   diagonalCommand(),
 ]) {
   program.addCommand(cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLine(text)) }));
+  suggestCompletions(cmd);
+}
+
+/**
+ * Commander suggests a similar option only within a small edit distance, so a shortened one ('--max-iter') got
+ * none: an unknown option that begins one of the command's options is answered with it, as Commander words it.
+ */
+function suggestCompletions(cmd: Command): void {
+  const handler = cmd as unknown as { unknownOption(flag: string): void };
+  const commanders = handler.unknownOption.bind(cmd);
+  handler.unknownOption = (flag: string) => {
+    const longs = cmd.options.flatMap((o) => (o.long && !o.hidden ? [o.long] : []));
+    const completions = flag.startsWith('--') ? longs.filter((long) => long.startsWith(flag)) : [];
+    if (completions.length === 0) return commanders(flag);
+    cmd.error(`error: unknown option '${flag}' (Did you mean ${completions.join(' or ')}?)`, {
+      code: 'commander.unknownOption',
+    });
+  };
 }
 
 /** Commander's messages (and their suggestions) as one line. */
 function oneLine(text: string): string {
   return `neuron-pursuit: ${text.trim().replace(/\s*\n\s*/g, ' ')}\n`;
+}
+
+// A reader that stops early (`predict … | head -1`) closes the pipe: that is no error, so end quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit();
+  });
 }
 
 try {

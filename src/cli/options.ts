@@ -1,5 +1,6 @@
 /** Parsing of command-line values: each bad value is a one-line error naming its flag. */
 import { InvalidArgumentError } from 'commander';
+import { parseDelimiter } from '../io/csv.js';
 
 export function number(value: string): number {
   const v = Number(value);
@@ -31,8 +32,9 @@ export function nonNegativeInteger(value: string): number {
   return v;
 }
 
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** A repeatable option's values (no default, so help shows none). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** A parser accepting one of `values`. */
@@ -42,4 +44,13 @@ export function choice<T extends string>(values: readonly T[]): (value: string) 
       throw new InvalidArgumentError(`'${value}' is not one of ${values.join(', ')}.`);
     return value as T;
   };
+}
+
+/** A CSV delimiter: one character, or `tab`. */
+export function delimiter(value: string): string {
+  try {
+    return parseDelimiter(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

@@ -96,40 +96,47 @@ export function sweepCommand(): Command {
 }
 
 export function runsCommand(): Command {
-  return new Command('runs')
-    .description('list the runs of a store')
-    .option('--store <file>', 'SQLite store', DEFAULT_STORE)
-    .option('--json', 'one JSON array on stdout')
-    .action((opts: { store: string; json?: boolean }) => {
-      if (!existsSync(opts.store)) throw new Error(`${opts.store}: no such store`);
-      const store = new RunStore(opts.store, { readonly: true });
-      const rows = store.all({ withResults: false });
-      store.close();
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rows.map(({ result: _r, config: _c, ...rest }) => rest))}\n`);
-        return;
-      }
-      const header = ['task', 'samples', 'seed', 'alg', 'lr', 'status', 'train err', 'test err', 'iters', 'sec'];
-      const lines = rows.map((r) => [
-        r.task,
-        String(r.samples),
-        String(r.seed),
-        r.algorithm,
-        String(r.lr),
-        r.status === 'ok' ? 'ok' : `failed: ${r.error}`,
-        r.trainError === null ? '—' : sci(r.trainError, 2),
-        r.testError === null ? '—' : sci(r.testError, 2),
-        r.iterations === null ? '—' : String(r.iterations),
-        r.seconds.toFixed(1),
-      ]);
-      const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 ? 2 : l[i]!.length))));
-      const fmt = (cells: string[]) =>
-        cells
-          .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-          .join('  ')
-          .trimEnd();
-      process.stdout.write(`${[fmt(header), ...lines.map(fmt), `${rows.length} run(s)`].join('\n')}\n`);
-    });
+  return (
+    new Command('runs')
+      .description('list the runs of a store')
+      // The store is an argument, as in `report STORE`; --store (as in `sweep`) names it too.
+      .argument('[store]', `a SQLite store written by sweep (default: "${DEFAULT_STORE}")`)
+      .option('--store <file>', 'the same, as an option')
+      .option('--json', 'one JSON array on stdout')
+      .action((storeArg: string | undefined, opts: { store?: string; json?: boolean }) => {
+        if (storeArg !== undefined && opts.store !== undefined && storeArg !== opts.store)
+          throw new Error(`two stores given: ${storeArg} and --store ${opts.store}`);
+        const path = storeArg ?? opts.store ?? DEFAULT_STORE;
+        if (!existsSync(path)) throw new Error(`${path}: no such store`);
+        const store = new RunStore(path, { readonly: true });
+        const rows = store.all({ withResults: false });
+        store.close();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows.map(({ result: _r, config: _c, ...rest }) => rest))}\n`);
+          return;
+        }
+        const header = ['task', 'samples', 'seed', 'alg', 'lr', 'status', 'train err', 'test err', 'iters', 'sec'];
+        const lines = rows.map((r) => [
+          r.task,
+          String(r.samples),
+          String(r.seed),
+          r.algorithm,
+          String(r.lr),
+          r.status === 'ok' ? 'ok' : `failed: ${r.error}`,
+          r.trainError === null ? '—' : sci(r.trainError, 2),
+          r.testError === null ? '—' : sci(r.testError, 2),
+          r.iterations === null ? '—' : String(r.iterations),
+          r.seconds.toFixed(1),
+        ]);
+        const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 5 ? 2 : l[i]!.length))));
+        const fmt = (cells: string[]) =>
+          cells
+            .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+            .join('  ')
+            .trimEnd();
+        process.stdout.write(`${[fmt(header), ...lines.map(fmt), `${rows.length} run(s)`].join('\n')}\n`);
+      })
+  );
 }
 
 export function mergeCommand(): Command {

@@ -1,4 +1,5 @@
 /** `neuron-pursuit train`: fit a network algorithm on a task or on CSV data, print it, write the run folder. */
+import { rmSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
 import type { Estimator } from '../estimators/estimator.js';
@@ -11,18 +12,38 @@ import {
   networkAlgorithm,
 } from '../estimators/registry.js';
 import { runDirReport, writeReport } from './report.js';
-import type { Matrix } from '../linalg/matrix.js';
-import { GROWTH_MODES, type NeuronPursuitOptions, resolveOptions } from '../pursuit/options.js';
-import { getTask, TASK_NAMES, taskData } from '../tasks/tasks.js';
-import { parseCsv, splitColumns } from '../io/csv.js';
-import { readText } from '../io/files.js';
+import { GROWTH_MODES, type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from '../pursuit/options.js';
+import { type FittedNeuronPursuit, NeuronPursuit } from '../pursuit/neuron-pursuit.js';
+import type { IterationRecord } from '../pursuit/history.js';
+import { TASK_NAMES } from '../tasks/tasks.js';
+import { type Checkpoint, checkpointFile } from '../io/checkpoint-format.js';
+import { checkDestination } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
-import { modelToJson } from '../io/model-format.js';
-import { writeRunFolder } from '../io/run-folder.js';
+import { type ModelJSON, modelToJson } from '../io/model-format.js';
+import { offsetTargets } from '../model/preprocessing.js';
+import {
+  checkRunFolder,
+  openRunFolder,
+  readCheckpoint,
+  removeCheckpoint,
+  writeCheckpoint,
+  writeRunFolder,
+} from '../io/run-folder.js';
 import { historyFile, summaryFile } from '../io/run-format.js';
+import { Interrupted, fitInWorker } from './fit-runner.js';
+import { type TrainingData, dataFromOptions, dataFromSource } from './train-data.js';
 import { fitText, flagName } from './format.js';
 import { progressReporter } from './progress.js';
-import { choice, collect, integer, nonNegativeInteger, nonNegativeNumber, number, positiveInteger } from './options.js';
+import {
+  choice,
+  collect,
+  delimiter,
+  integer,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  number,
+  positiveInteger,
+} from './options.js';
 import { TIE_RULES } from '../ncf/candidates.js';
 
 /** NP's defaults, for the help texts. */
@@ -118,9 +139,14 @@ export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('fit Neuron Pursuit on a task or on CSV data')
     .option('--task <name>', `a built-in task (${TASK_NAMES.join(', ')})`)
-    .option('--data <train.csv>', 'training data: a header row, then numbers; every non-target column is a feature')
-    .option('--test <test.csv>', 'test data with the same columns (with --data)')
-    .option('--target <column>', 'target column (repeat for a vector output)', collect, [] as string[])
+    .option(
+      '--data <train.csv>',
+      'training data: a header row, then numbers; every column that is neither a --target nor dropped is a feature',
+    )
+    .option('--test <test.csv>', 'test data with the same columns, matched by name (with --data)')
+    .option('--target <column>', 'target column (repeat for a vector output)', collect)
+    .option('--drop <column>', 'a column of --data (and --test) to ignore, e.g. an id (repeat for more)', collect)
+    .option('--delimiter <c>', "one character or 'tab' (default: tab for .tsv files, else comma)", delimiter)
     .option('--samples <n>', 'training points drawn from the task', positiveInteger)
     .option('--test-samples <n>', 'test points drawn from the task (0 = none; default 10000)', nonNegativeInteger)
     .option(
@@ -133,10 +159,34 @@ export function trainCommand(): Command {
     .option('--balance', 'rebalance weights after each GD stage')
     .option('--no-balance', 'do not rebalance')
     .option('--joint', "maximize the joint NCF over all layers (the paper's form)")
-    .option('--out <dir>', 'write history.json, model.json and summary.json here')
+    .option(
+      '--intercept',
+      'append a constant-1 input, which plays the role of a bias: the network has none, and stays homogeneous in ' +
+        'the augmented input (docs/algorithm.md §13)',
+    )
+    .option(
+      '--standardize',
+      'centre and scale every feature and target to mean 0, standard deviation 1 on the training set; model.json ' +
+        'keeps the means and scales and predict applies them; errors are then those of the standardized targets',
+    )
+    .option(
+      '--out <dir>',
+      'a new run folder: checkpoint.json after every NP iteration, then history.json, model.json, summary.json ' +
+        'and report.html',
+    )
+    .option('--force', 'with --out: replace the run already in that folder')
+    .option(
+      '--resume <dir>',
+      'continue the unfinished run of a --out folder from its checkpoint, with its own options and data; it ends ' +
+        'as the uninterrupted run would have (with --quiet, --json, --no-report only)',
+    )
     .option('--json', 'print the summary as JSON on stdout, nothing else')
     .option('--quiet', 'no progress display')
-    .option('--algorithm <name>', 'np (Neuron Pursuit) or gd (the small-initialization GD baseline, spec §7)', 'np')
+    .option(
+      '--algorithm <name>',
+      'np (Neuron Pursuit) or gd (the small-initialization GD baseline, docs/algorithm.md §9)',
+      'np',
+    )
     .option(
       '--lrs <list>',
       "gd: comma-separated step sizes to try; the lowest test error is reported (default: the task's η)",
@@ -152,62 +202,14 @@ export function trainCommand(): Command {
     )
     .option('--no-report', 'with --out: skip report.html and the figures');
   for (const [flag, , parse, help] of ALGORITHM_FLAGS) cmd.option(flag, help, parse);
-  return cmd.action(train);
-}
-
-interface Loaded {
-  source: Record<string, unknown>;
-  train: { X: Matrix; Y: Matrix };
-  test?: { X: Matrix; Y: Matrix };
-  defaults: NeuronPursuitOptions;
-  features?: string[];
-  targets?: string[];
-}
-
-function loadData(opts: Record<string, unknown>): Loaded {
-  const seed = opts.seed as number;
-  if (opts.task !== undefined && opts.data !== undefined) throw new Error('give --task or --data, not both');
-  if (typeof opts.task === 'string') {
-    for (const flag of ['test', 'target'] as const) {
-      if (opts[flag] !== undefined && !(Array.isArray(opts[flag]) && opts[flag].length === 0))
-        throw new Error(`--${flag} goes with --data, not --task`);
-    }
-    const task = getTask(opts.task);
-    const noise = (opts.noise as number | undefined) ?? 0;
-    const { train, test } = taskData(task, seed, {
-      samples: opts.samples as number | undefined,
-      testSamples: opts.testSamples as number | undefined,
-      noise,
-    });
-    return {
-      source: { task: task.name, samples: train.X.rows, testSamples: test.X.rows, ...(noise > 0 ? { noise } : {}) },
-      train,
-      test: test.X.rows > 0 ? test : undefined,
-      defaults: opts.schedule === 'paper' ? { ...task.defaults, ...task.paperSchedule } : task.defaults,
-    };
-  }
-  if (typeof opts.data === 'string') {
-    if (opts.samples !== undefined || opts.testSamples !== undefined || opts.noise !== undefined)
-      throw new Error('--samples, --test-samples and --noise go with --task, not --data');
-    if (opts.schedule === 'paper') throw new Error('--schedule paper goes with --task, not --data');
-    const targets = opts.target as string[];
-    if (targets.length === 0) throw new Error('--data needs at least one --target column');
-    const trainSet = splitColumns(parseCsv(readText(opts.data), opts.data), targets, opts.data);
-    let test: Loaded['test'];
-    if (typeof opts.test === 'string') {
-      const t = splitColumns(parseCsv(readText(opts.test), opts.test), targets, opts.test, trainSet.features);
-      test = { X: t.X, Y: t.Y };
-    }
-    return {
-      source: { data: opts.data, test: opts.test, targets, samples: trainSet.X.rows, testSamples: test?.X.rows ?? 0 },
-      train: trainSet,
-      test,
-      defaults: {},
-      features: trainSet.features,
-      targets,
-    };
-  }
-  throw new Error('give a task (--task NAME) or data (--data FILE.csv --target COLUMN)');
+  cmd.addHelpText(
+    'after',
+    '\nErrors: the relative squared error Σ‖H(x) − y‖² / Σ‖y‖² over the training or test set (0 is a perfect fit,\n' +
+      '1 what the zero function scores; with --standardize, of the standardized targets); for classification tasks\n' +
+      "also the classification error, the fraction of points whose largest output is not the target's.\n" +
+      'The method, every default and the departures from the paper: docs/algorithm.md (§2 errors).',
+  );
+  return cmd.action((opts: Record<string, unknown>) => train(opts, cmd));
 }
 
 function stepSizes(value: string): number[] {
@@ -231,17 +233,23 @@ function givenOptions(opts: Record<string, unknown>): { given: RunOptions; flags
   for (const [flag, option] of ALGORITHM_FLAGS) set(option, flag.split(' ')[0]!, opts[attributeName(flag)]);
   for (const option of ['lrs', 'width', 'radius', 'activation'] as const) set(option, `--${option}`, opts[option]);
   set('balance', opts.balance === false ? '--no-balance' : '--balance', opts.balance);
-  if (opts.joint === true) set('joint', '--joint', true);
+  for (const flag of ['joint', 'intercept', 'standardize'] as const)
+    if (opts[flag] === true) set(flag, `--${flag}`, true);
   return { given: given as RunOptions, flags };
 }
 
-async function train(opts: Record<string, unknown>): Promise<void> {
+async function train(opts: Record<string, unknown>, cmd: Command): Promise<void> {
+  if (typeof opts.resume === 'string') return resume(opts.resume, opts, cmd);
   let algorithm: NetworkAlgorithm;
   try {
     algorithm = networkAlgorithm(String(opts.algorithm));
   } catch (err) {
     throw new Error(`--algorithm: ${(err as Error).message}`);
   }
+  const out = typeof opts.out === 'string' ? opts.out : undefined;
+  if (opts.force === true && out === undefined) throw new Error('--force goes with --out');
+  // The destination first: a fit of minutes must not end on a folder it cannot write.
+  if (out !== undefined) checkRunFolder(out, opts.force === true);
   const { given, flags } = givenOptions(opts);
   for (const [option, flag] of flags) {
     if (algorithm.takes.includes(option)) continue;
@@ -251,12 +259,12 @@ async function train(opts: Record<string, unknown>): Promise<void> {
     );
   }
   if (opts.lr !== undefined && opts.lrs !== undefined) throw new Error('give --lr or --lrs, not both');
-  const loaded = loadData(opts);
+  const data = dataFromOptions(opts);
   // A run folder gets a report, whose walk-through needs each iteration's KKT vector and weights.
-  if (typeof opts.out === 'string') given.recordWeights = true;
+  if (out !== undefined && algorithm.name === 'np') given.recordWeights = true;
   let estimator: Estimator<FittedNetwork>;
   try {
-    estimator = algorithm.create(algorithm.optionsFor(loaded.defaults, given));
+    estimator = algorithm.create(algorithm.optionsFor(data.defaults, given));
   } catch (err) {
     // Name the flag the user typed, not the library's option.
     throw new Error(
@@ -266,38 +274,177 @@ async function train(opts: Record<string, unknown>): Promise<void> {
       ),
     );
   }
-
-  const progress = progressReporter(!opts.quiet && process.stderr.isTTY === true);
+  if (data.targets && !given.intercept && !given.standardize) hintOffset(data);
+  const session: Session = { out, report: opts.report !== false, json: opts.json === true, quiet: opts.quiet === true };
+  if (estimator instanceof NeuronPursuit) {
+    await fitPursuit(session, data, estimator.options);
+    return;
+  }
+  const progress = progressReporter(!session.quiet && process.stderr.isTTY === true);
   const start = performance.now();
   let fitted: FittedNetwork;
   try {
-    fitted = estimator.fit(loaded.train.X, loaded.train.Y, {
-      testX: loaded.test?.X,
-      testY: loaded.test?.Y,
+    fitted = estimator.fit(data.train.X, data.train.Y, {
+      testX: data.test?.X,
+      testY: data.test?.Y,
       onEvent: progress.onEvent,
     });
   } finally {
     progress.stop();
   }
-  const seconds = (performance.now() - start) / 1000;
+  if (out !== undefined) openRunFolder(out);
+  await finish(session, data, fitted, (performance.now() - start) / 1000);
+}
+
+/** What a run of `train` was asked to write and print. */
+interface Session {
+  out?: string;
+  report: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+/**
+ * Neuron Pursuit on a worker thread; with --out, checkpoint.json after every iteration (and before the first),
+ * so that a fit killed at any point can be continued with --resume.
+ */
+async function fitPursuit(
+  session: Session,
+  data: TrainingData,
+  options: ResolvedOptions,
+  from?: { checkpoint: Checkpoint },
+): Promise<void> {
+  const { out } = session;
+  const columns = data.features && data.targets ? { features: data.features, targets: data.targets } : undefined;
+  const earlier = from?.checkpoint.seconds ?? 0;
+  const start = performance.now();
+  let completed = from?.checkpoint.history.length ?? 0;
+  const checkpoint = (model: ModelJSON | undefined, history: IterationRecord[]) =>
+    checkpointFile({
+      source: data.source,
+      options,
+      seconds: earlier + (performance.now() - start) / 1000,
+      ...(model ? { model: columns ? { ...model, ...columns } : model } : {}),
+      history,
+    });
+  if (out !== undefined && !from) {
+    openRunFolder(out);
+    writeCheckpoint(out, checkpoint(undefined, []));
+  }
+  const progress = progressReporter(!session.quiet && process.stderr.isTTY === true);
+  let fitted: FittedNeuronPursuit;
+  try {
+    const resumeFrom = from?.checkpoint.model && { model: from.checkpoint.model, history: from.checkpoint.history };
+    fitted = await fitInWorker(
+      {
+        options,
+        X: data.train.X,
+        Y: data.train.Y,
+        ...(data.test ? { testX: data.test.X, testY: data.test.Y } : {}),
+        ...(resumeFrom ? { resume: resumeFrom } : {}),
+      },
+      {
+        onEvent: progress.onEvent,
+        onIteration: (model, history) => {
+          completed = history.length;
+          if (out !== undefined) writeCheckpoint(out, checkpoint(model, history));
+        },
+      },
+    );
+  } catch (err) {
+    progress.stop();
+    if (!(err instanceof Interrupted)) {
+      // A fresh fit that failed before its first iteration (bad data, say) leaves no folder behind.
+      if (out !== undefined && !from && completed === 0) rmSync(out, { recursive: true, force: true });
+      throw err;
+    }
+    process.stderr.write(`${interruptedText(out, completed, options.maxIterations)}\n`);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  progress.stop();
+  await finish(session, data, fitted, earlier + (performance.now() - start) / 1000, columns);
+}
+
+/** What Ctrl-C leaves, and how to go on. */
+function interruptedText(out: string | undefined, completed: number, maxIterations: number): string {
+  if (out === undefined) {
+    const kept = 'nothing was kept (with --out DIR, a checkpoint is kept after every iteration)';
+    return `interrupted after ${completed} completed iteration(s) of at most ${maxIterations}; ${kept}`;
+  }
+  return (
+    `interrupted: ${out}/checkpoint.json keeps ${completed} completed iteration(s) of at most ${maxIterations}; ` +
+    `continue with: neuron-pursuit train --resume ${out}`
+  );
+}
+
+/** Write the run folder (with --out) and print the fit. */
+async function finish(
+  session: Session,
+  data: TrainingData,
+  fitted: FittedNetwork,
+  seconds: number,
+  columns = data.features && data.targets ? { features: data.features, targets: data.targets } : undefined,
+): Promise<void> {
   const fit = fitted.summary();
-  const summary = summaryFile(codeVersion(), loaded.source, fit, seconds, fitted.options);
-  if (typeof opts.out === 'string') {
-    const columns =
-      loaded.features && loaded.targets ? { features: loaded.features, targets: loaded.targets } : undefined;
-    writeRunFolder(opts.out, {
+  const summary = summaryFile(codeVersion(), data.summary, fit, seconds, fitted.options);
+  const { out } = session;
+  if (out !== undefined) {
+    writeRunFolder(out, {
       summary,
       history: historyFile(fit, fitted.history),
-      model: modelToJson(fitted.network, columns),
+      model: modelToJson(fitted.network, columns, fitted.preprocessing),
     });
-    if (opts.report !== false) await writeReport(runDirReport(opts.out), opts.out, 'report.html');
+    removeCheckpoint(out);
+    if (session.report) await writeReport(runDirReport(out), out, 'report.html');
   }
-  if (opts.json) {
+  if (session.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
   }
   const lines = fitText(fitted, seconds);
-  if (typeof opts.out === 'string')
-    lines.push(`wrote ${opts.out}/{history,model,summary}.json${opts.report !== false ? ' and report.html' : ''}`);
+  if (out !== undefined)
+    lines.push(`wrote ${out}/{history,model,summary}.json${session.report ? ' and report.html' : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The options `--resume` leaves as they are: it continues a run with the run's own options and data. */
+const RESUME_FLAGS = new Set(['resume', 'quiet', 'json', 'report']);
+
+/** `train --resume DIR`: continue the fit of a run folder from its checkpoint. */
+async function resume(dir: string, opts: Record<string, unknown>, cmd: Command): Promise<void> {
+  const other = cmd.options.find((o) => {
+    const name = o.attributeName();
+    return !RESUME_FLAGS.has(name) && cmd.getOptionValueSource(name) === 'cli';
+  });
+  if (other)
+    throw new Error(`--resume continues a run with its own options and data; ${other.long} cannot be given with it`);
+  const checkpoint = readCheckpoint(dir);
+  const data = dataFromSource(checkpoint.source);
+  let estimator: NeuronPursuit;
+  try {
+    estimator = new NeuronPursuit(checkpoint.options as NeuronPursuitOptions);
+  } catch (err) {
+    throw new Error(`${dir}/checkpoint.json: ${(err as Error).message}`);
+  }
+  checkDestination(dir, 'folder');
+  const session: Session = {
+    out: dir,
+    report: opts.report !== false,
+    json: opts.json === true,
+    quiet: opts.quiet === true,
+  };
+  await fitPursuit(session, data, estimator.options, { checkpoint });
+}
+
+/** One line when a target's mean dwarfs its spread and the network, which has no bias, is given no offset. */
+function hintOffset(data: TrainingData): void {
+  const offset = offsetTargets(data.train.Y)[0];
+  if (!offset) return;
+  const name = data.targets?.[offset.column] ?? `${offset.column + 1}`;
+  process.stderr.write(
+    `hint: target '${name}' has mean ${offset.mean.toPrecision(3)} against a spread of ` +
+      `${offset.spread.toPrecision(3)}, and the network has no bias: --intercept --standardize let it fit the ` +
+      'offset (docs/algorithm.md §13)\n',
+  );
 }

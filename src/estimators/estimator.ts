@@ -6,13 +6,17 @@
  * lists the algorithms.
  */
 import type { z } from 'zod';
-import { type Matrix, allFinite } from '../linalg/matrix.js';
+import { type Matrix, type MatrixLike, allFinite, toMatrix } from '../linalg/matrix.js';
+import { type Preprocessing, fitPreprocessing, transformInputs, transformTargets } from '../model/preprocessing.js';
 import type { PursuitEvent } from '../pursuit/history.js';
+
+/** Targets: a Matrix, rows of numbers, or one column as a flat array. */
+export type TargetsLike = MatrixLike | readonly number[];
 
 export interface FitExtras {
   /** A held-out set: its error is recorded (every iteration, where the algorithm has iterations). */
-  testX?: Matrix;
-  testY?: Matrix;
+  testX?: MatrixLike;
+  testY?: TargetsLike;
   /** Called as the fit progresses (Neuron Pursuit: iteration start and end, NCF, GD checks). */
   onEvent?: (event: PursuitEvent) => void;
 }
@@ -30,7 +34,7 @@ export interface FitSummary {
   stopReason: string;
   /** One line saying why the fit stopped, where the algorithm has one. */
   stopMessage?: string;
-  /** Relative squared errors Σ‖ŷ − y‖² / Σ‖y‖² (spec §2). */
+  /** Relative squared errors Σ‖ŷ − y‖² / Σ‖y‖² (docs/algorithm.md §2). */
   trainError: number;
   testError?: number;
   /** Argmax classification errors, when the options ask for them. */
@@ -59,14 +63,15 @@ export interface Fitted {
   readonly iterations: number;
   /** Gradient descent steps taken in all. */
   readonly gdSteps: number;
-  predict(X: Matrix): Matrix;
+  /** Predictions for raw inputs (a Matrix or rows of numbers), in the units of the targets fitted. */
+  predict(X: MatrixLike): Matrix;
   summary(): FitSummary;
   toJSON(): FittedJSON;
 }
 
 export interface Estimator<F extends Fitted = Fitted> {
   readonly options: object;
-  fit(X: Matrix, Y: Matrix, extras?: FitExtras): F;
+  fit(X: MatrixLike, Y: TargetsLike, extras?: FitExtras): F;
 }
 
 /** Validate options against a schema; a bad option throws one line naming the field ("option depth: …"). */
@@ -80,10 +85,31 @@ export function parseOptions<S extends z.ZodType>(schema: S, options: unknown): 
   return parsed.data;
 }
 
+/** The training and test sets as matrices (rows of numbers are copied), each named in the error a bad one gets. */
+export function asMatrices(
+  X: MatrixLike,
+  Y: TargetsLike,
+  extras: FitExtras = {},
+): { X: Matrix; Y: Matrix; testX?: Matrix; testY?: Matrix } {
+  const matrices = <T>(what: () => T): T => {
+    try {
+      return what();
+    } catch (err) {
+      throw new DataError((err as Error).message);
+    }
+  };
+  return matrices(() => ({
+    X: toMatrix(X, 'X'),
+    Y: toMatrix(Y, 'Y', true),
+    ...(extras.testX !== undefined ? { testX: toMatrix(extras.testX, 'testX') } : {}),
+    ...(extras.testY !== undefined ? { testY: toMatrix(extras.testY, 'testY', true) } : {}),
+  }));
+}
+
 /** Throws a DataError unless X, Y (and the test set, when given) can be fitted. */
-export function checkFitData(X: Matrix, Y: Matrix, extras: FitExtras = {}): void {
+export function checkFitData(X: Matrix, Y: Matrix, test: { testX?: Matrix; testY?: Matrix } = {}): void {
   checkData(X, Y, 'training');
-  const { testX, testY } = extras;
+  const { testX, testY } = test;
   if ((testX === undefined) !== (testY === undefined)) throw new DataError('give both testX and testY, or neither');
   if (testX && testY) {
     checkData(testX, testY, 'test');
@@ -92,6 +118,36 @@ export function checkFitData(X: Matrix, Y: Matrix, extras: FitExtras = {}): void
     if (testY.cols !== Y.cols)
       throw new DataError(`test targets have ${testY.cols} outputs, training targets ${Y.cols}`);
   }
+}
+
+/** What a network estimator trains on: the checked data, through the preprocessing its options ask for. */
+export interface PreparedData {
+  X: Matrix;
+  Y: Matrix;
+  testX?: Matrix;
+  testY?: Matrix;
+  preprocessing?: Preprocessing;
+}
+
+/**
+ * Check the data, then fit the preprocessing that `intercept` and `standardize` ask for on the training set and
+ * apply it to both sets (src/model/preprocessing.ts): the network trains, and its errors are measured, on the result.
+ */
+export function prepareData(
+  X: MatrixLike,
+  Y: TargetsLike,
+  extras: FitExtras,
+  options: { intercept: boolean; standardize: boolean },
+): PreparedData {
+  const raw = asMatrices(X, Y, extras);
+  checkFitData(raw.X, raw.Y, raw);
+  const p = fitPreprocessing(raw.X, raw.Y, options);
+  return {
+    X: transformInputs(p, raw.X),
+    Y: transformTargets(p, raw.Y),
+    ...(raw.testX && raw.testY ? { testX: transformInputs(p, raw.testX), testY: transformTargets(p, raw.testY) } : {}),
+    ...(p ? { preprocessing: p } : {}),
+  };
 }
 
 function checkData(X: Matrix, Y: Matrix, which: string): void {

@@ -40,7 +40,7 @@ export interface NetworkAlgorithm extends AlgorithmEntry<FittedNetwork> {
    * vocabulary; none for CSV data), then `given`, of which it reads what it takes.
    */
   optionsFor(defaults: NeuronPursuitOptions, given: RunOptions): object;
-  /** How a report chooses among step sizes (spec §10): NP's rule, or the lowest test error. */
+  /** How a report chooses among step sizes (docs/algorithm.md §12): NP's rule, or the lowest test error. */
   readonly stepSizeRule: 'solved-fewest-iterations' | 'lowest-test-error';
   /** Whether it fits in iterations that a report plots (NP grows the network; GD trains one network once). */
   readonly iterative: boolean;
@@ -71,6 +71,8 @@ const gd: NetworkAlgorithm = {
     'activation',
     'alpha',
     'p',
+    'intercept',
+    'standardize',
     'lr',
     'lrs',
     'width',
@@ -91,6 +93,8 @@ const gd: NetworkAlgorithm = {
       activation: o.activation,
       alpha: o.alpha,
       p: o.p,
+      intercept: o.intercept,
+      standardize: o.standardize,
       lrs: given.lrs ?? (lr === undefined ? undefined : [lr]),
       width: given.width,
       radius: given.radius,

@@ -24,14 +24,14 @@ export function scoredErrors(r: PointResult): { train: number; test: number } {
     : { train: r.trainError, test: r.testError };
 }
 
-/** Test error below which a step size counts as solving the task (spec §10, reconstructed). */
+/** Test error below which a step size counts as solving the task (docs/algorithm.md §12, reconstructed). */
 export const SOLVED_TEST_ERROR = 0.01;
 
 /**
- * NP's reporting rule with several step sizes (spec §10, paper C.1.1): among
+ * NP's reporting rule with several step sizes (docs/algorithm.md §12, paper C.1.1): among
  * step sizes with test error < 0.01 the fewest iterations; else among those
  * reaching the training target the lowest test error; else the lowest training error.
- * GD reports the step size with the lowest test error (spec §7).
+ * GD reports the step size with the lowest test error (docs/algorithm.md §9).
  */
 export function chooseStepSize<T extends RunLike>(runs: T[], targetError: number = GD_DEFAULTS.targetError): T {
   const ok = runs.filter((r) => r.result !== null);

@@ -1,30 +1,32 @@
 /**
  * The model format (model.json, and the `model` of a stored run): a network's
  * activation, widths and weights, with the CSV column names it was trained on
- * when it was, and the standardization and intercept column it was trained
- * with when it had them. The one writer and the one reader, checked by a zod
- * schema, and what the preprocessing means (`modelPredict`).
- * Browser-safe: no file access here (src/io/run-folder.ts reads and writes files).
+ * when it was, and the preprocessing its predictions go through
+ * (src/model/preprocessing.ts). The one writer and the one reader, checked by
+ * a zod schema. Browser-safe: no file access here (src/io/run-folder.ts reads
+ * and writes files).
+ *
+ * Versions: 1 has no preprocessing; 2 adds the optional `preprocessing` field. A
+ * reader of version 1 would ignore that field and predict wrongly, hence the new
+ * version; this build writes 2 and reads both.
  */
 import { z } from 'zod';
-import { type Matrix, zeros } from '../linalg/matrix.js';
+import type { Matrix, MatrixLike } from '../linalg/matrix.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { Network } from '../model/network.js';
+import { type Preprocessing, predictRaw, rawFeatureCount } from '../model/preprocessing.js';
 
 export const MODEL_FORMAT = 'neuron-pursuit-model';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+/** The versions this build reads. */
+const READABLE_VERSIONS = [1, 2] as const;
 
-const version = MODEL_FORMAT_VERSION;
 const sizes = 'widths must be a list of at least 3 positive integers';
 const activationFields = 'activation must have a name, p and alpha';
 const finite = (what: string) => z.array(z.number({ error: `${what} must be finite numbers` }));
 
-/**
- * x' = (x − featureMean) / featureScale (each when present); `intercept` appends a constant-1 column to x'
- * (the network then takes one input more than there are features); the prediction is
- * H(x') · targetScale + targetMean (each when present).
- */
-const preprocessingSchema = z.object(
+/** `Preprocessing` as saved (the type annotation keeps the two alike). */
+const preprocessingSchema: z.ZodType<Preprocessing, unknown> = z.object(
   {
     intercept: z.boolean({ error: 'preprocessing.intercept must be true or false' }),
     featureMean: finite('preprocessing.featureMean').optional(),
@@ -41,10 +43,14 @@ export const modelSchema = z
       format: z.literal(MODEL_FORMAT, {
         error: (issue) => `format is ${JSON.stringify(issue.input)}, expected "${MODEL_FORMAT}"`,
       }),
-      version: z.literal(MODEL_FORMAT_VERSION, {
-        error: (issue) =>
-          `format version ${JSON.stringify(issue.input)} is not supported (this build reads version ${version})`,
-      }),
+      version: z.union(
+        READABLE_VERSIONS.map((v) => z.literal(v)),
+        {
+          error: (issue) =>
+            `format version ${JSON.stringify(issue.input)} is not supported ` +
+            `(this build reads versions ${READABLE_VERSIONS.join(' and ')})`,
+        },
+      ),
       activation: z.object(
         {
           name: z.string({ error: activationFields }),
@@ -62,11 +68,13 @@ export const modelSchema = z
       /** The CSV columns of the inputs, in order, and of the outputs (models trained on CSV data). */
       features: z.array(z.string()).optional(),
       targets: z.array(z.string()).optional(),
+      /** What raw inputs go through before the network, and its outputs after it (version 2). */
       preprocessing: preprocessingSchema.optional(),
     },
     { error: 'not a JSON object' },
   )
   .superRefine((model, ctx) => {
+    const issue = (message: string, field: string) => ctx.addIssue({ code: 'custom', message, path: [field] });
     const { widths, layers } = model;
     if (layers.length !== widths.length - 1) {
       ctx.addIssue({ code: 'custom', message: `expected ${widths.length - 1} layers`, path: ['layers'] });
@@ -77,24 +85,25 @@ export const modelSchema = z
       if (layer.length !== expected)
         ctx.addIssue({ code: 'custom', message: `layer ${i + 1} must hold ${expected} weights`, path: ['layers'] });
     });
-    const problem = model.preprocessing && preprocessingProblem(model.preprocessing, widths);
+    const p = model.preprocessing;
+    if (p && model.version < 2) issue('preprocessing needs format version 2', 'preprocessing');
+    const problem = p && preprocessingProblem(p, widths);
     if (problem) {
-      ctx.addIssue({ code: 'custom', message: problem, path: ['preprocessing'] });
+      issue(problem, 'preprocessing');
       return;
     }
     for (const [field, count] of [
-      ['features', widths[0]! - (model.preprocessing?.intercept ? 1 : 0)],
+      ['features', rawFeatureCount(widths[0]!, p)],
       ['targets', widths.at(-1)!],
     ] as const) {
       const names = model[field];
-      if (names && names.length !== count)
-        ctx.addIssue({ code: 'custom', message: `${field} must name ${count} columns`, path: [field] });
+      if (names && names.length !== count) issue(`${field} must name ${count} columns`, field);
     }
   });
 
 /** Why a preprocessing does not fit a network of these widths; undefined when it does. */
-export function preprocessingProblem(pre: ModelPreprocessing, widths: readonly number[]): string | undefined {
-  const featureCount = widths[0]! - (pre.intercept ? 1 : 0);
+export function preprocessingProblem(pre: Preprocessing, widths: readonly number[]): string | undefined {
+  const featureCount = rawFeatureCount(widths[0]!, pre);
   if (featureCount < 1) return 'an intercept needs a network of at least 2 inputs';
   const outputCount = widths.at(-1)!;
   for (const [field, count] of [
@@ -119,13 +128,19 @@ export interface ModelColumns {
   targets: string[];
 }
 
-/** The standardization and intercept a network was trained with (see `preprocessingSchema`). */
-export type ModelPreprocessing = z.output<typeof preprocessingSchema>;
+/** The standardization and intercept a network was trained with (src/model/preprocessing.ts). */
+export type ModelPreprocessing = Preprocessing;
 
-/** A model file, loaded: the network, and the columns and preprocessing when it has them. */
-export interface LoadedModel extends Partial<ModelColumns> {
+/** A model's parts: the network, and the columns and preprocessing when it has them. */
+export interface ModelParts extends Partial<ModelColumns> {
   network: Network;
-  preprocessing?: ModelPreprocessing;
+  preprocessing?: Preprocessing;
+}
+
+/** A model read back: its parts, and `predict` for raw features. */
+export interface LoadedModel extends ModelParts {
+  /** Predictions for raw features (in the order of `features`): preprocessing, the network, the targets restored. */
+  predict(X: MatrixLike): Matrix;
 }
 
 /** The column names of a model without saved ones: x1 … xd, and y (one output) or y1 … ym. */
@@ -135,44 +150,23 @@ export function defaultColumns(featureCount: number, outputCount: number): Model
 }
 
 /** How many feature columns a model reads: the network's inputs, less the intercept column. */
-export function featureCount(model: LoadedModel): number {
-  return model.network.inputDim - (model.preprocessing?.intercept ? 1 : 0);
+export function featureCount(model: ModelParts): number {
+  return rawFeatureCount(model.network.inputDim, model.preprocessing);
 }
 
 /**
  * The model's predictions for the rows of X (one column per feature): standardize, append the intercept
  * column, apply the network, then undo the targets' scaling — what the saved preprocessing means.
  */
-export function modelPredict(model: LoadedModel, X: Matrix): Matrix {
+export function modelPredict(model: ModelParts, X: MatrixLike): Matrix {
   const { network, preprocessing: pre } = model;
-  const d = featureCount(model);
-  if (X.cols !== d) throw new RangeError(`the model takes ${d} feature columns, got ${X.cols}`);
-  if (!pre) return network.forward(X);
-  const problem = preprocessingProblem(pre, network.widths);
+  const problem = pre && preprocessingProblem(pre, network.widths);
   if (problem) throw new RangeError(problem);
-  const inputs = zeros(X.rows, network.inputDim);
-  for (let i = 0; i < X.rows; i++) {
-    for (let j = 0; j < d; j++) {
-      let x = X.data[i * d + j]!;
-      if (pre.featureMean) x -= pre.featureMean[j]!;
-      if (pre.featureScale) x /= pre.featureScale[j]!;
-      inputs.data[i * network.inputDim + j] = x;
-    }
-    if (pre.intercept) inputs.data[i * network.inputDim + d] = 1;
-  }
-  const out = network.forward(inputs);
-  const m = network.outputDim;
-  for (let i = 0; i < out.data.length; i++) {
-    let y = out.data[i]!;
-    if (pre.targetScale) y *= pre.targetScale[i % m]!;
-    if (pre.targetMean) y += pre.targetMean[i % m]!;
-    out.data[i] = y;
-  }
-  return out;
+  return predictRaw((x) => network.forward(x), network.inputDim, pre, X);
 }
 
-/** The saved form of a network (and of the CSV columns it was trained on, when given). */
-export function modelToJson(network: Network, columns?: ModelColumns, preprocessing?: ModelPreprocessing): ModelJSON {
+/** The saved form of a network, with the CSV columns it was trained on and its preprocessing, when given. */
+export function modelToJson(network: Network, columns?: ModelColumns, preprocessing?: Preprocessing): ModelJSON {
   const layers: number[][] = [];
   for (let l = 1; l <= network.depth; l++) layers.push(Array.from(network.layer(l).data));
   const { name, p, alpha } = network.activation;
@@ -187,7 +181,7 @@ export function modelToJson(network: Network, columns?: ModelColumns, preprocess
   };
 }
 
-/** Rebuild a network (and its column names) from its saved form, checking every field. */
+/** Rebuild a model from its saved form, checking every field. */
 export function modelFromJson(value: unknown): LoadedModel {
   const parsed = modelSchema.safeParse(value);
   if (!parsed.success) {
@@ -205,10 +199,11 @@ export function modelFromJson(value: unknown): LoadedModel {
   if (activation.p !== a.p || activation.alpha !== a.alpha) {
     throw new Error(`invalid model file: activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
   }
-  return {
+  const parts: ModelParts = {
     network: new Network(widths, activation, layers.flat()),
     ...(features ? { features } : {}),
     ...(targets ? { targets } : {}),
     ...(preprocessing ? { preprocessing } : {}),
   };
+  return { ...parts, predict: (X) => modelPredict(parts, X) };
 }

@@ -21,6 +21,10 @@ const count = z.number().int().nonnegative();
 
 const gdStopReason = z.enum(['target', 'plateau', 'max-steps', 'diverged'] satisfies GdStopReason[]);
 
+/** A GD check as saved: the step and the loss there. */
+export const lossPointSchema = z.object({ step: count, loss: jsonNumber });
+export type LossPoint = z.output<typeof lossPointSchema>;
+
 /** One NP iteration as saved: src/pursuit/history.ts's `IterationRecord` (the type annotation keeps them alike). */
 export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.object({
   iteration: count,
@@ -40,6 +44,8 @@ export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.obje
   gdSteps: count,
   gdStopReason,
   gdLr: jsonNumber,
+  gdHalvings: count.optional(),
+  gdTrace: z.array(lossPointSchema).optional(),
   loss: jsonNumber,
   trainError: jsonNumber,
   testError: jsonNumber.optional(),
@@ -51,10 +57,6 @@ export const iterationRecordSchema: z.ZodType<IterationRecord, unknown> = z.obje
   kktPoint: z.array(jsonNumber).optional(),
   weights: z.array(jsonNumber).optional(),
 });
-
-/** A GD check as saved: the step and the loss there. */
-export const lossPointSchema = z.object({ step: count, loss: jsonNumber });
-export type LossPoint = z.output<typeof lossPointSchema>;
 
 /** What a fit records: NP's iteration records, or plain GD's loss at every check. */
 export const fitHistorySchema = z.union([z.array(iterationRecordSchema), z.array(lossPointSchema)]);
@@ -110,10 +112,14 @@ export const runFileText = {
   summary: (summary: object) => `${JSON.stringify(summary, null, 2)}\n`,
 };
 
-/** history.json of a fit. */
+/**
+ * history.json of a fit. Its records go through the schema, which lists every field in one order: a fit resumed
+ * from a checkpoint (whose records were read back) writes the same bytes as the uninterrupted fit.
+ */
 export function historyFile(fit: { stopReason: string; stopMessage?: string }, history: FitHistory): HistoryFile {
   const { stopReason, stopMessage } = fit;
-  return { format: HISTORY_FORMAT, version: RUN_FORMAT_VERSION, stopReason, stopMessage, history };
+  const records = fitHistorySchema.parse(history);
+  return { format: HISTORY_FORMAT, version: RUN_FORMAT_VERSION, stopReason, stopMessage, history: records };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The saddle-dynamics lab (paper Figs 1–4, spec §10 item 1).
+ * The saddle-dynamics lab (paper Figs 1–4, docs/algorithm.md §12).
  *
  * A saddle is built from NP's first iteration (the trained one-neuron-per-layer
  * network), embedded in a network of `width` neurons per hidden layer whose

@@ -32,6 +32,40 @@ export function fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix {
   return m;
 }
 
+/** What the library's `fit` and `predict` take: a Matrix, or rows of numbers as plain arrays. */
+export type MatrixLike = Matrix | readonly (readonly number[])[];
+
+/**
+ * A Matrix from a Matrix (as is) or from rows of numbers (copied); `name` ('X') names it in the one-line error a
+ * ragged or non-numeric value gets. With `columnVector`, a flat array of numbers is one column (a single target).
+ */
+export function toMatrix(value: MatrixLike | readonly number[], name = 'X', columnVector = false): Matrix {
+  if (!Array.isArray(value)) {
+    const m = value as Partial<Matrix> | null;
+    if (m && m.data instanceof Float64Array && Number.isInteger(m.rows) && Number.isInteger(m.cols)) {
+      if (m.data.length !== m.rows! * m.cols!)
+        throw new RangeError(`${name} is a ${m.rows}×${m.cols} Matrix holding ${m.data.length} entries`);
+      return m as Matrix;
+    }
+    throw new TypeError(`${name} must be a Matrix or an array of rows of numbers (number[][])`);
+  }
+  const rows = value as readonly unknown[];
+  if (columnVector && rows.every((v) => typeof v === 'number')) return column(rows as number[]);
+  const cols = Array.isArray(rows[0]) ? rows[0].length : -1;
+  const out = zeros(rows.length, Math.max(cols, 0));
+  for (const [i, row] of rows.entries()) {
+    if (!Array.isArray(row))
+      throw new TypeError(`${name} must be a Matrix or an array of rows of numbers; row ${i} is not an array`);
+    if (row.length !== cols) throw new RangeError(`${name} row ${i} has ${row.length} entries, row 0 has ${cols}`);
+    for (const [j, v] of row.entries()) {
+      if (typeof v !== 'number')
+        throw new TypeError(`${name} row ${i}, column ${j}: ${JSON.stringify(v)} is not a number`);
+      out.data[i * cols + j] = v;
+    }
+  }
+  return out;
+}
+
 export function toRows(m: Matrix): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));

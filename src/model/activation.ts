@@ -1,5 +1,5 @@
 /**
- * Positively homogeneous activations σ(z) = (max(z, αz))^p  (spec §1).
+ * Positively homogeneous activations σ(z) = (max(z, αz))^p  (docs/algorithm.md §1).
  * σ(cz) = c^p σ(z) for c > 0, which is what makes the whole network
  * homogeneous and lets Neuron Pursuit reason about directions alone.
  */

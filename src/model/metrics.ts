@@ -1,4 +1,4 @@
-/** Error measures of spec §2. */
+/** Error measures of docs/algorithm.md §2. */
 import type { Matrix } from '../linalg/matrix.js';
 
 /** E = Σ‖ŷ_i − y_i‖² / Σ‖y_i‖². */

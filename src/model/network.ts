@@ -1,5 +1,5 @@
 /**
- * The homogeneous feed-forward network of spec §1:
+ * The homogeneous feed-forward network of docs/algorithm.md §1:
  *   h_0 = x,  z_l = W_l h_{l−1},  h_l = σ(z_l)  (l < L),  H(x; W) = z_L.
  *
  * All weights live in one flat Float64Array (layer after layer, each row-major
@@ -13,7 +13,7 @@
  */
 import { type KernelArena, Seed } from '../linalg/kernel-arena.js';
 import { allocatePanels } from '../linalg/panel-layout.js';
-import { type Matrix, zeros } from '../linalg/matrix.js';
+import { type Matrix, type MatrixLike, toMatrix, zeros } from '../linalg/matrix.js';
 import { type OnnxExportOptions, networkToOnnx } from '../export/onnx.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
 
@@ -144,6 +144,14 @@ export class Network {
     return networkToOnnx(this, options);
   }
 
+  /**
+   * H on the inputs as the network sees them (a Matrix or rows of numbers). A saved model's preprocessing is not
+   * the network's: a loaded model's `predict` (src/io/model-format.ts) applies it.
+   */
+  predict(X: MatrixLike): Matrix {
+    return this.forward(toMatrix(X));
+  }
+
   /** H(x_i; W) for every row of X. */
   forward(X: Matrix): Matrix {
     this.checkInputs(X);
@@ -263,7 +271,7 @@ export class Network {
 
   /**
    * Rescale hidden neurons (incoming × c, outgoing × c^{−p}) until
-   * ‖in_j‖² = p ‖out_j‖² for all of them (spec §6). H does not change.
+   * ‖in_j‖² = p ‖out_j‖² for all of them (docs/algorithm.md §7). H does not change.
    * Returns the number of sweeps made.
    */
   balance(tolerance = 1e-12, maxSweeps = 100_000): number {

@@ -1,5 +1,5 @@
 /**
- * The NCF of a candidate neuron for hidden layer l (spec §4, step 3):
+ * The NCF of a candidate neuron for hidden layer l (docs/algorithm.md §4, step 3):
  *   N_l(a, b) = (1/n) Σ_i (g_i · b) σ(a · p_i),
  * with p_i = h_{l−1}(x_i) (rows of P) and g_i the residual back-propagated to
  * layer l + 1 (rows of G). A point is w = [a, b]; N is homogeneous of degree p + 1.

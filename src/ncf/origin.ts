@@ -1,5 +1,5 @@
 /**
- * The NCF of NP's first iteration (spec §4): the whole one-neuron-per-layer
+ * The NCF of NP's first iteration (docs/algorithm.md §4): the whole one-neuron-per-layer
  * network H(x; w) correlated with the labels, N_{Y,H}(w) = (1/n) Σ y_i · H(x_i; w).
  * A point is the network's flat weight vector [W_1 (d), W_2 … W_{L−1} (scalars), W_L (m)],
  * the same layout as `Network.params` of the one-wide network.

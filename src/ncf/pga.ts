@@ -1,5 +1,5 @@
 /**
- * Multi-start projected gradient ascent on the unit sphere (spec §3):
+ * Multi-start projected gradient ascent on the unit sphere (docs/algorithm.md §3):
  *   w ← (w + η ∇N(w)) / ‖w + η ∇N(w)‖,
  * from R points uniform on the sphere, all advanced together. A restart stops
  * moving once its step is shorter than `tol` (it sits at a KKT point), which

@@ -1,5 +1,5 @@
 /**
- * Full-batch gradient descent with a fixed step (spec §5): W ← W − η ∇Loss(W).
+ * Full-batch gradient descent with a fixed step (docs/algorithm.md §6): W ← W − η ∇Loss(W).
  *
  * Every `checkEvery` steps it stops on the error target, or on a plateau once
  * the stage has escaped its starting saddle, and guards against divergence by
@@ -28,7 +28,7 @@ export interface GdOptions {
   onCheck?: (info: GdCheck) => void;
 }
 
-/** The spec's GD settings; Neuron Pursuit's and the small-init baseline's defaults refer to them. */
+/** GD's defaults (docs/algorithm.md §6, §10); Neuron Pursuit's and the small-init baseline's defaults refer to them. */
 export const GD_DEFAULTS = {
   lr: 0.1,
   maxSteps: 70_000,
@@ -46,7 +46,21 @@ export interface GdCheck {
   lr: number;
 }
 
+/**
+ * Why a GD stage ended. 'diverged' (the stored name, kept for older files and stores) means the loss rose at a check
+ * after η had been halved `maxHalvings` times: the weights went back to the last check, the best seen, and the
+ * stage ended there — a step-size guard at work, not a failed fit (`gdStopLabel` says so in tables).
+ */
 export type GdStopReason = 'target' | 'plateau' | 'max-steps' | 'diverged';
+
+/**
+ * A GD stop as tables and reports print it: 'diverged' as what happened ('η halved ×4'), and any other stop with the
+ * step it ended on when the divergence guard had halved η ('plateau (η/4)'). `halvings` is unknown in older files.
+ */
+export function gdStopLabel(reason: GdStopReason, halvings?: number): string {
+  if (reason === 'diverged') return halvings === undefined ? 'η halved' : `η halved ×${halvings}`;
+  return halvings ? `${reason} (η/${2 ** halvings})` : reason;
+}
 
 export interface GdResult {
   steps: number;

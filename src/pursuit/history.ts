@@ -3,7 +3,7 @@ import type { GdStopReason } from '../optim/gradient-descent.js';
 
 export type StopReason = 'target' | 'max-iterations' | 'ncf-degenerate';
 
-/** One NP iteration (spec §4, "Record a history row"). */
+/** One NP iteration (docs/algorithm.md §4). */
 export interface IterationRecord {
   iteration: number;
   /**
@@ -34,9 +34,14 @@ export interface IterationRecord {
   lossBefore: number;
   lossAfterAdd: number;
   gdSteps: number;
+  /** Why the GD stage ended ('diverged': see `GdStopReason`). */
   gdStopReason: GdStopReason;
   /** GD step in force at the end of the stage (smaller than lr after halvings). */
   gdLr: number;
+  /** How many times the divergence guard halved η in the stage (absent in older files). */
+  gdHalvings?: number;
+  /** The loss at every GD check of the stage, steps counted from its start (absent in older files). */
+  gdTrace?: { step: number; loss: number }[];
   loss: number;
   trainError: number;
   testError?: number;

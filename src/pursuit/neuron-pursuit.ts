@@ -1,5 +1,5 @@
 /**
- * Neuron Pursuit (spec §4): start from one neuron per layer, then repeatedly
+ * Neuron Pursuit (docs/algorithm.md §4): start from one neuron per layer, then repeatedly
  * add the neuron that maximizes the constrained NCF of the residual and
  * retrain by gradient descent.
  *
@@ -7,6 +7,10 @@
  *   fitted.predict(Xtest); fitted.history;
  *
  * Settings live on the estimator; everything learned lives on the fitted model.
+ * A fit can be resumed after any completed iteration: every random draw comes
+ * from a stream forked by label from the seed (`pga/k/l`), and GD starts afresh
+ * in every iteration, so the network and the history so far are the whole state
+ * (`PursuitState`; docs/algorithm.md §14).
  * This module touches no file system, store or terminal: it runs in a browser.
  */
 import {
@@ -15,14 +19,17 @@ import {
   type Fitted,
   type FitSummary,
   type FittedJSON,
-  checkFitData,
+  type PreparedData,
+  type TargetsLike,
+  prepareData,
 } from '../estimators/estimator.js';
-import { type Matrix, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
+import { type Matrix, type MatrixLike, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
-import { modelToJson } from '../io/model-format.js';
+import { modelFromJson, modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
+import { type Preprocessing, predictRaw } from '../model/preprocessing.js';
 import type { OnnxExportOptions } from '../export/onnx.js';
 import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
 import { JointNcf } from '../ncf/joint.js';
@@ -47,6 +54,24 @@ interface Search {
   candidates: Candidate[];
 }
 
+/** Where a fit stands after a completed iteration: all it needs to continue exactly (docs/algorithm.md §14). */
+export interface PursuitState {
+  /** The network after the last completed iteration (it takes the preprocessed inputs). */
+  network: Network;
+  /** One record per completed iteration. */
+  history: IterationRecord[];
+  /** The preprocessing the fit applies (recomputed from the data on resuming, and checked against this). */
+  preprocessing?: Preprocessing;
+}
+
+/** `fit`'s extras for Neuron Pursuit: a state to resume from, and a callback with the state after every iteration. */
+export interface PursuitFitExtras extends FitExtras {
+  /** Continue from here: iterations 1 … history.length count as done. The data and options must be the same. */
+  resume?: PursuitState;
+  /** Called after every completed iteration with a copy of the state (a checkpoint to resume from). */
+  onIteration?: (state: PursuitState) => void;
+}
+
 export class NeuronPursuit {
   readonly options: ResolvedOptions;
 
@@ -60,7 +85,7 @@ export class NeuronPursuit {
     return makeActivation({ name: o.activation, p: o.p, alpha: o.alpha });
   }
 
-  fit(X: Matrix, Y: Matrix, extras: FitExtras = {}): FittedNeuronPursuit {
+  fit(X: MatrixLike, Y: TargetsLike, extras: PursuitFitExtras = {}): FittedNeuronPursuit {
     const run = this.start(X, Y, extras);
     for (;;) {
       const next = run.next();
@@ -74,10 +99,16 @@ export class NeuronPursuit {
    * between two GD checks, say — and go on later with the same result: the playground's worker pauses a fit so.
    * `fit` is this run through; `onEvent` is not called (the caller gets every event from `next()`).
    */
-  start(X: Matrix, Y: Matrix, extras: Omit<FitExtras, 'onEvent'> = {}): PursuitRun {
-    checkFitData(X, Y, extras);
-    if (sumOfSquares(Y.data) === 0) throw new DataError('the target is zero everywhere: there is nothing to learn');
-    return new PursuitRun(this.options, this.activation(), X, Y, extras);
+  start(X: MatrixLike, Y: TargetsLike, extras: Omit<PursuitFitExtras, 'onEvent'> = {}): PursuitRun {
+    const data = prepareData(X, Y, extras, this.options);
+    if (sumOfSquares(data.Y.data) === 0) {
+      throw new DataError(
+        this.options.standardize
+          ? 'the target is constant: there is nothing to learn'
+          : 'the target is zero everywhere: there is nothing to learn',
+      );
+    }
+    return new PursuitRun(this.options, this.activation(), data, extras);
   }
 }
 
@@ -100,15 +131,34 @@ export class FittedNeuronPursuit implements Fitted {
     readonly options: ResolvedOptions,
     /** Whether the fit was given a test set (its error is then in every history row). */
     readonly tested = false,
+    /** What raw inputs and the network's outputs go through (options `intercept`, `standardize`). */
+    readonly preprocessing?: Preprocessing,
   ) {}
 
-  predict(X: Matrix): Matrix {
-    return this.network.forward(X);
+  /** A fitted model from its `toJSON()` (options, summary, history and model), as a worker or a file passes it. */
+  static fromJSON(json: FittedJSON): FittedNeuronPursuit {
+    if (json.algorithm !== 'np') throw new RangeError(`a ${json.algorithm} fit is not a Neuron Pursuit fit`);
+    const { network, preprocessing } = modelFromJson(json.model);
+    const summary = json.summary as NeuronPursuitSummary;
+    return new FittedNeuronPursuit(
+      network,
+      json.history as IterationRecord[],
+      summary.stopReason as StopReason,
+      summary.stopMessage,
+      resolveOptions(json.options as NeuronPursuitOptions),
+      summary.testError !== undefined,
+      preprocessing,
+    );
   }
 
-  /** The learned network as the bytes of an ONNX model (see `Network#toOnnx`). */
+  /** Predictions for raw inputs, in the units of the targets fitted. */
+  predict(X: MatrixLike): Matrix {
+    return predictRaw((x) => this.network.forward(x), this.network.inputDim, this.preprocessing, X);
+  }
+
+  /** The learned network, with its preprocessing, as the bytes of an ONNX model (see `Network#toOnnx`). */
   toOnnx(options?: OnnxExportOptions): Uint8Array {
-    return this.network.toOnnx(options);
+    return this.network.toOnnx({ ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}), ...options });
   }
 
   get iterations(): number {
@@ -141,7 +191,7 @@ export class FittedNeuronPursuit implements Fitted {
       options: this.options,
       summary: this.summary(),
       history: this.history,
-      model: modelToJson(this.network),
+      model: modelToJson(this.network, undefined, this.preprocessing),
     };
   }
 }
@@ -152,19 +202,25 @@ export class FittedNeuronPursuit implements Fitted {
  */
 export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, void> {
   private readonly rng: Rng;
-  private readonly records: IterationRecord[] = [];
+  private readonly records: IterationRecord[];
+  private readonly X: Matrix;
+  private readonly Y: Matrix;
   private net: Network;
   private readonly events: Generator<PursuitEvent, FittedNeuronPursuit, void>;
 
   constructor(
     private readonly o: ResolvedOptions,
     private readonly act: Activation,
-    private readonly X: Matrix,
-    private readonly Y: Matrix,
-    private readonly extras: Omit<FitExtras, 'onEvent'>,
+    private readonly data: PreparedData,
+    private readonly extras: Omit<PursuitFitExtras, 'onEvent'>,
   ) {
     this.rng = new Rng(o.seed, 'neuron-pursuit');
-    this.net = Network.oneWide(X.cols, Y.cols, o.depth, act);
+    this.X = data.X;
+    this.Y = data.Y;
+    const resume = extras.resume;
+    if (resume) checkResumable(resume, data, o, act);
+    this.records = resume ? [...resume.history] : [];
+    this.net = resume ? copyNetwork(resume.network) : Network.oneWide(this.X.cols, this.Y.cols, o.depth, act);
     this.events = this.run();
   }
 
@@ -184,27 +240,41 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
 
   private *run(): Generator<PursuitEvent, FittedNeuronPursuit, void> {
     const o = this.o;
-    for (let k = 1; k <= o.maxIterations; k++) {
+    const last = this.records.at(-1);
+    if (last && this.reachedTarget(last)) return yield* this.stopOnTarget(last);
+    for (let k = this.records.length + 1; k <= o.maxIterations; k++) {
       yield { type: 'iteration-start', iteration: k, maxIterations: o.maxIterations };
       const record = k === 1 ? yield* this.firstIteration() : yield* this.nextIteration(k);
       if (typeof record === 'string') return yield* this.stop('ncf-degenerate', record);
       this.records.push(record);
       yield { type: 'iteration-end', record };
-      if (o.stopOn === 'classification' ? record.trainClassError === 0 : record.trainError < o.targetError) {
-        const what =
-          o.stopOn === 'classification'
-            ? 'training classification error 0'
-            : `training error ${record.trainError.toExponential(2)} < ${o.targetError}`;
-        return yield* this.stop('target', `${what} after ${k} iteration(s)`);
-      }
+      const { preprocessing } = this.data;
+      this.extras.onIteration?.({
+        network: copyNetwork(this.net),
+        history: [...this.records],
+        ...(preprocessing ? { preprocessing } : {}),
+      });
+      if (this.reachedTarget(record)) return yield* this.stopOnTarget(record);
     }
     return yield* this.stop('max-iterations', `reached the iteration cap K = ${o.maxIterations}`);
   }
 
+  private reachedTarget(record: IterationRecord): boolean {
+    return this.o.stopOn === 'classification' ? record.trainClassError === 0 : record.trainError < this.o.targetError;
+  }
+
+  private *stopOnTarget(record: IterationRecord): Generator<PursuitEvent, FittedNeuronPursuit, void> {
+    const what =
+      this.o.stopOn === 'classification'
+        ? 'training classification error 0'
+        : `training error ${record.trainError.toExponential(2)} < ${this.o.targetError}`;
+    return yield* this.stop('target', `${what} after ${record.iteration} iteration(s)`);
+  }
+
   private *stop(reason: StopReason, message: string): Generator<PursuitEvent, FittedNeuronPursuit, void> {
     yield { type: 'stop', reason, message };
-    const tested = this.extras.testX !== undefined;
-    return new FittedNeuronPursuit(this.net, this.records, reason, message, this.o, tested);
+    const tested = this.data.testX !== undefined;
+    return new FittedNeuronPursuit(this.net, this.records, reason, message, this.o, tested, this.data.preprocessing);
   }
 
   private pga(objective: NcfObjective, label: string, first = false): PgaResult {
@@ -388,6 +458,8 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
       | 'gdSteps'
       | 'gdStopReason'
       | 'gdLr'
+      | 'gdHalvings'
+      | 'gdTrace'
       | 'loss'
       | 'trainError'
       | 'testError'
@@ -431,13 +503,15 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
       gdSteps: gd.steps,
       gdStopReason: gd.stopReason,
       gdLr: gd.lr,
+      gdHalvings: gd.halvings,
+      gdTrace: gd.trace,
       loss: gd.loss,
       trainError: gd.error,
       widths: this.net.hiddenWidths,
       balancedness: this.net.balancedness(),
       seconds: (performance.now() - start) / 1000,
     };
-    const { testX, testY } = this.extras;
+    const { testX, testY } = this.data;
     const testPrediction = testX && testY ? this.net.forward(testX) : null;
     if (testPrediction) record.testError = relativeError(testPrediction, testY!);
     if (o.recordWeights) record.weights = Array.from(this.net.params);
@@ -447,6 +521,33 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
     }
     return record;
   }
+}
+
+/** A network's own copy (the state handed out must not change under its holder as the fit goes on). */
+function copyNetwork(net: Network): Network {
+  return new Network(net.widths, net.activation, net.params.slice());
+}
+
+/** A state fits this data and these options: the network's shape and activation, a history that numbers 1 … k. */
+function checkResumable(state: PursuitState, data: PreparedData, o: ResolvedOptions, act: Activation): void {
+  const net = state.network;
+  const problems = [
+    net.inputDim !== data.X.cols && `the network takes ${net.inputDim} inputs, the data has ${data.X.cols}`,
+    net.outputDim !== data.Y.cols && `the network has ${net.outputDim} outputs, the data ${data.Y.cols} targets`,
+    net.depth !== o.depth && `the network has depth ${net.depth}, the options ${o.depth}`,
+    (net.activation.p !== act.p || net.activation.alpha !== act.alpha) &&
+      `the network's activation is not ${act.name} (p = ${act.p}, α = ${act.alpha})`,
+    state.history.some((r, i) => r.iteration !== i + 1) && 'the history does not number its iterations 1, 2, …',
+    state.history.length > o.maxIterations &&
+      `the history has ${state.history.length} iterations, more than maxIterations = ${o.maxIterations}`,
+    state.history.length > 0 &&
+      state.history.at(-1)!.widths.join('×') !== net.hiddenWidths.join('×') &&
+      "the network's widths are not the last iteration's",
+    state.preprocessing !== undefined &&
+      JSON.stringify(state.preprocessing) !== JSON.stringify(data.preprocessing) &&
+      "the data's preprocessing (intercept, means and scales) is not the state's: is it the same data?",
+  ].filter((p): p is string => typeof p === 'string');
+  if (problems.length > 0) throw new DataError(`cannot resume: ${problems[0]}`);
 }
 
 /**

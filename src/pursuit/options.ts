@@ -1,11 +1,12 @@
 /**
- * Settings of Neuron Pursuit, validated with zod. Every default is the spec's;
- * the ones marked (reconstructed) there are the paper's best guess and stay
- * configurable.
+ * Settings of Neuron Pursuit, validated with zod. docs/algorithm.md §10 says
+ * where every default comes from; the ones marked reconstructed there are a best
+ * guess at the paper's and stay configurable.
  */
 import { z } from 'zod';
 import { makeActivation } from '../model/activation.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
+import { preprocessingOptions } from '../model/preprocessing.js';
 import { TIE_RULES } from '../ncf/candidates.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { parseOptions } from '../estimators/estimator.js';
@@ -20,6 +21,7 @@ const positive = z.number().positive().finite();
 export const neuronPursuitOptionsSchema = z
   .object({
     ...networkShapeOptions,
+    ...preprocessingOptions,
     /** NP iteration cap K. */
     maxIterations: positiveInt.default(31),
     /** Relative training error target ε. */
@@ -74,7 +76,7 @@ export const neuronPursuitOptionsSchema = z
     maxShrinksFirst: nonNegativeInt.default(4),
     maxShrinks: nonNegativeInt.default(10),
 
-    /** Rebalance the weights after each GD stage (spec §6). */
+    /** Rebalance the weights after each GD stage (docs/algorithm.md §7). */
     balance: z.boolean().default(false),
     /** Add the top-m distinct candidates per iteration (beyond the paper). */
     candidatesPerIteration: positiveInt.default(1),

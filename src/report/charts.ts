@@ -1,14 +1,39 @@
-/** Vega-lite specs of the paper's figures (spec §10): pure data → spec, no rendering here. */
+/** Vega-lite specs of the paper's figures (docs/algorithm.md §12): pure data → spec, no rendering here. */
 import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import type { FigureSpec } from './figure.js';
 
-/** One colour per network algorithm, by its label (NP red, GD blue). */
-const ALG_COLOR = {
-  field: 'algorithm',
-  type: 'nominal',
-  title: null,
-  scale: { domain: NETWORK_ALGORITHMS.map((name) => ALGORITHMS[name].label), range: ['#d62728', '#1f77b4'] },
-} as const;
+/** One colour per network algorithm, by its label (NP red, GD blue), for the algorithms present (the legend's). */
+function algorithmColor(labels: readonly string[]) {
+  const all = NETWORK_ALGORITHMS.map((name) => ALGORITHMS[name].label);
+  const colours = ['#d62728', '#1f77b4'];
+  const present = all.filter((label) => labels.includes(label));
+  return {
+    field: 'algorithm',
+    type: 'nominal',
+    title: null,
+    scale: { domain: present, range: present.map((label) => colours[all.indexOf(label)]!) },
+  } as const;
+}
+
+/**
+ * An axis of whole numbers (iterations, neurons): ticks at integers only, about a dozen at most. (Vega's
+ * `tickMinStep` is not honoured with the tick count vega-lite sets, so the values are given.)
+ */
+export function integerAxis(data: readonly number[], from?: number): { values: number[]; format: 'd' } {
+  const finite = data.filter(Number.isFinite);
+  const lo = Math.floor(from ?? Math.min(...finite, Infinity)),
+    hi = Math.ceil(Math.max(...finite, -Infinity));
+  if (!(hi >= lo)) return { values: [], format: 'd' };
+  const step = Math.max(1, Math.ceil((hi - lo) / 12));
+  const values: number[] = [];
+  for (let v = lo; v <= hi; v += step) values.push(v);
+  return { values, format: 'd' };
+}
+
+/** The y-axis title of an error figure. */
+export function errorTitle(classification: boolean): string {
+  return classification ? 'classification error' : 'relative squared error';
+}
 
 export interface ErrorPoint {
   task: string;
@@ -26,8 +51,9 @@ const FLOOR = 1e-6;
 const clamp = (v: number) => Math.max(v, FLOOR);
 
 /** Error against samples, NP against GD, mean with a min–max band over seeds; log–log. */
-export function sampleComplexitySpec(task: string, points: ErrorPoint[]): FigureSpec {
+export function sampleComplexitySpec(task: string, points: ErrorPoint[], classification = false): FigureSpec {
   const values = points.map((p) => ({ ...p, mean: clamp(p.mean), lo: clamp(p.lo), hi: clamp(p.hi) }));
+  const color = algorithmColor(points.map((p) => p.algorithm));
   const x = { field: 'samples', type: 'quantitative', scale: { type: 'log' }, title: 'training samples' } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -42,14 +68,19 @@ export function sampleComplexitySpec(task: string, points: ErrorPoint[]): Figure
           mark: { type: 'errorband', opacity: 0.25 },
           encoding: {
             x,
-            y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: 'error (mean, min–max over seeds)' },
+            y: {
+              field: 'lo',
+              type: 'quantitative',
+              scale: { type: 'log' },
+              title: [errorTitle(classification), '(mean, min–max over seeds)'],
+            },
             y2: { field: 'hi' },
-            color: ALG_COLOR,
+            color,
           },
         },
         {
           mark: { type: 'line', point: true },
-          encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } }, color: ALG_COLOR },
+          encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { type: 'log' } }, color },
         },
       ],
     },
@@ -70,18 +101,27 @@ export function iterationsSpec(
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'samples', type: 'quantitative', scale: { type: 'log' }, title: 'training samples' },
-      y: { field: 'iterations', type: 'quantitative', title: `${label} iterations` },
+      y: {
+        field: 'iterations',
+        type: 'quantitative',
+        title: `${label} iterations`,
+        axis: integerAxis(
+          values.map((v) => v.iterations),
+          0,
+        ),
+      },
       color: { field: 'task', type: 'nominal' },
     },
   } as FigureSpec;
 }
 
-/** Errors per NP iteration (training and test). */
+/** Errors per NP iteration (training and test): relative squared errors on a log scale, or classification errors. */
 export function errorsPerIterationSpec(
   title: string,
   values: { iteration: number; kind: string; error: number }[],
-  log = true,
+  classification = false,
 ): FigureSpec {
+  const log = !classification;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -90,38 +130,66 @@ export function errorsPerIterationSpec(
     data: { values: values.map((v) => ({ ...v, error: log ? clamp(v.error) : v.error })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'iteration', type: 'quantitative', title: 'NP iteration' },
-      y: { field: 'error', type: 'quantitative', scale: { type: log ? 'log' : 'linear' }, title: 'error' },
+      x: {
+        field: 'iteration',
+        type: 'quantitative',
+        title: 'NP iteration',
+        axis: integerAxis(values.map((v) => v.iteration)),
+      },
+      y: {
+        field: 'error',
+        type: 'quantitative',
+        scale: { type: log ? 'log' : 'linear' },
+        title: errorTitle(classification),
+      },
       color: { field: 'kind', type: 'nominal', title: null },
     },
   } as FigureSpec;
 }
 
-/** Loss against cumulative GD steps, with the neuron additions marked. */
+/** A neuron addition on the loss figure: the GD step it happened at, and what it added ('+L1'). */
+export interface Addition {
+  step: number;
+  iteration: number;
+  label: string;
+}
+
+/** Loss against cumulative GD steps (log scale), with each neuron addition a dashed rule labelled by what it added. */
 export function lossTraceSpec(
   title: string,
   trace: { step: number; loss: number }[],
-  additions: { step: number; iteration: number }[],
+  additions: Addition[],
 ): FigureSpec {
+  const x = { field: 'step', type: 'quantitative', title: 'GD steps (all iterations)' } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: 520,
-    height: 220,
+    title: { text: title, offset: 16 },
+    width: 620,
+    height: 240,
     layer: [
       {
         data: { values: trace.map((t) => ({ ...t, loss: Math.max(t.loss, 1e-16) })) },
-        mark: { type: 'line' },
+        mark: { type: 'line', interpolate: 'linear' },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'GD steps (all iterations)' },
-          y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss' },
+          x,
+          y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (1/2n) Σ‖H − y‖²' },
         },
       },
-      {
-        data: { values: additions },
-        mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
-        encoding: { x: { field: 'step', type: 'quantitative' }, tooltip: { field: 'iteration' } },
-      },
+      ...(additions.length
+        ? [
+            {
+              data: { values: additions },
+              mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
+              encoding: { x, tooltip: { field: 'label' } },
+            },
+            {
+              data: { values: additions },
+              // above the plot, centred on its rule: clear of the curve wherever the loss is
+              mark: { type: 'text', color: '#d62728', align: 'center', baseline: 'bottom', dy: -3, fontSize: 10 },
+              encoding: { x, y: { value: 0 }, text: { field: 'label' } },
+            },
+          ]
+        : []),
     ],
   } as FigureSpec;
 }
@@ -136,8 +204,21 @@ export function widthsSpec(values: { iteration: number; layer: string; width: nu
     data: { values },
     mark: { type: 'line', point: true, interpolate: 'step-after' },
     encoding: {
-      x: { field: 'iteration', type: 'quantitative', title: 'NP iteration' },
-      y: { field: 'width', type: 'quantitative', title: 'neurons' },
+      x: {
+        field: 'iteration',
+        type: 'quantitative',
+        title: 'NP iteration',
+        axis: integerAxis(values.map((v) => v.iteration)),
+      },
+      y: {
+        field: 'width',
+        type: 'quantitative',
+        title: 'neurons',
+        axis: integerAxis(
+          values.map((v) => v.width),
+          0,
+        ),
+      },
       color: { field: 'layer', type: 'nominal', title: null },
     },
   } as FigureSpec;
@@ -150,9 +231,12 @@ export function heatmapSpec(
   cols: number,
   data: ArrayLike<number>,
   labels = { row: 'row', col: 'column' },
+  /** Names of the columns (CSV features, say) instead of their indices. */
+  colNames?: readonly string[],
 ): FigureSpec {
-  const values: { r: number; c: number; v: number }[] = [];
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) values.push({ r, c, v: data[r * cols + c]! });
+  const values: { r: number; c: number | string; v: number }[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) values.push({ r, c: colNames?.[c] ?? c, v: data[r * cols + c]! });
   const cell = Math.max(4, Math.min(18, Math.floor(480 / Math.max(cols, 1))));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -162,7 +246,13 @@ export function heatmapSpec(
     data: { values },
     mark: 'rect',
     encoding: {
-      x: { field: 'c', type: 'ordinal', title: labels.col, axis: cols > 30 ? { labels: false, ticks: false } : {} },
+      x: {
+        field: 'c',
+        type: 'ordinal',
+        title: labels.col,
+        ...(colNames ? { sort: null } : {}),
+        axis: cols > 30 ? { labels: false, ticks: false } : {},
+      },
       y: { field: 'r', type: 'ordinal', title: labels.row, axis: rows > 30 ? { labels: false, ticks: false } : {} },
       color: { field: 'v', type: 'quantitative', scale: { scheme: 'viridis' }, title: null },
     },
@@ -252,7 +342,7 @@ export function rowDftMagnitude(rows: number, n: number, data: ArrayLike<number>
   return out;
 }
 
-/** The demo walk-through: one facet row per NP iteration (spec §10 item 2, paper Fig 6). */
+/** The demo walk-through: one facet row per NP iteration (paper Fig 6, docs/algorithm.md §12). */
 export function walkthroughKktSpec(
   values: { iteration: string; component: string; order: number; value: number }[],
 ): FigureSpec {

@@ -1,5 +1,5 @@
 /**
- * What a report shows (spec §10 items 2–5): figures and tables built from
+ * What a report shows (docs/algorithm.md §12): figures and tables built from
  * stored runs or from one run. Pure data → vega-lite specs; rendering and
  * files are the caller's.
  */
@@ -12,6 +12,8 @@ import { knownNetworkAlgorithm, NETWORK_ALGORITHMS } from '../estimators/registr
 import { chosenRuns, scoredErrors, summarize, type RunLike, type SummaryRow } from '../experiments/summary.js';
 import { isIterationHistory } from '../io/run-format.js';
 import type { FigureSpec } from './figure.js';
+import { htmlTable } from './html.js';
+import { gdStopLabel } from '../optim/gradient-descent.js';
 import {
   errorsPerIterationSpec,
   fitSpec,
@@ -25,6 +27,7 @@ import {
   walkthroughKktSpec,
   walkthroughWeightsSpec,
   widthsSpec,
+  type Addition,
   type ErrorPoint,
 } from './charts.js';
 
@@ -39,9 +42,18 @@ export interface ReportContent {
   title: string;
   subtitle: string;
   figures: ReportFigure[];
-  /** Preformatted text sections (tables). */
-  texts: { title: string; text: string }[];
+  /** Sections of HTML (tables, notes) before the figures. */
+  texts: { title: string; html: string }[];
 }
+
+/** What the errors on every report page mean, and where the method is written down. */
+export const READING_NOTE =
+  '<p class="note">Errors: the relative squared error Σ‖H(x) − y‖² / Σ‖y‖² over the training or test set ' +
+  '(0 is a perfect fit, 1 what the zero function scores; with <code>--standardize</code>, of the standardized ' +
+  'targets); for classification tasks the classification error, the fraction of points whose largest output is ' +
+  'not the target&#39;s. The method, its defaults and the departures from the paper (Kumar &amp; Haupt, ' +
+  '<a href="https://arxiv.org/abs/2509.12154">arXiv:2509.12154</a>): docs/algorithm.md in the neuron-pursuit ' +
+  'package (§2 errors, §6 gradient descent, §12 these figures).</p>';
 
 /** The registry's label of an algorithm ('NP'); a name this build does not know stands for itself. */
 const label = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.label ?? algorithm;
@@ -49,8 +61,8 @@ const label = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.label ?? 
 const iterative = (algorithm: string) => knownNetworkAlgorithm(algorithm)?.iterative ?? false;
 
 const RULES =
-  'NP step size by the reporting rule of spec §10; GD by the lowest test error. ' +
-  'Errors are relative squared errors, classification errors for modular addition.';
+  'NP step size by the reporting rule of docs/algorithm.md §12; GD by the lowest test error. ' +
+  'Errors are relative squared errors, classification errors for classification tasks.';
 
 /** A report of a whole store: sample complexity per task, then each task's showcase run. */
 export function storeReport(runs: RunLike[], storeName: string): ReportContent {
@@ -81,10 +93,11 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
         },
       ])
       .filter((p) => Number.isFinite(p.mean));
+    const classification = runs.some((r) => r.task === task && r.result?.testClassError !== undefined);
     figures.push({
       name: `sample-complexity-${task}`,
       title: `Sample complexity: ${task}`,
-      spec: sampleComplexitySpec(task, points),
+      spec: sampleComplexitySpec(task, points, classification),
     });
   }
   for (const algorithm of NETWORK_ALGORITHMS.filter(iterative)) {
@@ -121,7 +134,10 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
     title: `Neuron Pursuit experiments: ${storeName}`,
     subtitle: `${runs.length} stored run(s), ${failed} failed. ${RULES}`,
     figures,
-    texts: [{ title: 'Headline numbers (mean over seeds)', text: headlineTable(rows) }],
+    texts: [
+      { title: 'Headline numbers (mean over seeds)', html: headlineTable(rows) },
+      { title: 'Reading this page', html: READING_NOTE },
+    ],
   };
 }
 
@@ -129,20 +145,18 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
 export function headlineTable(rows: SummaryRow[]): string {
   const keys = [...new Set(rows.map((r) => `${r.task}\u0000${r.samples}`))];
   const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v.toExponential(2));
-  const algorithms = NETWORK_ALGORITHMS;
+  const algorithms = NETWORK_ALGORITHMS.filter((a) => rows.some((r) => r.algorithm === a));
   const counted = algorithms.filter(iterative);
   const header = [
     ...['task', 'samples', 'seeds'],
     ...algorithms.map((a) => `${label(a)} test`),
     ...algorithms.map((a) => `${label(a)} train`),
-    ...counted.map((a) => `${label(a)} iters`),
+    ...counted.map((a) => `${label(a)} iterations`),
   ];
-  const lines = [header.join(' | ')];
-  lines.push(lines[0]!.replace(/[^|]/g, '-'));
-  for (const k of keys) {
+  const body = keys.map((k) => {
     const [task, n] = k.split('\u0000');
     const row = (a: string) => rows.find((r) => r.task === task && String(r.samples) === n && r.algorithm === a);
-    const cells = [
+    return [
       task!,
       n!,
       String(Math.max(...algorithms.map((a) => row(a)?.seeds ?? 0))),
@@ -150,9 +164,31 @@ export function headlineTable(rows: SummaryRow[]): string {
       ...algorithms.map((a) => fmt(row(a)?.trainMean)),
       ...counted.map((a) => row(a)?.iterationsMean.toFixed(1) ?? '—'),
     ];
-    lines.push(cells.join(' | '));
-  }
-  return lines.join('\n');
+  });
+  return htmlTable(header, body);
+}
+
+/** One row per NP iteration, as `train` prints it: what was added, the GD stage and how it ended, the errors. */
+export function iterationTable(history: IterationRecord[]): string {
+  const sci = (v: number | undefined, digits = 2) =>
+    v === undefined ? '' : Number.isFinite(v) ? (v === 0 ? '0' : v.toExponential(digits)) : String(v);
+  const tested = history.some((h) => h.testError !== undefined);
+  const header = ['iteration', 'layer', 'NCF', 'δ', 'GD steps', 'GD stop', 'loss', 'train error'];
+  if (tested) header.push('test error');
+  header.push('widths');
+  const rows = history.map((h) => [
+    String(h.iteration),
+    h.layers.length ? h.layers.join(', ') : '—',
+    sci(h.ncfValue),
+    h.delta.toPrecision(3) + (h.deltaShrinks ? ` / ${2 ** h.deltaShrinks}` : ''),
+    h.gdSteps.toLocaleString('en-US'),
+    gdStopLabel(h.gdStopReason, h.gdHalvings),
+    sci(h.loss),
+    sci(h.trainError),
+    ...(tested ? [sci(h.testError)] : []),
+    h.widths.join(' × '),
+  ]);
+  return htmlTable(header, rows);
 }
 
 /** The figures of one run: errors and widths per iteration, the loss trace, the task's own views. */
@@ -185,13 +221,14 @@ export function runFigures(
     figures.push({
       name: `${prefix}errors`,
       title: `Errors per iteration: ${label}`,
-      spec: errorsPerIterationSpec(`errors per NP iteration: ${label}`, errors, !classification),
+      spec: errorsPerIterationSpec(`errors per NP iteration: ${label}`, errors, classification),
     });
     const { trace, additions } = npLossTrace(history);
+    const checks = history.every((h) => h.gdTrace) ? 'at every GD check' : 'at the start and end of each GD stage';
     figures.push({
       name: `${prefix}loss`,
       title: `Loss over GD steps: ${label}`,
-      spec: lossTraceSpec(`loss over GD steps, neuron additions dashed: ${label}`, trace, additions),
+      spec: lossTraceSpec(`loss ${checks}; dashed: a neuron added (+L1: to layer 1): ${label}`, trace, additions),
     });
     figures.push({
       name: `${prefix}widths`,
@@ -213,9 +250,9 @@ export function runFigures(
   return figures;
 }
 
-/** The views a task declares; none for CSV data, nor for a task this build does not know. */
+/** The views a task declares; for CSV data, the weight heatmaps; none for a task this build does not know. */
 function taskViews(task: string | undefined): readonly TaskView[] {
-  if (task === undefined) return [];
+  if (task === undefined) return [{ kind: 'weight-heatmaps' }];
   try {
     return getTask(task).views;
   } catch {
@@ -223,7 +260,7 @@ function taskViews(task: string | undefined): readonly TaskView[] {
   }
 }
 
-/** The figures of a task's views (spec §10 items 2, 4, 5), in the order the task lists them. */
+/** The figures of a task's views (docs/algorithm.md §12), in the order the task lists them. */
 function viewFigures(
   views: readonly TaskView[],
   result: Pick<PointResult, 'history' | 'model'>,
@@ -319,35 +356,46 @@ function walkthroughFigures(
   ];
 }
 
-/** Loss at the start and end of each NP iteration's GD stage, on one step axis. */
-function npLossTrace(history: IterationRecord[]): {
-  trace: { step: number; loss: number }[];
-  additions: { step: number; iteration: number }[];
-} {
+/**
+ * The loss over all GD steps of a fit, on one step axis: at every GD check where the history has it (`gdTrace`),
+ * else at the start and end of each stage (older files); and where each neuron addition happened.
+ */
+function npLossTrace(history: IterationRecord[]): { trace: { step: number; loss: number }[]; additions: Addition[] } {
   const trace: { step: number; loss: number }[] = [];
-  const additions: { step: number; iteration: number }[] = [];
+  const additions: Addition[] = [];
   let step = 0;
   for (const h of history) {
-    if (h.iteration > 1) additions.push({ step, iteration: h.iteration });
-    trace.push({ step, loss: h.iteration > 1 ? h.lossAfterAdd : h.lossBefore });
+    if (h.iteration > 1) {
+      const layers = [...new Set(h.layers)].map((l) => `L${l}`).join('+');
+      additions.push({ step, iteration: h.iteration, label: `+${layers}` });
+    }
+    if (h.gdTrace && h.gdTrace.length > 0) for (const c of h.gdTrace) trace.push({ step: step + c.step, loss: c.loss });
+    else {
+      trace.push({ step, loss: h.iteration > 1 ? h.lossAfterAdd : h.lossBefore });
+      trace.push({ step: step + h.gdSteps, loss: h.loss });
+    }
     step += h.gdSteps;
-    trace.push({ step, loss: h.loss });
   }
   return { trace, additions };
 }
 
-/** |W_l| of every layer. */
+/** |W_l| of every layer; the first layer's columns named by the CSV features (and the intercept) when known. */
 function weightHeatmaps(model: ModelJSON, label: string, prefix: string): ReportFigure[] {
   const w = model.widths;
+  const inputs = model.features && [...model.features, ...(model.preprocessing?.intercept ? ['1 (intercept)'] : [])];
   return model.layers.map((layer, i) => {
     const l = i + 1,
       rows = w[l]!,
       cols = w[l - 1]!;
     const title = `|W${l}| (${rows} × ${cols}): ${label}`;
-    const spec = heatmapSpec(title, rows, cols, layer.map(Math.abs), {
-      row: 'neuron',
-      col: l === 1 ? 'input' : 'neuron below',
-    });
+    const spec = heatmapSpec(
+      title,
+      rows,
+      cols,
+      layer.map(Math.abs),
+      { row: 'neuron', col: l === 1 ? 'input' : 'neuron below' },
+      l === 1 ? inputs : undefined,
+    );
     return { name: `${prefix}weights-layer${l}`, title: `|W${l}|: ${label}`, spec };
   });
 }

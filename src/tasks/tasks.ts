@@ -1,5 +1,5 @@
 /**
- * The paper's tasks (spec §8, reconstructed definitions): a sampler, the
+ * The paper's tasks (docs/algorithm.md §8, reconstructed definitions): a sampler, the
  * ground truth, and the network settings that suit each.
  */
 import { type Matrix, fromRows, zeros } from '../linalg/matrix.js';
@@ -401,7 +401,7 @@ export function pointerValueRetrieval(): Task {
     defaultSamples: 4000,
     defaultTestSamples: 4000,
     // Measured (n = 4,000, seed 0, 12 iterations, 20,000-step cap, balancing): η = 0.1 reached 22% training /
-    // 29% test error, η = 0.05 only 35% / 45% in the same budget (9 minutes each); the spec's 0.005 would need
+    // 29% test error, η = 0.05 only 35% / 45% in the same budget (9 minutes each); the paper's 0.005 would need
     // the paper's 500,000 steps per stage.
     defaults: { depth: 3, activation: 'relu', delta1: 0.5, lr: 0.1, balance: true, gdSteps: 20_000, maxIterations: 40 },
     // 500,000 GD steps per iteration from η = 0.005, the loss checked every 50,000 steps (an increase halves η and

@@ -1,6 +1,6 @@
 /**
  * Hand-built teacher networks: for every target that a small homogeneous
- * network represents exactly, the network itself (spec §8). They show that the
+ * network represents exactly, the network itself (docs/algorithm.md §8). They show that the
  * task is learnable at the task's depth and activation, and size the sparsest
  * solution NP could find.
  */

@@ -8,6 +8,7 @@ import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
+import { workerCommand } from './worker.js';
 import { PACKAGE_VERSION } from '../io/code-version.js';
 
 const program = new Command('neuron-pursuit')
@@ -20,6 +21,7 @@ for (const cmd of [
   trainCommand(),
   predictCommand(),
   sweepCommand(),
+  workerCommand(),
   runsCommand(),
   mergeCommand(),
   reportCommand(),

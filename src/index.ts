@@ -19,9 +19,21 @@ export {
   modelFromJson,
   modelSchema,
   modelToJson,
+  modelPredict,
+  defaultColumns,
+  featureCount,
+  type LoadedModel,
   type ModelColumns,
   type ModelJSON,
+  type ModelPreprocessing,
 } from './io/model-format.js';
+export {
+  networkToOnnx,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  type OnnxDtype,
+  type OnnxExportOptions,
+} from './export/onnx.js';
 export { relativeError, classificationError } from './model/metrics.js';
 export type { NcfObjective } from './ncf/objective.js';
 export { CandidateNcf } from './ncf/candidate.js';

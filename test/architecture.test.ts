@@ -9,12 +9,13 @@ import { fileURLToPath } from 'node:url';
 // src/io, and browser-safe packages — never Node built-ins or the CLI,
 // experiments (sweep runner and its worker pool), store or report layers.
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
-const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab'];
+const CORE = ['linalg', 'model', 'ncf', 'optim', 'pursuit', 'tasks', 'baselines', 'estimators', 'lab', 'export'];
 /** The saved formats: schemas, writers and readers of values; no file access (run-folder.ts, run-store.ts have it). */
 const BROWSER_SAFE_IO = ['io/model-format.js', 'io/run-format.js', 'io/run-record.js', 'io/csv.js'];
 /** Outside the core, but pure too: one sweep point's run, and the reporting rules. */
 const PURE = ['experiments/run-point.js', 'experiments/summary.js'];
-const ALLOWED_PACKAGES = new Set(['zod', 'ml-matrix']);
+/** Browser-safe packages: plain ES modules (protobuf-es writes the ONNX export's messages). */
+const ALLOWED_PACKAGES = new Set(['zod', 'ml-matrix', '@bufbuild/protobuf', '@bufbuild/protobuf/codegenv2']);
 
 /** The import specifiers of a compiled module. */
 function importsOf(file: string): string[] {

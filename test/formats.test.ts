@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { codeVersion } from '../src/io/code-version.js';
-import { modelFromJson, modelToJson } from '../src/io/model-format.js';
+import { modelFromJson, modelPredict, modelToJson } from '../src/io/model-format.js';
+import { fromRows } from '../src/linalg/matrix.js';
+import { Network } from '../src/model/network.js';
 import { readHistoryFile, readRunFolder, writeRunFolder } from '../src/io/run-folder.js';
 import { HISTORY_FORMAT, RUN_FORMAT_VERSION, historyFile, summaryFile } from '../src/io/run-format.js';
 import { MIGRATIONS, STORE_SCHEMA_VERSION } from '../src/io/store-schema.js';
@@ -44,6 +46,49 @@ describe('the model format', () => {
       () => modelFromJson({ ...json, widths: [20, 0, 1] }),
       /widths must be a list of at least 3 positive integers/,
     );
+  });
+
+  it('carries the preprocessing, checks it, and predicts with it as its contract says', () => {
+    // Two features and the intercept column: x' = ((3 − 1)/2, (5 − 1)/4) = (1, 1); h = relu(1 + 2 + 3) = 6;
+    // H = 2·6 = 12; y = 12·3 + 10 = 46. The second row: x' = (−1, −1), relu(−1 − 2 + 3) = 0, y = 10.
+    const network = new Network([3, 1, 1], { name: 'relu', p: 1, alpha: 0 }, [1, 2, 3, 2]);
+    const preprocessing = {
+      intercept: true,
+      featureMean: [1, 1],
+      featureScale: [2, 4],
+      targetMean: [10],
+      targetScale: [3],
+    };
+    const json = JSON.parse(
+      JSON.stringify(modelToJson(network, { features: ['a', 'b'], targets: ['y'] }, preprocessing)),
+    );
+    const model = modelFromJson(json);
+    assert.deepEqual(model.preprocessing, preprocessing);
+    assert.deepEqual(
+      Array.from(
+        modelPredict(
+          model,
+          fromRows([
+            [3, 5],
+            [-1, -3],
+          ]),
+        ).data,
+      ),
+      [46, 10],
+    );
+    assert.throws(() => modelPredict(model, fromRows([[3, 5, 1]])), /the model takes 2 feature columns, got 3/);
+    const bad = (pre: object) => () => modelFromJson({ ...json, preprocessing: { ...preprocessing, ...pre } });
+    assert.throws(bad({ featureMean: [1] }), /invalid model file: preprocessing.featureMean must hold 2 numbers/);
+    assert.throws(bad({ targetScale: [1, 2] }), /preprocessing.targetScale must hold 1 numbers/);
+    assert.throws(bad({ featureScale: [1, 0] }), /preprocessing.featureScale must not hold a 0/);
+    assert.throws(bad({ intercept: 'yes' }), /preprocessing.intercept must be true or false/);
+    assert.throws(bad({ intercept: false }), /preprocessing.featureMean must hold 3 numbers/);
+    assert.throws(() => modelFromJson({ ...json, features: ['a', 'b', 'c'] }), /features must name 2 columns/);
+    const tooFew = {
+      network: new Network([1, 1, 1], { name: 'relu', p: 1, alpha: 0 }),
+      preprocessing: { intercept: true },
+    };
+    assert.throws(() => modelPredict(tooFew, fromRows([[]])), /an intercept needs a network of at least 2 inputs/);
   });
 });
 

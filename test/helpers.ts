@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Matrix, zeros } from '../src/linalg/matrix.js';
 import type { Rng } from '../src/linalg/rng.js';
+import { ACTIVATION_NAMES, ACTIVATION_PRESETS, type ActivationSpec } from '../src/model/activation.js';
+import { Network } from '../src/model/network.js';
 
 export function gaussianMatrix(rows: number, cols: number, rng: Rng, scale = 1): Matrix {
   const m = zeros(rows, cols);
@@ -49,4 +51,32 @@ export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 export function runCli(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The activations an export must carry: every preset, and custom (p, α) with an integer and a fractional p. */
+export const EXPORT_ACTIVATIONS: ActivationSpec[] = [
+  ...ACTIVATION_NAMES.map((name) => ({ name, ...ACTIVATION_PRESETS[name] })),
+  { name: 'custom', p: 3, alpha: 0.5 },
+  { name: 'custom', p: 1.5, alpha: -0.3 },
+];
+
+/** A network of the given widths with Gaussian weights of variance 1/fan-in (values stay of order 1 with depth). */
+export function randomNetwork(widths: number[], activation: ActivationSpec, rng: Rng): Network {
+  const net = new Network(widths, activation);
+  for (let l = 1; l <= net.depth; l++) {
+    const W = net.layer(l);
+    for (let i = 0; i < W.data.length; i++) W.data[i] = rng.normal() / Math.sqrt(W.cols);
+  }
+  return net;
+}
+
+/** max |a − b| over max |b|: the difference relative to the largest reference value. */
+export function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0,
+    scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / Math.max(scale, 1e-300);
 }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/linalg/rng.js';
-import { zeros } from '../src/linalg/matrix.js';
+import { matrix, zeros } from '../src/linalg/matrix.js';
 import { DataError } from '../src/estimators/estimator.js';
 import { NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
 import type { IterationRecord } from '../src/pursuit/history.js';
 import { getTask } from '../src/tasks/tasks.js';
 import { Network } from '../src/model/network.js';
 import { relativeError } from '../src/model/metrics.js';
+import { gaussianMatrix } from './helpers.js';
 
 const demo = getTask('demo');
 const demoData = demo.generate(500, 10_000, new Rng(0, 'data/demo'));
@@ -161,6 +162,32 @@ describe('NeuronPursuit', () => {
     const byRegression = new NeuronPursuit({ ...options, stopOn: 'regression' }).fit(train.X, train.Y);
     assert.ok(byRegression.iterations > byClass.iterations);
     assert.equal(new NeuronPursuit({ stopOn: 'classification' }).options.classification, true);
+  });
+
+  it('stops when no direction reaches the residual, whatever its scale (relative degenerate test)', () => {
+    // A linear network fits x1 and leaves x2·x3, which no linear neuron correlates with: every candidate's NCF is
+    // rounding noise (about 1e-16 of its bound) at any scale of the target. Without the test, NP adds neurons that
+    // no δ makes useful.
+    const rng = new Rng(0, 'linear');
+    const X = gaussianMatrix(400, 5, rng);
+    const Y = zeros(400, 1);
+    for (let i = 0; i < 400; i++) Y.data[i] = X.data[i * 5]! + X.data[i * 5 + 1]! * X.data[i * 5 + 2]!;
+    const options = { depth: 3, activation: 'linear', targetError: 0, maxIterations: 4, gdSteps: 20_000 } as const;
+    const scaled = (scale: number) =>
+      matrix(
+        400,
+        1,
+        Y.data.map((y) => scale * y),
+      );
+    for (const scale of [1, 10]) {
+      const fitted = new NeuronPursuit(options).fit(X, scaled(scale));
+      assert.equal(fitted.stopReason, 'ncf-degenerate', `scale ${scale}`);
+      assert.equal(fitted.iterations, 1);
+    }
+    const noThreshold = new NeuronPursuit({ ...options, ncfThreshold: 0 }).fit(X, scaled(1));
+    assert.equal(noThreshold.iterations, 4);
+    // each addition halved δ all 10 times (the loss moves by rounding only)
+    assert.ok(noThreshold.history.slice(1).every((r) => r.deltaShrinks === 10 && r.ncfRelative! < 1e-12));
   });
 
   it('refuses data it cannot learn from, with a clear message', () => {

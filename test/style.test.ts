@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // the repository (this file runs from dist/test)
 const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml)$/;
 /** Generated or recorded data, not code. */
-const SKIP = ['bench/results', 'test/fixtures', 'src/linalg/kernels-wasm.generated.ts'];
+const SKIP = [
+  'bench/results',
+  'test/fixtures',
+  'src/linalg/kernels-wasm.generated.ts',
+  'src/export/onnx-proto.generated.ts',
+];
 
 /** Every code file of the repository's source folders and its root configuration, as a path relative to the root. */
 function codeFiles(): string[] {
@@ -21,7 +26,7 @@ function codeFiles(): string[] {
       else if (CODE.test(name)) files.push(path);
     }
   };
-  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets']) walk(dir);
+  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'python']) walk(dir);
   return files;
 }
 

@@ -22,6 +22,7 @@ import { makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
 import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
+import type { OnnxExportOptions } from '../export/onnx.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
 import { GD_DEFAULTS, type GdResult, gradientDescent } from '../optim/gradient-descent.js';
 
@@ -200,6 +201,11 @@ export class FittedSmallInitGd implements Fitted {
 
   predict(X: Matrix): Matrix {
     return this.network.forward(X);
+  }
+
+  /** The learned network as the bytes of an ONNX model (see `Network#toOnnx`). */
+  toOnnx(options?: OnnxExportOptions): Uint8Array {
+    return this.network.toOnnx(options);
   }
 
   summary(): SmallInitGdSummary {

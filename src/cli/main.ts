@@ -2,6 +2,7 @@
 /** The `neuron-pursuit` command. Every failure is one line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
 import { diagonalCommand } from './diagonal.js';
+import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
 import { saddleCommand } from './saddle.js';
@@ -20,6 +21,7 @@ const program = new Command('neuron-pursuit')
 for (const cmd of [
   trainCommand(),
   predictCommand(),
+  exportCommand(),
   sweepCommand(),
   workerCommand(),
   runsCommand(),

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { z } from 'zod';
 import { join } from 'node:path';
 import { readJson, writeFilesAtomic } from './files.js';
-import { type ModelColumns, type ModelJSON, modelFromJson, modelSchema } from './model-format.js';
+import { type LoadedModel, type ModelJSON, modelFromJson, modelSchema } from './model-format.js';
 import { type HistoryFile, checkFile, historyFileSchema, parseFile, summaryFileSchema } from './run-format.js';
 
 export interface RunFolder {
@@ -51,7 +51,7 @@ export function readHistoryFile(dir: string): HistoryFile {
   return parseFile(historyFileSchema, readJson(path), path);
 }
 
-/** A model file: the network and the CSV columns it was trained on, if any. */
-export function readModelFile(path: string): ReturnType<typeof modelFromJson> & Partial<ModelColumns> {
+/** A model file: the network, and the CSV columns and preprocessing it was trained with, if any. */
+export function readModelFile(path: string): LoadedModel {
   return modelFromJson(readJson(path, 'invalid model file'));
 }

@@ -23,6 +23,7 @@ import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
 import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
+import type { OnnxExportOptions } from '../export/onnx.js';
 import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
 import { JointNcf } from '../ncf/joint.js';
 import type { NcfObjective } from '../ncf/objective.js';
@@ -89,6 +90,11 @@ export class FittedNeuronPursuit implements Fitted {
 
   predict(X: Matrix): Matrix {
     return this.network.forward(X);
+  }
+
+  /** The learned network as the bytes of an ONNX model (see `Network#toOnnx`). */
+  toOnnx(options?: OnnxExportOptions): Uint8Array {
+    return this.network.toOnnx(options);
   }
 
   get iterations(): number {

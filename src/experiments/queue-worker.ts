@@ -91,7 +91,8 @@ export async function workQueue(queue: WorkQueue, options: QueueWorkOptions): Pr
     } catch (err) {
       error = errorLine(err);
     } finally {
-      beat.stop();
+      // A beat under way would write the claim again after the run's row ends it: wait for it.
+      await beat.stop();
     }
     if (!result && (stop.aborted || job.retryCount < job.retryLimit)) {
       await database.persist(() => queue.giveBack(job, stop.aborted ? 'the worker was stopped' : error));
@@ -138,23 +139,28 @@ export async function workQueue(queue: WorkQueue, options: QueueWorkOptions): Pr
   return outcome;
 }
 
-/** Renew a held job's lease now and every heartbeat interval until stopped. */
-function heartbeat(queue: WorkQueue, job: HeldJob, leaseSeconds: number): { stop: () => void } {
-  let busy = false;
-  const beat = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      await queue.heartbeat(job, leaseSeconds);
-    } catch {
-      // the database is away: the next beat tries again, and the lease covers the gap
-    } finally {
-      busy = false;
-    }
+/** Renew a held job's lease now and every heartbeat interval until stopped (stop resolves after the last beat). */
+function heartbeat(queue: WorkQueue, job: HeldJob, leaseSeconds: number): { stop: () => Promise<void> } {
+  let beating: Promise<void> | null = null;
+  const beat = () => {
+    beating ??= queue
+      .heartbeat(job, leaseSeconds)
+      .then(
+        () => {},
+        () => {}, // the database is away: the next beat tries again, and the lease covers the gap
+      )
+      .finally(() => {
+        beating = null;
+      });
   };
-  void beat();
+  beat();
   const timer = setInterval(beat, queue.leases.heartbeatSeconds * 1000);
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await beating;
+    },
+  };
 }
 
 /** Whether the database answers, with backoff while it does not, and one notice per change. */

@@ -14,9 +14,9 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseSweepConfig } from '../src/experiments/config.js';
@@ -168,18 +168,19 @@ async function commits(url: string): Promise<number> {
 }
 
 async function scaling(): Promise<void> {
-  const grid = process.argv[3];
-  if (!grid) throw new Error('scaling: name a sweep file or preset');
+  const named = process.argv[3];
+  if (!named) throw new Error('scaling: name a sweep file or preset');
+  const grid = existsSync(named) ? resolve(named) : named; // the CLI runs in a folder of its own
   const processes = flag('--processes', '1,2,4').split(',').map(Number);
   const total = sweepPoints(loadSweepConfig(grid)).length;
   const dir = mkdtempSync(join(tmpdir(), 'np-bench-'));
   try {
     const sqlite = await cli(['sweep', grid, '--store', join(dir, 'runs.sqlite'), '--workers', '2', '--quiet'], dir);
-    process.stdout.write(`${grid} (${total} runs) into SQLite, 2 workers: ${sqlite.toFixed(1)} s (${load()})\n`);
+    process.stdout.write(`${named} (${total} runs) into SQLite, 2 workers: ${sqlite.toFixed(1)} s (${load()})\n`);
     await inDatabase(async (url) => {
       const seconds = await cli(['sweep', grid, '--store', url, '--workers', '2', '--quiet'], dir);
       const vs = ((100 * (seconds - sqlite)) / sqlite).toFixed(1);
-      process.stdout.write(`${grid} into PostgreSQL, 2 workers: ${seconds.toFixed(1)} s, ${vs} % (${load()})\n`);
+      process.stdout.write(`${named} into PostgreSQL, 2 workers: ${seconds.toFixed(1)} s, ${vs} % (${load()})\n`);
     });
     for (const n of processes) {
       await inDatabase(async (url) => {

@@ -47,6 +47,8 @@ function workspace(grid = GRID): string {
 interface Running {
   child: ChildProcess;
   pid: number;
+  /** What it wrote to stderr so far. */
+  stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
@@ -64,13 +66,19 @@ function start(args: string[], cwd: string): Running {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
     (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
-  return { child, pid: child.pid!, exited };
+  return { child, pid: child.pid!, stderr: () => stderr, exited };
 }
 
-/** Wait until `condition` holds (an error, such as a table not made yet, is a no), checking every 100 ms. */
-async function until(what: string, condition: () => Promise<boolean>, seconds = 120): Promise<void> {
+/**
+ * Wait until `condition` holds (an error, such as a table not made yet, is a no), checking every 100 ms; fail
+ * at once, with its stderr, when one of the `running` processes has ended meanwhile.
+ */
+async function until(what: string, condition: () => Promise<boolean>, running: Running[] = []): Promise<void> {
+  const seconds = 240;
   const deadline = Date.now() + seconds * 1000;
   while (!(await condition().catch(() => false))) {
+    const ended = running.find((r) => r.child.exitCode !== null || r.child.signalCode !== null);
+    if (ended) assert.fail(`pid ${ended.pid} ended while waiting for ${what}: ${ended.stderr()}`);
     if (Date.now() > deadline) assert.fail(`timed out after ${seconds} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -109,7 +117,7 @@ function sqliteRows(path: string): Map<string, { config: string; result: string 
 }
 
 describe('a PostgreSQL store and its work queue', () => {
-  it('3 workers, 2 of them killed with SIGKILL mid-run, 1 more started: every point once, as SQLite has it', async () => {
+  it('3 workers, 2 killed with SIGKILL mid-run, 1 more started: every point once, as SQLite has it', async () => {
     const dir = workspace();
     const reference = runCli(['sweep', 'grid.yaml', '--store', 'ref.sqlite', '--workers', '2', '--quiet'], dir);
     assert.equal(reference.code, 0, reference.stderr);
@@ -123,10 +131,14 @@ describe('a PostgreSQL store and its work queue', () => {
     const workers = [worker(), worker(), worker()];
     const victims = workers.slice(0, 2);
     // Kill the two while each holds a run (its claim is in the store) and points are still queued.
-    await until('both victims to hold a run', async () => {
-      const claimed = await sql<{ pid: number }>(url, 'SELECT pid FROM neuron_pursuit.claims');
-      return victims.every((v) => claimed.some((c) => c.pid === v.pid));
-    });
+    await until(
+      'both victims to hold a run',
+      async () => {
+        const claimed = await sql<{ pid: number }>(url, 'SELECT pid FROM neuron_pursuit.claims');
+        return victims.every((v) => claimed.some((c) => c.pid === v.pid));
+      },
+      workers,
+    );
     for (const v of victims) v.child.kill('SIGKILL');
     for (const v of victims) assert.equal((await v.exited).signal, 'SIGKILL');
     assert.ok((await rows(url)).length < 24, 'killed before the end');
@@ -199,18 +211,22 @@ samples: [200]
 testSamples: 50
 seeds: 3
 algorithms: [np, gd]
-np: {lrs: [0.1, 0.2], options: {maxIterations: 3, gdSteps: 6000, tol: 0, targetError: 1.0e-9, restarts: 3, pgaSteps: 100}}
+np:
+  lrs: [0.1, 0.2]
+  options: {maxIterations: 3, gdSteps: 6000, tol: 0, targetError: 1.0e-9, restarts: 3, pgaSteps: 100}
 gd: {lrs: [0.1, 0.3], maxSteps: 6000, width: 20, radius: 0.3}
 `;
     const dir = workspace(grid);
     const url = await database();
     const sweep = start(['sweep', 'grid.yaml', '--store', url, '--workers', '2', '--quiet'], dir);
+    // A worker --until-empty that starts before anything is queued has nothing to wait for: it ends at once.
+    await until('the sweep to queue its grid', async () => (await jobs(url)).length === 12, [sweep]);
     const worker = start(['worker', '--store', url, '--workers', '1', '--until-empty', '--quiet'], dir);
     await until('runs stored, and runs in flight in both processes', async () => {
       const claimed = await sql<{ pid: number }>(url, 'SELECT pid FROM neuron_pursuit.claims');
       const pids = [sweep.pid, worker.pid];
       return pids.every((pid) => claimed.some((c) => c.pid === pid)) && (await rows(url)).length >= 2;
-    });
+    }, [sweep, worker]);
     const control = (what: string) => assert.equal(spawnSync(serverControl!, [what]).status, 0, `server ${what}`);
     control('stop');
     await new Promise((r) => setTimeout(r, 4000)); // the runs in flight finish while the database is away
@@ -280,9 +296,11 @@ gd: {lrs: [0.01, 0.02], maxSteps: 10000, width: 30}
     );
     const watch = start(['sweep', 'grid.yaml', '--store', url, '--watch'], dir);
     const worker = start(['worker', '--store', url, '--workers', '1', '--until-empty', '--lease', '60'], dir);
-    await until('a run to be claimed', async () => (await sql(url, 'SELECT 1 FROM neuron_pursuit.claims')).length > 0);
+    const claimed = async () => (await sql(url, 'SELECT 1 FROM neuron_pursuit.claims')).length > 0;
+    await until('a run to be claimed', claimed, [worker]);
     const listing = runCli(['runs', '--store', url], dir).stdout;
-    const running = `1 running:\\n  demo n=100 seed=0 gd lr=0.0[12]: \\S+ pid ${worker.pid}, since \\S+, lease until \\S+\\n`;
+    const claim = `demo n=100 seed=0 gd lr=0.0[12]: \\S+ pid ${worker.pid}, since \\S+, lease until \\S+`;
+    const running = `1 running:\\n  ${claim}\\n`;
     assert.match(listing, new RegExp(`0 failed\\n${running}[01] queued\\n$`));
     assert.equal((await worker.exited).code, 0);
     const watched = await watch.exited;

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Rng } from '../src/linalg/rng.js';
 import { getTask } from '../src/tasks/tasks.js';
 import { smallInitGd } from '../src/baselines/small-init-gd.js';
 import { expandGrid, parseShard, parseSweepConfig, pointKey, shardOf } from '../src/experiments/config.js';
 import { chooseStepSize, summarize, type RunLike } from '../src/experiments/summary.js';
-import { RunStore } from '../src/io/run-store.js';
 import type { GridPoint, PointResult } from '../src/io/run-record.js';
 import { modelToJson } from '../src/io/model-format.js';
 import { makeActivation } from '../src/model/activation.js';
@@ -147,77 +143,6 @@ describe('reporting rules', () => {
     assert.ok(row);
     assert.equal(row.seeds, 2);
     assert.ok(Math.abs(row.testMean - 0.7) < 1e-12 && row.testMin === 0.2 && row.testMax === 1.2);
-  });
-});
-
-describe('run store', () => {
-  const point: GridPoint = {
-    task: 'demo',
-    samples: 10,
-    testSamples: 5,
-    seed: 0,
-    algorithm: 'np',
-    lr: 0.1,
-    options: {},
-  };
-  const row = (status: 'ok' | 'failed', testError: number | null) => ({
-    key: 'k1',
-    sweep: 's',
-    task: 'demo',
-    samples: 10,
-    seed: 0,
-    algorithm: 'np',
-    lr: 0.1,
-    status,
-    config: point,
-    result: null,
-    error: status === 'failed' ? 'boom' : null,
-    trainError: testError,
-    testError,
-    iterations: 1,
-    seconds: 0.5,
-    codeVersion: 'v',
-    finishedAt: 'now',
-  });
-  it('keeps one row per key: a success replaces a failure, never the other way round', () => {
-    const store = new RunStore(join(mkdtempSync(join(tmpdir(), 'np-store-')), 'a.sqlite'));
-    store.record(row('failed', null));
-    assert.deepEqual([...store.finishedKeys()], [], 'a failed run is tried again');
-    store.record(row('ok', 0.25));
-    store.record(row('failed', null));
-    store.record(row('ok', 0.75));
-    const all = store.all();
-    assert.equal(all.length, 1);
-    assert.equal(all[0]!.status, 'ok');
-    assert.equal(all[0]!.testError, 0.25);
-    assert.equal(store.integrityCheck(), 'ok');
-    store.close();
-  });
-  it('merges under the same rule: a failure never replaces a success, a success replaces a failure', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'np-merge-'));
-    const a = new RunStore(join(dir, 'a.sqlite')),
-      b = new RunStore(join(dir, 'b.sqlite'));
-    a.record({ ...row('ok', 0.25), key: 'k1' });
-    a.record({ ...row('failed', null), key: 'k2' });
-    b.record({ ...row('failed', null), key: 'k1' });
-    b.record({ ...row('ok', 0.5), key: 'k2' });
-    b.record({ ...row('ok', 0.75), key: 'k3' });
-    b.close();
-    assert.equal(a.mergeFrom(join(dir, 'b.sqlite')), 1, 'one new run');
-    const merged = (store: RunStore) => store.all().map((r) => [r.key, r.status, r.testError]);
-    assert.deepEqual(merged(a), [
-      ['k1', 'ok', 0.25],
-      ['k2', 'ok', 0.5],
-      ['k3', 'ok', 0.75],
-    ]);
-    // Nor does a success replace another success: the first one stays.
-    const c = new RunStore(join(dir, 'c.sqlite'));
-    c.record({ ...row('ok', 0.9), key: 'k1' });
-    c.mergeFrom(join(dir, 'a.sqlite'));
-    assert.deepEqual(merged(c)[0], ['k1', 'ok', 0.9]);
-    assert.equal(c.integrityCheck(), 'ok');
-    a.close();
-    c.close();
   });
 });
 

@@ -11,8 +11,9 @@ import { fromRows } from '../src/linalg/matrix.js';
 import { Network } from '../src/model/network.js';
 import { readHistoryFile, readRunFolder, writeRunFolder } from '../src/io/run-folder.js';
 import { HISTORY_FORMAT, RUN_FORMAT_VERSION, historyFile, summaryFile } from '../src/io/run-format.js';
-import { STORE_SCHEMA_VERSION } from '../src/io/run-record.js';
-import { RunStore } from '../src/io/run-store.js';
+import { MIGRATIONS, STORE_SCHEMA_VERSION } from '../src/io/store-schema.js';
+import { mergeStores, openStore } from '../src/io/run-store.js';
+import { SqliteRunStore } from '../src/io/sqlite-store.js';
 import { Rng } from '../src/linalg/rng.js';
 import { NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
 import { getTask } from '../src/tasks/tasks.js';
@@ -168,44 +169,69 @@ function version0Store(path: string, key: string): void {
   db.close();
 }
 
-describe('store versions', () => {
-  it('reads a store of version 0 as it is, and migrates it when opened for writing', () => {
-    const path = join(tmp('np-store-'), 'old.sqlite');
-    version0Store(path, 'k0');
-    const reader = new RunStore(path, { readonly: true });
-    assert.equal(reader.version, 0);
-    const [run] = reader.all();
-    assert.deepEqual([run?.key, run?.status, run?.codeCommit, run?.config], ['k0', 'failed', null, point]);
-    reader.close();
+/** Columns (name, not-null) of each table of an SQLite file, and its user_version. */
+function layoutOf(path: string): unknown {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
+    return {
+      version: db.pragma('user_version', { simple: true }),
+      tables: (tables as string[]).map((t) => [
+        t,
+        (db.pragma(`table_info(${t})`) as { name: string; notnull: number }[]).map((c) => [c.name, c.notnull]),
+      ]),
+    };
+  } finally {
+    db.close();
+  }
+}
 
-    const writer = new RunStore(path);
+describe('store versions', () => {
+  it('has one migration per version', () => {
+    assert.equal(MIGRATIONS.length, STORE_SCHEMA_VERSION);
+  });
+
+  it('reads a store of version 0 as it is, and migrates it for writing to the layout of a new store', async () => {
+    const dir = tmp('np-store-');
+    const path = join(dir, 'old.sqlite');
+    version0Store(path, 'k0');
+    const reader = new SqliteRunStore(path, { readonly: true });
+    assert.equal(reader.version, 0);
+    const [run] = await reader.all();
+    assert.deepEqual([run?.key, run?.status, run?.codeCommit, run?.config], ['k0', 'failed', null, point]);
+    assert.deepEqual(await reader.claims(), [], 'no claims before version 2');
+    await reader.close();
+
+    const writer = new SqliteRunStore(path);
     assert.equal(writer.version, STORE_SCHEMA_VERSION);
-    writer.record({ ...run!, key: 'k1', status: 'ok', error: null, codeCommit: 'abc' });
+    await writer.record({ ...run!, key: 'k1', status: 'ok', error: null, codeCommit: 'abc' });
     assert.deepEqual(
-      writer.all().map((r) => [r.key, r.codeCommit]),
+      (await writer.all()).map((r) => [r.key, r.codeCommit]),
       [
         ['k0', null],
         ['k1', 'abc'],
       ],
     );
-    writer.close();
-    const db = new Database(path, { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), STORE_SCHEMA_VERSION);
-    db.close();
+    await writer.close();
+    const fresh = join(dir, 'new.sqlite');
+    await (await openStore(fresh)).close();
+    assert.deepEqual(layoutOf(path), layoutOf(fresh), 'a migrated store has the layout of a new one');
     // opening again migrates nothing
-    const again = new RunStore(path);
-    assert.equal(again.count(), 2);
+    const again = new SqliteRunStore(path);
+    assert.equal(await again.count(), 2);
     assert.equal(again.integrityCheck(), 'ok');
-    again.close();
+    await again.close();
   });
 
-  it('merges a store of version 0, and refuses a store newer than this build', () => {
+  it('merges a store of version 0, and refuses a store newer than this build', async () => {
     const dir = tmp('np-store-');
     version0Store(join(dir, 'old.sqlite'), 'k0');
-    const store = new RunStore(join(dir, 'new.sqlite'));
-    assert.equal(store.mergeFrom(join(dir, 'old.sqlite')), 1);
-    assert.equal(store.all()[0]?.codeCommit, null);
-    store.close();
+    const store = new SqliteRunStore(join(dir, 'new.sqlite'));
+    const old = new SqliteRunStore(join(dir, 'old.sqlite'), { readonly: true });
+    assert.equal(await mergeStores(store, old), 1);
+    assert.equal((await store.all())[0]?.codeCommit, null);
+    await old.close();
+    await store.close();
 
     const future = join(dir, 'future.sqlite');
     const db = new Database(future);
@@ -213,17 +239,14 @@ describe('store versions', () => {
     db.pragma(`user_version = ${STORE_SCHEMA_VERSION + 1}`);
     db.close();
     const newer = new RegExp(`store version ${STORE_SCHEMA_VERSION + 1} is newer than this build reads`);
-    assert.throws(() => new RunStore(future, { readonly: true }), newer);
-    assert.throws(() => new RunStore(future), newer);
-    const target = new RunStore(join(dir, 'target.sqlite'));
-    assert.throws(() => target.mergeFrom(future), newer);
-    target.close();
+    assert.throws(() => new SqliteRunStore(future, { readonly: true }), newer);
+    assert.throws(() => new SqliteRunStore(future), newer);
   });
 
-  it('checks every row it reads: a malformed result names its run and field', () => {
+  it('checks every row it reads: a malformed result names its run and field', async () => {
     const path = join(tmp('np-store-'), 'bad.sqlite');
-    const store = new RunStore(path);
-    store.close();
+    const store = new SqliteRunStore(path);
+    await store.close();
     const db = new Database(path);
     db.prepare(
       `INSERT INTO runs
@@ -231,9 +254,13 @@ describe('store versions', () => {
        VALUES ('k9', 's', 'demo', 10, 0, 'np', 0.1, 'ok', ?, '{"trainError": "low"}', 1, '0.1.0', 'now')`,
     ).run(JSON.stringify(point));
     db.close();
-    const reader = new RunStore(path, { readonly: true });
-    assert.throws(() => reader.all(), /bad\.sqlite: run k9: field 'result\.trainError'/);
-    assert.equal(reader.all({ withResults: false }).length, 1);
-    reader.close();
+    const reader = new SqliteRunStore(path, { readonly: true });
+    await assert.rejects(() => reader.all(), /bad\.sqlite: run k9: field 'result\.trainError'/);
+    assert.equal((await reader.all({ withResults: false })).length, 1);
+    const target = new SqliteRunStore(join(tmp('np-store-'), 'target.sqlite'));
+    await assert.rejects(() => mergeStores(target, reader), /run k9: field 'result\.trainError'/, 'merge checks rows');
+    assert.equal(await target.count(), 0, 'and copies nothing of a page with a bad row');
+    await target.close();
+    await reader.close();
   });
 });

@@ -85,3 +85,8 @@ export function fitText(fitted: FittedNetwork, seconds: number): string[] {
     }
   }
 }
+
+/** A grid point as progress lines and listings name it. */
+export function pointLabel(p: { task: string; samples: number; seed: number; algorithm: string; lr: number }): string {
+  return `${p.task} n=${p.samples} seed=${p.seed} ${p.algorithm} lr=${p.lr}`;
+}

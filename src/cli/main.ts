@@ -9,6 +9,7 @@ import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
+import { workerCommand } from './worker.js';
 import { PACKAGE_VERSION } from '../io/code-version.js';
 
 const program = new Command('neuron-pursuit')
@@ -22,6 +23,7 @@ for (const cmd of [
   predictCommand(),
   exportCommand(),
   sweepCommand(),
+  workerCommand(),
   runsCommand(),
   mergeCommand(),
   reportCommand(),

@@ -2,7 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { RunStore } from '../io/run-store.js';
+import { isPostgresUrl } from '../io/run-store.js';
+import { openForReading } from './sweep.js';
 import {
   READING_NOTE,
   iterationTable,
@@ -101,19 +102,23 @@ function summaryFields(summary: Record<string, unknown>): string {
 export function reportCommand(): Command {
   return new Command('report')
     .description('write figures (SVG, PNG) and an HTML page for a sweep store or a run folder')
-    .argument('<source>', 'a SQLite store written by sweep, or a folder written by train --out')
+    .argument(
+      '<source>',
+      'a store written by sweep (SQLite file or postgresql:// URL), or a folder written by train --out',
+    )
     .requiredOption('--out <dir>', 'a new folder for the figures and index.html (required)')
     .action(async (source: string, opts: { out: string }) => {
       checkDestination(opts.out, 'folder');
-      if (!existsSync(source)) throw new Error(`${source}: no such store or folder`);
+      const database = isPostgresUrl(source);
+      if (!database && !existsSync(source)) throw new Error(`${source}: no such store or folder`);
       let content: ReportContent;
-      if (statSync(source).isDirectory()) content = runDirReport(source);
+      if (!database && statSync(source).isDirectory()) content = runDirReport(source);
       else {
-        const store = new RunStore(source, { readonly: true });
+        const store = await openForReading(source);
         try {
-          content = storeReport(store.all(), basename(source));
+          content = storeReport(await store.all(), database ? 'PostgreSQL store' : basename(source));
         } finally {
-          store.close();
+          await store.close();
         }
       }
       const files = await writeReport(content, opts.out);

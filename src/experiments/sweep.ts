@@ -1,13 +1,15 @@
 /**
- * Run a sweep: the grid points not yet in the store go to a pool of worker
- * threads; each result is written to the store the moment it arrives.
+ * Run a sweep into an SQLite store: the grid points not yet in the store go
+ * to a pool of worker threads; each result is written the moment it arrives.
+ * (A PostgreSQL store's sweep goes through its work queue: queued-sweep.ts.)
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { Piscina } from 'piscina';
 import { expandGrid, pointKey, shardOf, type SweepConfig } from './config.js';
-import type { GridPoint, PointResult } from '../io/run-record.js';
+import type { GridPoint, NewRun, PointResult } from '../io/run-record.js';
 import { codeVersion } from '../io/code-version.js';
-import type { RunStore } from '../io/run-store.js';
+import type { CodeVersion } from '../io/run-format.js';
+import { claimIsLive, type RunStore } from '../io/run-store.js';
 
 export interface SweepProgress {
   total: number;
@@ -19,10 +21,16 @@ export interface SweepProgress {
   etaSeconds: number;
 }
 
+/** A finished run as the progress display names it. */
+export interface FinishedRun {
+  point: GridPoint;
+  error?: string;
+}
+
 export interface SweepOptions {
   shard?: { index: number; count: number };
   workers?: number;
-  onProgress?: (p: SweepProgress, finished?: { point: GridPoint; error?: string }) => void;
+  onProgress?: (p: SweepProgress, finished?: FinishedRun) => void;
 }
 
 export interface SweepOutcome {
@@ -33,16 +41,67 @@ export interface SweepOutcome {
   seconds: number;
 }
 
+/** The grid points of a sweep (or of one shard of it), each with its key. */
+export function sweepPoints(config: SweepConfig, shard?: SweepOptions['shard']): { point: GridPoint; key: string }[] {
+  const points = expandGrid(config);
+  return (shard ? shardOf(points, shard) : points).map((point) => ({ point, key: pointKey(point) }));
+}
+
+/** A pool of worker threads that each run one grid point at a time (worker.ts). */
+export function runPool(workers: number): Piscina {
+  return new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+  });
+}
+
+/** The store's row of a finished run: its result, or the error that ended it. */
+export function finishedRun(
+  sweep: string,
+  key: string,
+  point: GridPoint,
+  outcome: { result: PointResult } | { error: string; seconds: number },
+  code: CodeVersion,
+): NewRun {
+  const result = 'result' in outcome ? outcome.result : null;
+  return {
+    key,
+    sweep,
+    task: point.task,
+    samples: point.samples,
+    seed: point.seed,
+    algorithm: point.algorithm,
+    lr: point.lr,
+    status: result ? 'ok' : 'failed',
+    config: point,
+    result,
+    error: 'error' in outcome ? outcome.error : null,
+    trainError: result ? finiteOrNull(result.trainError) : null,
+    testError: result ? finiteOrNull(result.testError) : null,
+    iterations: result?.iterations ?? null,
+    seconds: result ? result.seconds : 'seconds' in outcome ? outcome.seconds : 0,
+    codeVersion: code.codeVersion,
+    codeCommit: code.codeCommit ?? null,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/** An error as one line. */
+export function errorLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
+
 export async function runSweep(
   config: SweepConfig,
   store: RunStore,
   options: SweepOptions = {},
 ): Promise<SweepOutcome> {
   const start = performance.now();
-  let points = expandGrid(config);
-  if (options.shard) points = shardOf(points, options.shard);
-  const finished = store.finishedKeys();
-  const todo = points.map((point) => ({ point, key: pointKey(point) })).filter(({ key }) => !finished.has(key));
+  const points = sweepPoints(config, options.shard);
+  const finished = await store.finishedKeys();
+  const todo = points.filter(({ key }) => !finished.has(key));
   const skipped = points.length - todo.length;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length || 1));
   const progress: SweepProgress = {
@@ -53,7 +112,7 @@ export async function runSweep(
     skipped,
     etaSeconds: NaN,
   };
-  const report = (f?: { point: GridPoint; error?: string }) => {
+  const report = (f?: FinishedRun) => {
     const ran = progress.done - skipped;
     const elapsed = (performance.now() - start) / 1000;
     progress.etaSeconds = ran > 0 ? ((progress.total - progress.done) * elapsed) / ran : NaN;
@@ -64,50 +123,37 @@ export async function runSweep(
   if (todo.length === 0) return { total: points.length, ran: 0, failed: 0, skipped, seconds: 0 };
 
   const code = codeVersion();
-  const pool = new Piscina({
-    filename: new URL('./worker.js', import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 1000,
-  });
+  const pool = runPool(workers);
+  // Claims a killed sweep on this machine left behind are not runs in flight.
+  for (const claim of await store.claims()) if (!claimIsLive(claim)) await store.release(claim.key);
+  let next = 0;
+  const slot = async () => {
+    for (let item = todo[next++]; item; item = todo[next++]) {
+      const { point, key } = item;
+      const t0 = performance.now();
+      await store.claim({
+        key,
+        point,
+        host: hostname(),
+        pid: process.pid,
+        since: new Date().toISOString(),
+        leaseUntil: null,
+      });
+      let outcome: { result: PointResult } | { error: string; seconds: number };
+      try {
+        outcome = { result: (await pool.run(point)) as PointResult };
+      } catch (err) {
+        outcome = { error: errorLine(err), seconds: (performance.now() - t0) / 1000 };
+      }
+      await store.record(finishedRun(config.name, key, point, outcome, code));
+      progress.done++;
+      if ('error' in outcome) progress.failed++;
+      progress.running = Math.min(workers, progress.total - progress.done);
+      report({ point, ...('error' in outcome ? { error: outcome.error } : {}) });
+    }
+  };
   try {
-    await Promise.all(
-      todo.map(async ({ point, key }) => {
-        const t0 = performance.now();
-        // Piscina queues the task; it counts as running once a thread takes it.
-        let result: PointResult | null = null;
-        let error: string | null = null;
-        try {
-          result = (await pool.run(point, { signal: undefined })) as PointResult;
-        } catch (err) {
-          error = String((err as Error)?.message ?? err).split('\n')[0]!;
-        }
-        store.record({
-          key,
-          sweep: config.name,
-          task: point.task,
-          samples: point.samples,
-          seed: point.seed,
-          algorithm: point.algorithm,
-          lr: point.lr,
-          status: result ? 'ok' : 'failed',
-          config: point,
-          result,
-          error,
-          trainError: result ? finiteOrNull(result.trainError) : null,
-          testError: result ? finiteOrNull(result.testError) : null,
-          iterations: result?.iterations ?? null,
-          seconds: result?.seconds ?? (performance.now() - t0) / 1000,
-          codeVersion: code.codeVersion,
-          codeCommit: code.codeCommit ?? null,
-          finishedAt: new Date().toISOString(),
-        });
-        progress.done++;
-        if (error) progress.failed++;
-        progress.running = Math.min(workers, progress.total - progress.done);
-        report({ point, ...(error ? { error } : {}) });
-      }),
-    );
+    await Promise.all(Array.from({ length: workers }, slot));
   } finally {
     await pool.destroy();
   }

@@ -1,22 +1,15 @@
 /**
  * The format of a stored run (one row of a sweep store): the grid point it ran
  * (its configuration, whose hash keys the row), what it found, and the code
- * that ran it. The schemas check every row read back; STORE_SCHEMA_VERSION
- * versions the whole store. Browser-safe: src/io/run-store.ts is the SQLite
- * reader and writer.
+ * that ran it. The schemas check every row read back; src/io/store-schema.ts
+ * has the tables and their versions. Browser-safe: src/io/run-store.ts reads
+ * and writes stores.
  */
 import { z } from 'zod';
 import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import type { NeuronPursuitOptions } from '../pursuit/options.js';
 import { modelSchema } from './model-format.js';
 import { fitHistorySchema, jsonNumber } from './run-format.js';
-
-/**
- * Version of the store's layout. 0: stores written before stores had a version
- * (no code commit); 1: a `code_commit` column. Opening an older store for
- * writing migrates it; reading takes it as it is.
- */
-export const STORE_SCHEMA_VERSION = 1;
 
 const count = z.number().int().nonnegative();
 

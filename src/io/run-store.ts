@@ -1,193 +1,128 @@
 /**
- * The sweep store: one SQLite row per grid point (src/io/run-record.ts's
- * format), keyed by the hash of its configuration, written in one statement
- * when the run finishes (WAL mode). A killed sweep loses only the runs in
- * flight; rows are never duplicated. The store's layout has a version (SQLite's
- * user_version): opening an older store for writing migrates it, a read-only
- * open reads it as it is, and a newer one is refused. Node only.
+ * The sweep store: one row per grid point (src/io/run-record.ts's format),
+ * keyed by the hash of its configuration and written in one transaction when
+ * the run finishes, plus the runs in flight (claims). One interface, two
+ * backends with the same tables (src/io/store-schema.ts): an SQLite file, the
+ * embedded default (src/io/sqlite-store.ts), and a PostgreSQL database named
+ * by a postgresql:// URL (src/io/postgres-store.ts), which workers on many
+ * machines share. Node only.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { type NewRun, STORE_SCHEMA_VERSION, type StoredRun, storedRunSchema } from './run-record.js';
+import { hostname } from 'node:os';
+import type { ConflictRule } from './store-schema.js';
+import type { GridPoint, NewRun, StoredRun } from './run-record.js';
+import { PostgresRunStore } from './postgres-store.js';
+import { parseRawRun } from './sql-run-store.js';
+import { SqliteRunStore } from './sqlite-store.js';
 
-const CREATE = `
-CREATE TABLE IF NOT EXISTS runs (
-  key TEXT PRIMARY KEY,
-  sweep TEXT NOT NULL,
-  task TEXT NOT NULL,
-  samples INTEGER NOT NULL,
-  seed INTEGER NOT NULL,
-  algorithm TEXT NOT NULL,
-  lr REAL NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
-  config TEXT NOT NULL,
-  result TEXT,
-  error TEXT,
-  train_error REAL,
-  test_error REAL,
-  iterations INTEGER,
-  seconds REAL NOT NULL,
-  code_version TEXT NOT NULL,
-  finished_at TEXT NOT NULL,
-  code_commit TEXT
-)`;
-
-/** The steps from each version to the next: MIGRATIONS[v] takes a store of version v to v + 1. */
-const MIGRATIONS: string[] = ['ALTER TABLE runs ADD COLUMN code_commit TEXT'];
-
-/** The columns, in the order of a row, and what a store of an older version holds in their place. */
-const COLUMNS = [
-  'key',
-  'sweep',
-  'task',
-  'samples',
-  'seed',
-  'algorithm',
-  'lr',
-  'status',
-  'config',
-  'result',
-  'error',
-  'train_error',
-  'test_error',
-  'iterations',
-  'seconds',
-  'code_version',
-  'code_commit',
-  'finished_at',
-] as const;
-const ADDED_IN: Partial<Record<(typeof COLUMNS)[number], number>> = { code_commit: 1 };
-
-/** The select list for a store of `version`: the columns it has, NULL for those added later. */
-function selectList(version: number, prefix = ''): string {
-  return COLUMNS.map((c) => ((ADDED_IN[c] ?? 0) > version ? `NULL AS ${c}` : `${prefix}${c}`)).join(', ');
+/** A run row as stored: configuration and result as their JSON text, so copies are exact. */
+export interface RawRun {
+  key: string;
+  sweep: string;
+  task: string;
+  samples: number;
+  seed: number;
+  algorithm: string;
+  lr: number;
+  status: 'ok' | 'failed';
+  config: string;
+  result: string | null;
+  error: string | null;
+  trainError: number | null;
+  testError: number | null;
+  iterations: number | null;
+  seconds: number;
+  codeVersion: string;
+  codeCommit: string | null;
+  finishedAt: string;
 }
 
-const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-/** The upsert's SET clause: every column but the key, from the incoming row. */
-const UPDATE_ALL = COLUMNS.slice(1)
-  .map((c) => `${c} = excluded.${c}`)
-  .join(', ');
+/** A run in flight: which grid point, on which host and process, since when, and until when its lease holds. */
+export interface Claim {
+  key: string;
+  point: GridPoint;
+  host: string;
+  pid: number;
+  /** ISO times. A local sweep's claim has no lease: it lasts as long as its process. */
+  since: string;
+  leaseUntil: string | null;
+}
 
-export class RunStore {
-  private readonly db: Database.Database;
-  private layout: number;
-
-  constructor(
-    readonly path: string,
-    { readonly = false } = {},
-  ) {
-    if (!readonly) mkdirSync(dirname(path), { recursive: true });
-    try {
-      this.db = new Database(path, { readonly, fileMustExist: readonly });
-    } catch (err) {
-      throw new Error(`${path}: cannot open the store: ${(err as Error).message}`);
-    }
-    try {
-      this.layout = checkedVersion(this.db.pragma('user_version', { simple: true }) as number, path);
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
-    if (!readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.migrate();
-    }
-  }
-
-  /** The store's layout version (after the migration, for a store opened for writing). */
-  get version(): number {
-    return this.layout;
-  }
-
-  /** Create the table, or bring an older store's layout up to date, in one transaction. */
-  private migrate(): void {
-    const hasTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'`).get();
-    this.db.transaction(() => {
-      if (!hasTable) this.db.exec(CREATE);
-      else for (let v = this.version; v < STORE_SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
-      this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-    })();
-    this.layout = STORE_SCHEMA_VERSION;
-  }
-
+export interface RunStore {
+  /** The file, or the URL with its password masked: what messages name. */
+  readonly location: string;
+  /** The layout version (after the migration, for a store opened for writing). */
+  readonly version: number;
   /** Keys of runs that finished successfully (a failed run is tried again). */
-  finishedKeys(): Set<string> {
-    return new Set(this.db.prepare(`SELECT key FROM runs WHERE status = 'ok'`).pluck().all() as string[]);
-  }
-
-  /** Record one finished run; a success replaces an earlier failure, never another success. */
-  record(run: NewRun): void {
-    const row = storedRunSchema.parse(run);
-    this.db
-      .prepare(
-        `INSERT INTO runs (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${camel(c)}`).join(', ')})
-         ON CONFLICT(key) DO UPDATE SET ${UPDATE_ALL}
-         WHERE runs.status <> 'ok'`,
-      )
-      // the JSON of what was given (NaN as null), not of the checked copy
-      .run({
-        ...row,
-        config: JSON.stringify(run.config),
-        result: run.result === null ? null : JSON.stringify(run.result),
-      });
-  }
-
+  finishedKeys(): Promise<Set<string>>;
+  /** Every stored run's status and time, by key (what progress displays count). */
+  statuses(): Promise<Map<string, { status: 'ok' | 'failed'; seconds: number }>>;
+  /** One grid point's status, null when it has no row. */
+  status(key: string): Promise<'ok' | 'failed' | null>;
+  /** Record one finished run and end its claim; a success replaces an earlier failure, never another success. */
+  record(run: NewRun): Promise<void>;
   /** Every run, checked against the format; `withResults: false` leaves the results out (a listing). */
-  all({ withResults = true } = {}): StoredRun[] {
-    const columns = selectList(this.version).replace('result,', withResults ? 'result,' : 'NULL AS result,');
-    const rows = this.db.prepare(`SELECT ${columns} FROM runs ORDER BY task, algorithm, samples, seed, lr`).all();
-    return (rows as Record<string, unknown>[]).map((r) => fromRow(r, this.path));
-  }
+  all(options?: { withResults?: boolean }): Promise<StoredRun[]>;
+  /** Up to `limit` rows as stored, in key order, after `afterKey` (null: from the start). */
+  rawRuns(afterKey: string | null, limit: number): Promise<RawRun[]>;
+  /** Write rows as stored under `rule`, in one transaction; the number of keys that were new. */
+  write(rows: RawRun[], rule: ConflictRule): Promise<number>;
+  count(): Promise<number>;
+  /** Say that this process runs `point` (replacing an earlier claim of it). */
+  claim(claim: Claim): Promise<void>;
+  /** End a claim without recording a run (the run goes back to the queue). */
+  release(key: string): Promise<void>;
+  claims(): Promise<Claim[]>;
+  close(): Promise<void>;
+}
 
-  /** Copy every run of another store (of this version or an older one) in; a failure never replaces a success. */
-  mergeFrom(otherPath: string): number {
-    const before = this.count();
-    this.db.prepare('ATTACH DATABASE ? AS other').run(otherPath);
-    try {
-      const version = checkedVersion(this.db.pragma('other.user_version', { simple: true }) as number, otherPath);
-      this.db.exec(
-        `INSERT INTO runs (${COLUMNS.join(', ')}) SELECT ${selectList(version)} FROM other.runs WHERE true
-         ON CONFLICT(key) DO UPDATE SET ${UPDATE_ALL}
-         WHERE runs.status <> 'ok' AND excluded.status = 'ok'`,
-      );
-    } finally {
-      this.db.exec('DETACH DATABASE other');
-    }
-    return this.count() - before;
-  }
-
-  count(): number {
-    return this.db.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number;
-  }
-
-  integrityCheck(): string {
-    return this.db.pragma('integrity_check', { simple: true }) as string;
-  }
-
-  close(): void {
-    this.db.close();
+/**
+ * Whether a claim is a run in flight: a worker's while its lease holds; a local sweep's while its process lives
+ * (on another machine nobody can tell: it counts).
+ */
+export function claimIsLive(claim: Claim, now = Date.now()): boolean {
+  if (claim.leaseUntil !== null) return Date.parse(claim.leaseUntil) > now;
+  if (claim.host !== hostname()) return true;
+  try {
+    process.kill(claim.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-/** A store's layout version, unless it is newer than this build reads. (A store written before versioning is 0.) */
-function checkedVersion(version: number, path: string): number {
-  if (version > STORE_SCHEMA_VERSION) {
-    throw new Error(`${path}: store version ${version} is newer than this build reads (${STORE_SCHEMA_VERSION})`);
-  }
-  return version;
+/** Whether a --store value names a PostgreSQL database rather than an SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** A row as stored → a run, checked against the format (a row that does not fit names its key and field). */
-function fromRow(row: Record<string, unknown>, path: string): StoredRun {
-  const run: Record<string, unknown> = {};
-  for (const column of COLUMNS) run[camel(column)] = row[column];
-  run.config = JSON.parse(row.config as string);
-  run.result = typeof row.result === 'string' ? JSON.parse(row.result) : null;
-  const parsed = storedRunSchema.safeParse(run);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new Error(`${path}: run ${String(row.key)}: field '${issue.path.join('.')}': ${issue.message}`);
+/**
+ * Open the store a --store value names: a postgresql:// URL (with a pool of `connections`), else an SQLite file.
+ */
+export async function openStore(location: string, { readonly = false, connections = 10 } = {}): Promise<RunStore> {
+  return storeKind(location) === 'postgresql'
+    ? await PostgresRunStore.open(location, { readonly, connections })
+    : new SqliteRunStore(location, { readonly });
+}
+
+/** Which backend a --store value names; another URL is refused (a mistyped URL must not become a file). */
+export function storeKind(location: string): 'postgresql' | 'sqlite' {
+  if (isPostgresUrl(location)) return 'postgresql';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
+    throw new Error(`${location}: not a store: an SQLite file, or a postgresql:// URL`);
+  return 'sqlite';
+}
+
+/**
+ * Copy every run of `source` into `target` as stored, a page at a time and each page in one transaction,
+ * whatever their backends (a failure never replaces a success); the number of runs new to the target.
+ */
+export async function mergeStores(target: RunStore, source: RunStore, pageSize = 100): Promise<number> {
+  let added = 0;
+  for (let after: string | null = null; ; ) {
+    const page = await source.rawRuns(after, pageSize);
+    if (page.length === 0) return added;
+    for (const row of page) parseRawRun(row, source.location); // a row that does not fit stops the copy
+    added += await target.write(page, 'merge');
+    after = page[page.length - 1]!.key;
+  }
 }

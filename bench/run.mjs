@@ -327,7 +327,8 @@ if (blas) {
   const vars = Object.entries(blas.env).map(([k, v]) => `${k}=${v}`);
   console.log(
     `PyTorch ${torch} BLAS: ${what} (dgemm from ${blas.dgemm}); ` +
-      `OPENBLAS_* at the start: ${vars.length ? vars.join(' ') : 'none'}; each PyTorch engine: OPENBLAS_NUM_THREADS = ` +
+      `OPENBLAS_* at the start: ${vars.length ? vars.join(' ') : 'none'}; ` +
+      'each PyTorch engine: OPENBLAS_NUM_THREADS = ' +
       `${process.env.OPENBLAS_NUM_THREADS ? `${process.env.OPENBLAS_NUM_THREADS} (set outside)` : 'its thread count'}`,
   );
 }

@@ -137,6 +137,12 @@ const env = { ...process.env, BENCH_CASES: JSON.stringify(specs) };
 const samples = {}; // case → engine → [{secondsPerStep, maxRssMiB}]
 const failed = {};
 const loadBefore = os.loadavg();
+/** The machine's peak for the path this library runs (native AVX2 without FMA), 1 and all threads. */
+const peakRun = spawnSync('node', [join(root, 'dist/bench/engine-np.js'), 'peak', dataDir, '0.3'], {
+  encoding: 'utf8',
+});
+const peakGflops = peakRun.status === 0 ? JSON.parse(peakRun.stdout.trim().split('\n').at(-1)).peakGflops : null;
+const npKernels = {}; // what the np engine ran: backend and threads
 try {
   for (let round = 0; round < rounds; round++) {
     for (const c of caseNames) {
@@ -154,6 +160,7 @@ try {
         }
         const sample = JSON.parse(r.stdout.trim().split('\n').at(-1));
         if (sample.blas) checkBlas(e, sample.blas);
+        if (sample.backend) npKernels[`${sample.backend}, ${sample.threads} thread(s)`] = true;
         samples[c] ??= {};
         samples[c][e.name] ??= [];
         samples[c][e.name].push(sample);
@@ -240,6 +247,8 @@ const result = {
       ),
     },
     tfjs,
+    npKernels: Object.keys(npKernels),
+    npPeakGflops: peakGflops,
     loadavgBefore: loadBefore,
     loadavgAfter: os.loadavg(),
   },
@@ -306,6 +315,20 @@ const gflopsLine = engines
   )
   .join('\n  ');
 console.log(`GFLOP/s per case (${caseNames.join(' / ')}):\n  ${gflopsLine}`);
+const peakAll = peakGflops?.[2] ?? peakGflops?.[1];
+if (peakAll) {
+  const share = cases
+    .filter((r) => r.flopsPerStep && r.engines.np)
+    .map((r) => `${((100 * r.engines.np.gflops) / peakAll).toFixed(0)}%`)
+    .join(' / ');
+  console.log(
+    `neuron-pursuit ran ${Object.keys(npKernels).join('; ')}; this machine's peak for AVX2 without FMA: ` +
+      `${peakGflops[1].toFixed(1)} GFLOP/s on 1 thread, ${peakGflops[2].toFixed(1)} on 2; ` +
+      `np at ${share} of the 2-thread peak`,
+  );
+} else {
+  console.log(`neuron-pursuit ran ${Object.keys(npKernels).join('; ')} (no native kernels: no peak measured)`);
+}
 if (fit) {
   console.log(
     'np-fit: the whole NP fit of hypercube-f1 (n = 1,000, seed 0), once; ' +

@@ -12,7 +12,8 @@
  * bench/results/latest.json and a dated copy beside it.
  *
  * Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per measurement
- * (default 0.6), BENCH_SKIP_FIT=1 to skip the whole NP fit.
+ * (default 0.6), BENCH_SKIP_FIT=1 to skip the whole NP fit, BENCH_VARIANTS=0 to skip the np variants
+ * (the WebAssembly kernels, the native ones on one thread) that show what each kernel change bought.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,12 +79,37 @@ try {
  */
 const openblasThreads = (n) => (process.env.OPENBLAS_NUM_THREADS ? {} : { OPENBLAS_NUM_THREADS: String(n) });
 
+/** The machine's peak for the path this library runs (native AVX2 without FMA), 1 and 2 threads; null without it. */
+const peakRun = spawnSync('node', [join(root, 'dist/bench/engine-np.js'), 'peak', os.tmpdir(), '0.5'], {
+  encoding: 'utf8',
+});
+const peakGflops = peakRun.status === 0 ? JSON.parse(peakRun.stdout.trim().split('\n').at(-1)).peakGflops : null;
+/** The np variants run where the native kernels do (the peak probe tells). */
+const variants = process.env.BENCH_VARIANTS !== '0' && peakGflops?.[1] != null;
+
 const engines = [
   {
     name: 'np',
     label: 'neuron-pursuit',
     cmd: (c, dir) => ['node', [join(root, 'dist/bench/engine-np.js'), c, dir, String(seconds)]],
   },
+  // What each kernel change bought, in the same run: the WebAssembly kernels, and the native ones on one thread.
+  ...(variants
+    ? [
+        {
+          name: 'np-wasm',
+          label: 'np wasm',
+          cmd: (c, dir) => ['node', [join(root, 'dist/bench/engine-np.js'), c, dir, String(seconds)]],
+          env: { NEURON_PURSUIT_KERNELS: 'wasm' },
+        },
+        {
+          name: 'np-native-1',
+          label: 'np native 1 thread',
+          cmd: (c, dir) => ['node', [join(root, 'dist/bench/engine-np.js'), c, dir, String(seconds)]],
+          env: { NEURON_PURSUIT_KERNELS: 'native', NEURON_PURSUIT_THREADS: '1' },
+        },
+      ]
+    : []),
   ...(torch
     ? [
         {
@@ -137,11 +163,6 @@ const env = { ...process.env, BENCH_CASES: JSON.stringify(specs) };
 const samples = {}; // case → engine → [{secondsPerStep, maxRssMiB}]
 const failed = {};
 const loadBefore = os.loadavg();
-/** The machine's peak for the path this library runs (native AVX2 without FMA), 1 and all threads. */
-const peakRun = spawnSync('node', [join(root, 'dist/bench/engine-np.js'), 'peak', dataDir, '0.3'], {
-  encoding: 'utf8',
-});
-const peakGflops = peakRun.status === 0 ? JSON.parse(peakRun.stdout.trim().split('\n').at(-1)).peakGflops : null;
 const npKernels = {}; // what the np engine ran: backend and threads
 try {
   for (let round = 0; round < rounds; round++) {
@@ -160,7 +181,7 @@ try {
         }
         const sample = JSON.parse(r.stdout.trim().split('\n').at(-1));
         if (sample.blas) checkBlas(e, sample.blas);
-        if (sample.backend) npKernels[`${sample.backend}, ${sample.threads} thread(s)`] = true;
+        if (sample.backend && e.name === 'np') npKernels[`${sample.backend}, ${sample.threads} thread(s)`] = true;
         samples[c] ??= {};
         samples[c][e.name] ??= [];
         samples[c][e.name].push(sample);

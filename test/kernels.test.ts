@@ -358,6 +358,23 @@ describe('the native addon', () => {
     assert.ok(nativeKernelsAvailable(), `native kernels not loaded: ${nativeUnavailableReason}`);
   });
 
+  it('rejects a bad NEURON_PURSUIT_THREADS at the first arena, in one line', (t) => {
+    if (!nativeKernelsAvailable()) {
+      t.skip(nativeUnavailableReason);
+      return;
+    }
+    const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    const script =
+      `await import(${url('../src/native/kernels-native.js')});` +
+      `const k = await import(${url('../src/linalg/kernels.js')});` +
+      'try { k.createArena(8); } catch (e) { process.stdout.write(e.message); }';
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, NEURON_PURSUIT_THREADS: '0.5' },
+    });
+    assert.equal(r.stdout, "NEURON_PURSUIT_THREADS: expected an integer from 1 to 64, not '0.5'");
+  });
+
   // Threads split samples (products) or restarts (NCF steps) into tasks, never a sum: the same bits for any count.
   it('gives the same bits on 1, 2 and 3 threads, in every kernel and along a GD history', (t) => {
     if (!nativeKernelsAvailable()) {

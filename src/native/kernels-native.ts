@@ -374,8 +374,17 @@ function defaultThreads(): number {
 
 if (addon) {
   const k = addon;
-  k.setThreads(defaultThreads());
+  // A bad NEURON_PURSUIT_THREADS surfaces at the first arena, where the CLI reports errors in one line.
+  let threadsError: Error | null = null;
+  try {
+    k.setThreads(defaultThreads());
+  } catch (error) {
+    threadsError = error as Error;
+  }
   registerNativeKernels({
-    create: (doubles, activation) => (nativeDegree(activation) ? new NativeArena(k, doubles, activation) : null),
+    create: (doubles, activation) => {
+      if (threadsError) throw threadsError;
+      return nativeDegree(activation) ? new NativeArena(k, doubles, activation) : null;
+    },
   });
 }

@@ -6,11 +6,11 @@
  *
  * Threads: the addon keeps a pool per Node thread, and splits a large product's samples (or the NCF's
  * restarts) into tasks; every sum stays inside one task, so the history does not depend on the thread count.
- * The main thread uses every core by default; worker threads (a sweep runs one fit per core) use one.
- * NEURON_PURSUIT_THREADS or `setKernelThreads` sets it.
+ * One thread by default: on a shared machine (the benchmark's) a second thread the system does not schedule
+ * holds up every product it took a task of, and cost up to 2× (README, Speed). NEURON_PURSUIT_THREADS or
+ * `setKernelThreads` asks for more; a sweep's workers keep one (the sweep already runs one fit per core).
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { type KernelActivation, KernelArena, type Seed } from '../linalg/kernel-arena.js';
 import { registerNativeKernels } from '../linalg/kernels.js';
@@ -364,7 +364,7 @@ export function nativePeakGflops(threads: number, seconds = 0.5): number | null 
 
 function defaultThreads(): number {
   const env = (process.env[KERNEL_THREADS_VARIABLE] ?? '').trim();
-  if (env === '') return isMainThread ? Math.min(64, availableParallelism()) : 1;
+  if (env === '' || !isMainThread) return 1; // worker threads: a sweep already runs one fit per core
   const threads = Number(env);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     throw new RangeError(`${KERNEL_THREADS_VARIABLE}: expected an integer from 1 to 64, not '${env}'`);

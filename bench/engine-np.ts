@@ -1,7 +1,9 @@
 /**
  * This library's side of the benchmark, run in a child process per case:
  *   node dist/bench/engine-np.js CASE DATA_DIR SECONDS
- * prints one JSON line {secondsPerStep (median over blocks), maxRssMiB}.
+ * prints one JSON line {secondsPerStep (median over blocks), maxRssMiB, backend, threads}; with CASE = peak,
+ * {peakGflops: {threads → GFLOP/s}}, the peak of the native kernels' AVX2 without FMA (null without them).
+ * It runs the kernels users get: native where the install built them, with NEURON_PURSUIT_THREADS threads.
  * The GD step is `gradientDescent` itself (loss, gradient, update) and the
  * PGA step is `projectedGradientAscent` with convergence checks off.
  */
@@ -14,6 +16,8 @@ import { projectedGradientAscent } from '../src/ncf/pga.js';
 import { gradientDescent } from '../src/optim/gradient-descent.js';
 import { makeActivation } from '../src/model/activation.js';
 import { goldenFit, GOLDEN_CASES } from '../test/golden-cases.js';
+import { kernelBackend } from '../src/linalg/kernels.js';
+import { kernelThreads, nativePeakGflops } from '../src/native/kernels-native.js';
 import { BENCH_LR, GD_CASES, PGA_CASE, PGA_LR } from './cases.js';
 
 const [caseName, dataDir, secondsArg] = process.argv.slice(2);
@@ -51,6 +55,12 @@ function measure(block: (steps: number) => void): number {
   return perStep[Math.floor(perStep.length / 2)]!;
 }
 
+if (caseName === 'peak') {
+  const peakGflops = { 1: nativePeakGflops(1, budget), 2: nativePeakGflops(2, budget) };
+  process.stdout.write(`${JSON.stringify({ peakGflops })}\n`);
+  process.exit(0);
+}
+
 let secondsPerStep: number;
 if (caseName === 'np-fit') {
   const t = performance.now();
@@ -83,4 +93,7 @@ if (caseName === 'np-fit') {
     gradientDescent(net, X, Y, { lr: BENCH_LR, maxSteps: steps, tol: 0, targetError: 0, checkEvery: steps + 1 });
   });
 }
-process.stdout.write(`${JSON.stringify({ secondsPerStep, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+const backend = kernelBackend();
+const threads = backend === 'native' ? kernelThreads() : 1;
+process.stdout.write(`${JSON.stringify({ secondsPerStep, maxRssMiB, backend, threads })}\n`);

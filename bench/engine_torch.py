@@ -1,11 +1,81 @@
 """PyTorch's side of the benchmark (float64), one case per process:
     /usr/bin/python3 bench/engine_torch.py CASE DATA_DIR SECONDS THREADS
-prints one JSON line {secondsPerStep (median over blocks), maxRssMiB}.
+prints one JSON line {secondsPerStep (median over blocks), maxRssMiB, blas}.
 The same step as the library's: loss, gradient (autograd), update. CASE np-fit
-replays the work log of the library's whole NP fit once and reports its seconds."""
-import json, os, resource, sys, time
+replays the work log of the library's whole NP fit once and reports its seconds.
+    /usr/bin/python3 bench/engine_torch.py blas
+prints only `blas`: the BLAS library torch loaded (see blas_info)."""
+import ctypes, json, os, re, resource, sys, time
 import numpy as np
 import torch
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [('fname', ctypes.c_char_p), ('fbase', ctypes.c_void_p),
+                ('sname', ctypes.c_char_p), ('saddr', ctypes.c_void_p)]
+
+
+def _dgemm_file(lib):
+    """The file that defines dgemm_ as seen from `lib`'s handle, or None."""
+    try:
+        symbol = lib.dgemm_
+    except AttributeError:
+        return None
+    libc = ctypes.CDLL(None)
+    libc.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    info = _DlInfo()
+    if not libc.dladdr(ctypes.cast(symbol, ctypes.c_void_p), ctypes.byref(info)) or not info.fname:
+        return None
+    return os.path.realpath(info.fname.decode())
+
+
+def blas_info():
+    """The BLAS that torch actually runs. After a float64 matmul: the shared libraries mapped into this
+    process (/proc/self/maps, resolved with realpath), and the one whose dgemm_ libtorch_cpu calls (looked
+    up as the dynamic linker does: the global scope first, then libtorch_cpu's own dependencies), classified
+    as openblas, mkl, blis, reference (Debian's netlib libblas.so.3, in .../blas/) or unknown; for OpenBLAS
+    its own report (version and build, the kernel core it picked, its thread count); the OPENBLAS_* environment."""
+    a = torch.ones(64, 64, dtype=torch.float64)
+    (a @ a).sum().item()
+    mapped = set()
+    with open('/proc/self/maps') as maps:
+        for line in maps:
+            parts = line.split()
+            if len(parts) >= 6 and parts[5].startswith('/'):
+                mapped.add(parts[5])
+    libraries = sorted({os.path.realpath(p) for p in mapped if re.search(r'blas|lapack|mkl|blis', os.path.basename(p))})
+    torch_cpu = next((p for p in mapped if os.path.basename(p).startswith('libtorch_cpu')), None)
+    dgemm = _dgemm_file(ctypes.CDLL(None)) or (torch_cpu and _dgemm_file(ctypes.CDLL(torch_cpu)))
+    name = os.path.basename(dgemm or '')
+    if dgemm is None:
+        kind = 'unknown'
+    elif 'openblas' in dgemm:
+        kind = 'openblas'
+    elif 'mkl' in name:
+        kind = 'mkl'
+    elif 'blis' in name:
+        kind = 'blis'
+    elif name.startswith('libblas.so') and os.path.basename(os.path.dirname(dgemm)) == 'blas':
+        kind = 'reference'
+    else:
+        kind = 'unknown'
+    info = {'kind': kind, 'dgemm': dgemm, 'libraries': libraries,
+            'env': {k: v for k, v in sorted(os.environ.items()) if k.startswith('OPENBLAS')}}
+    if kind == 'openblas':
+        lib = ctypes.CDLL(dgemm)
+        if not hasattr(lib, 'openblas_get_config'):
+            lib = ctypes.CDLL(next(p for p in libraries if os.path.basename(p).startswith('libopenblas')))
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        info['openblas'] = {'config': lib.openblas_get_config().decode(),
+                            'core': lib.openblas_get_corename().decode(),
+                            'threads': lib.openblas_get_num_threads()}
+    return info
+
+
+if sys.argv[1] == 'blas':
+    print(json.dumps(blas_info()))
+    sys.exit(0)
 
 case, data_dir, budget, threads = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 spec = json.loads(os.environ['BENCH_CASES']).get(case)
@@ -104,8 +174,9 @@ if case == 'np-fit':
     for step, count in steps:
         for _ in range(count):
             step()
+    seconds = time.perf_counter() - t
     max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({'secondsPerStep': time.perf_counter() - t, 'maxRssMiB': max_rss_mib}))
+    print(json.dumps({'secondsPerStep': seconds, 'maxRssMiB': max_rss_mib, 'blas': blas_info()}))
     sys.exit(0)
 
 if case == 'pga-candidate':
@@ -135,4 +206,4 @@ while time.perf_counter() < end or len(per_step) < 5:
     per_step.append((time.perf_counter() - t) / steps)
 per_step.sort()
 max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({'secondsPerStep': per_step[len(per_step) // 2], 'maxRssMiB': max_rss_mib}))
+print(json.dumps({'secondsPerStep': per_step[len(per_step) // 2], 'maxRssMiB': max_rss_mib, 'blas': blas_info()}))

@@ -7,11 +7,15 @@ import {
   type KernelBackend,
   createArena,
   kernelBackend,
+  nativeKernelsAvailable,
   setKernelBackend,
   wasmSimdAvailable,
 } from '../src/linalg/kernels.js';
+import { kernelThreads, nativeUnavailableReason, setKernelThreads } from '../src/native/kernels-native.js';
 import { Rng } from '../src/linalg/rng.js';
 import { makeActivation } from '../src/model/activation.js';
+import { Network } from '../src/model/network.js';
+import { gradientDescent } from '../src/optim/gradient-descent.js';
 import { GOLDEN_CASES, goldenFit } from './golden-cases.js';
 
 function gaussian(count: number, rng: Rng): Float64Array {
@@ -33,10 +37,13 @@ const ACTIVATIONS = [
   { name: 'custom', p: 1.5, alpha: -0.5 },
 ];
 
-// The kernels promise the summation order of the textbook loops, so both backends
+/** The backends this machine runs: native where the install built the addon (see 'the native addon' below). */
+const BACKENDS = KERNEL_BACKENDS.filter((b) => b !== 'native' || nativeKernelsAvailable());
+
+// The kernels promise the summation order of the textbook loops, so every backend
 // must match them bit for bit, including every remainder path of the SIMD blocks
 // (rows, columns and samples that are not multiples of the block sizes).
-for (const backend of KERNEL_BACKENDS) {
+for (const backend of BACKENDS) {
   /** An arena of this backend with room for panels of these lengths. */
   const arenaFor = (lengths: number[], activation?: KernelActivation): KernelArena =>
     createArena(KernelArena.sizeFor(lengths), activation, backend);
@@ -231,7 +238,7 @@ function onBothBackends(
   call: (arena: KernelArena, panels: Float64Array[]) => Float64Array[],
 ): Record<KernelBackend, Outputs> {
   const result = {} as Record<KernelBackend, Outputs>;
-  for (const backend of KERNEL_BACKENDS) {
+  for (const backend of BACKENDS) {
     const rng = new Rng(11, seed);
     const arena = createArena(KernelArena.sizeFor(lengths), activation, backend);
     const panels = lengths.map((length) => panel(arena, gaussian(length, rng)));
@@ -240,7 +247,7 @@ function onBothBackends(
   return result;
 }
 
-describe('the wasm and ts backends', () => {
+describe('the native, wasm and ts backends', () => {
   for (const spec of ACTIVATIONS) {
     const act = makeActivation(spec);
     it(`give the same bits in every kernel (${act.name} p = ${act.p}, α = ${act.alpha})`, () => {
@@ -260,6 +267,7 @@ describe('the wasm and ts backends', () => {
         },
       );
       assert.deepEqual(products.ts, products.wasm);
+      if (products.native) assert.deepEqual(products.native, products.ts);
 
       const R = 5;
       const ncf = onBothBackends([R * n, R * n, R], act, 'candidate', (arena, [Z, U, values]) => {
@@ -267,6 +275,7 @@ describe('the wasm and ts backends', () => {
         return [values!, Z!, U!];
       });
       assert.deepEqual(ncf.ts, ncf.wasm);
+      if (ncf.native) assert.deepEqual(ncf.native, ncf.ts);
 
       // odd and even sample counts: the SIMD chain runs two samples per vector
       for (const [d, L, m, samples] of [
@@ -285,13 +294,14 @@ describe('the wasm and ts backends', () => {
           },
         );
         assert.deepEqual(origin.ts, origin.wasm, `d = ${d}, L = ${L}, m = ${m}, n = ${samples}`);
+        if (origin.native) assert.deepEqual(origin.native, origin.ts, `native: d = ${d}, L = ${L}, m = ${m}`);
       }
     });
   }
 
   it('fit the demo task to the same history, bit for bit', () => {
     const before = kernelBackend();
-    const records = KERNEL_BACKENDS.map((backend) => {
+    const records = BACKENDS.map((backend) => {
       setKernelBackend(backend);
       try {
         const fitted = goldenFit(GOLDEN_CASES[0]);
@@ -304,7 +314,7 @@ describe('the wasm and ts backends', () => {
       }
     });
     assert.ok(records[0]!.history.length >= 2);
-    assert.deepEqual(records[1], records[0]);
+    for (const record of records.slice(1)) assert.deepEqual(record, records[0]);
   });
 
   it('default to wasm where WebAssembly SIMD runs, to ts without WebAssembly, and obey the environment', () => {
@@ -325,7 +335,7 @@ describe('the wasm and ts backends', () => {
             .split('\n')
             .find((l) => /^\w*Error: /.test(l))}`;
     };
-    assert.equal(backendIn(''), 'wasm');
+    assert.equal(backendIn(''), 'wasm', 'the core alone never loads the native addon');
     assert.equal(backendIn('delete globalThis.WebAssembly'), 'ts');
     assert.equal(backendIn('', { NEURON_PURSUIT_KERNELS: 'ts' }), 'ts');
     assert.match(
@@ -333,6 +343,97 @@ describe('the wasm and ts backends', () => {
       /needs WebAssembly SIMD/,
     );
     assert.match(backendIn('', { NEURON_PURSUIT_KERNELS: 'gpu' }), /unknown kernel backend 'gpu'/);
+    assert.match(backendIn('', { NEURON_PURSUIT_KERNELS: 'native' }), /native kernel backend is not loaded/);
     assert.throws(() => setKernelBackend('gpu' as KernelBackend), /unknown kernel backend/);
+  });
+});
+
+describe('the native addon', () => {
+  it('is built by the install wherever it can run (a C compiler, x86-64 with AVX2)', (t) => {
+    const compiler = spawnSync('cc', ['--version']).status === 0;
+    if (!compiler || process.arch !== 'x64' || nativeUnavailableReason.includes('AVX2')) {
+      t.skip(`cannot run here: ${nativeUnavailableReason || 'no C compiler or not x86-64'}`);
+      return;
+    }
+    assert.ok(nativeKernelsAvailable(), `native kernels not loaded: ${nativeUnavailableReason}`);
+  });
+
+  it('rejects a bad NEURON_PURSUIT_THREADS at the first arena, in one line', (t) => {
+    if (!nativeKernelsAvailable()) {
+      t.skip(nativeUnavailableReason);
+      return;
+    }
+    const url = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    const script =
+      `await import(${url('../src/native/kernels-native.js')});` +
+      `const k = await import(${url('../src/linalg/kernels.js')});` +
+      'try { k.createArena(8); } catch (e) { process.stdout.write(e.message); }';
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, NEURON_PURSUIT_THREADS: '0.5' },
+    });
+    assert.equal(r.stdout, "NEURON_PURSUIT_THREADS: expected an integer from 1 to 64, not '0.5'");
+  });
+
+  // Threads split samples (products) or restarts (NCF steps) into tasks, never a sum: the same bits for any count.
+  it('gives the same bits on 1, 2 and 3 threads, in every kernel and along a GD history', (t) => {
+    if (!nativeKernelsAvailable()) {
+      t.skip(nativeUnavailableReason);
+      return;
+    }
+    const before = kernelThreads();
+    const act = makeActivation({ name: 'leaky-relu' });
+    const rows = 50,
+      inner = 50,
+      n = 3001,
+      R = 50,
+      d = 10,
+      L = 4,
+      m = 2;
+    const dim = d + (L - 2) + m;
+    const kernelsOn = (threads: number): Outputs => {
+      setKernelThreads(threads);
+      assert.equal(kernelThreads(), threads);
+      const rng = new Rng(5, 'threads');
+      const lengths = [rows * inner, inner * n, rows * n, rows * n, n * rows, inner * n, rows * inner];
+      const ncf = [R * n, R * n, R, R * dim, R * dim, n * m, 4 * L];
+      const arena = createArena(KernelArena.sizeFor([...lengths, inner * n, ...ncf]), act, 'native');
+      const [A, B, Z, H, Hs, back, grad, Bs, Zc, Uc, values, W, G, Y, scratch] = [...lengths, inner * n, ...ncf].map(
+        (length) => panel(arena, gaussian(length, rng)),
+      ) as Float64Array[];
+      arena.forwardLayer(Z!, H!, Hs!, A!, 0, inner, rows, inner, B!, n);
+      arena.backwardLayer(back!, A!, 0, inner, rows, inner, Z!, n, B!);
+      arena.toSampleMajor(Bs!, B!, inner, n);
+      arena.addProductABt(grad!, 0, inner, rows, inner, Z!, Bs!, inner, n);
+      const candidateValues = values!.slice();
+      arena.candidatePointwise(values!, Zc!, Uc!, R, n, 1 / n);
+      candidateValues.set(values!);
+      arena.originChain(values!, Zc!, Uc!, W!, G!, Y!, scratch!, R, n, d, L, m, 1 / n);
+      return [Z!, H!, Hs!, back!, grad!, candidateValues, Zc!, values!, Uc!, G!].map((p) => Array.from(p));
+    };
+    const historyOn = (threads: number) => {
+      setKernelThreads(threads);
+      const rng = new Rng(9, 'threads/gd');
+      const X = { rows: n, cols: d, data: gaussian(n * d, rng) },
+        Y = { rows: n, cols: 1, data: gaussian(n, rng) };
+      const net = new Network([d, 50, 50, 1], act);
+      net.params.set(gaussian(net.size, rng).map((v) => v * 0.1));
+      const result = gradientDescent(net, X, Y, { lr: 0.05, maxSteps: 20, tol: 0, targetError: 0, checkEvery: 1 });
+      return { trace: result.trace, params: Array.from(net.params) };
+    };
+    const previous = kernelBackend();
+    setKernelBackend('native');
+    try {
+      const one = kernelsOn(1);
+      assert.deepEqual(kernelsOn(2), one);
+      assert.deepEqual(kernelsOn(3), one);
+      const history = historyOn(1);
+      assert.equal(history.trace.length, 21);
+      assert.deepEqual(historyOn(2), history);
+      assert.deepEqual(historyOn(3), history);
+    } finally {
+      setKernelThreads(before);
+      setKernelBackend(previous);
+    }
   });
 });

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // the repository (this file runs from dist/test)
-const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml|html|css)$/;
+const CODE = /\.(ts|mjs|js|py|sh|json|jsonc|yaml|html|css|c|h|gyp)$/;
 /** Generated or recorded data, not code. */
 const SKIP = [
   'bench/results',
@@ -22,7 +22,7 @@ const SKIP = [
 
 /** Every code file of the repository's source folders and its root configuration, as a path relative to the root. */
 function codeFiles(): string[] {
-  const files = ['package.json', 'tsconfig.json', 'biome.jsonc', '.ci/run'];
+  const files = ['package.json', 'tsconfig.json', 'biome.jsonc', 'binding.gyp', '.ci/run'];
   const walk = (dir: string) => {
     for (const name of readdirSync(join(ROOT, dir))) {
       const path = `${dir}/${name}`;
@@ -31,7 +31,8 @@ function codeFiles(): string[] {
       else if (CODE.test(name)) files.push(path);
     }
   };
-  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'presets', 'playground', 'python']) walk(dir);
+  for (const dir of ['src', 'test', 'bench', 'scripts', 'assembly', 'native', 'presets', 'playground', 'python'])
+    walk(dir);
   return files;
 }
 

@@ -11,6 +11,8 @@ import { reportCommand } from './report.js';
 import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
 import { workerCommand } from './worker.js';
 import { PACKAGE_VERSION } from '../io/code-version.js';
+// The native kernels where the install built them (else WebAssembly): registered on import.
+import '../native/kernels-native.js';
 
 const program = new Command('neuron-pursuit')
   .description('Grow deep homogeneous networks one neuron at a time (Neuron Pursuit).')

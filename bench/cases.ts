@@ -36,17 +36,23 @@ export const PGA_CASE = {
 export const BENCH_LR = 1e-3;
 export const PGA_LR = 0.2;
 
-/** Flops of one GD step: 2·n·Σ k_l k_{l−1} forward, twice that backward. */
+/**
+ * Flops of one GD step, the products only: 2·n·k_l k_{l−1} per layer forward, as much for each weight gradient, and
+ * as much for each layer's input gradient but the first layer's (nothing needs the gradient of the data).
+ */
 export function gdFlops(c: GdCase): number {
   let s = 0;
-  for (let l = 1; l < c.widths.length; l++) s += c.widths[l]! * c.widths[l - 1]!;
-  return 3 * 2 * c.n * s;
+  for (let l = 1; l < c.widths.length; l++) s += c.widths[l]! * c.widths[l - 1]! * (l === 1 ? 2 : 3);
+  return 2 * c.n * s;
 }
 
-/** Flops of one PGA step, counted the same way for the two products P aᵀ and G bᵀ over all restarts. */
+/**
+ * Flops of one PGA step over all restarts, the products only: P a and G b forward, Pᵀ(…) and Gᵀ(…) for the gradients
+ * of a and b — 2·n·(k_{l−1} + k_{l+1}) each way.
+ */
 export function pgaFlops(): number {
   const { n, kin, kout, restarts } = PGA_CASE;
-  return 3 * 2 * n * restarts * (kin + kout);
+  return 2 * 2 * n * restarts * (kin + kout);
 }
 
 function gaussian(count: number, rng: Rng, scale = 1): Float64Array {

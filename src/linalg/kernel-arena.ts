@@ -71,6 +71,12 @@ export abstract class KernelArena {
     if (view.buffer !== this.buffer) throw new Error('kernel argument is not a panel of this arena');
   }
 
+  /** The byte offset of `view[offset]` in the arena's buffer: what compiled kernels (wasm, native) take. */
+  protected ptr(view: Float64Array, offset = 0): number {
+    this.own(view);
+    return view.byteOffset + offset * 8;
+  }
+
   /**
    * out[j·n + i] = Σ_c A[a0 + j·aStride + c] · B[c·n + i]   (j < rows, c < inner, i < n).
    * A is row-major with row stride aStride; B and out are feature-major panels.

@@ -106,12 +106,6 @@ export class WasmArena extends KernelArena {
     this.k.setActivation(activation.p === 1 ? 1 : activation.p === 2 ? 2 : 0, activation.alpha);
   }
 
-  /** The byte address of `view[offset]` in the arena's memory. */
-  private ptr(view: Float64Array, offset = 0): number {
-    this.own(view);
-    return view.byteOffset + offset * 8;
-  }
-
   productAB(
     out: Float64Array,
     A: Float64Array,

@@ -161,12 +161,6 @@ export class NativeArena extends KernelArena {
     this.alpha = activation.alpha;
   }
 
-  /** The byte offset of `view[offset]` in the arena's buffer. */
-  private ptr(view: Float64Array, offset = 0): number {
-    this.own(view);
-    return view.byteOffset + offset * 8;
-  }
-
   productAB(
     out: Float64Array,
     A: Float64Array,

@@ -218,6 +218,12 @@ describe('CLI', () => {
     ['an unknown task', () => ['--task', 'hypercube-f9'], /unknown task 'hypercube-f9'/],
     ['an unknown activation', () => ['--task', 'demo', '--activation', 'tanh'], /--activation/],
     ['a negative sample count', () => ['--task', 'demo', '--samples', '-3'], /'-3' must be at least 1/],
+    [
+      'more training pairs than modular addition has',
+      () => ['--task', 'modular-addition-7', '--samples', '49'],
+      /modular addition \(P = 7\) trains on 1 to 48 of its 49 pairs \(got 49\)/,
+    ],
+    ['an unknown guard', () => ['--task', 'demo', '--halve-on', 'never'], /--halve-on/],
     ['negative noise', () => ['--task', 'demo', '--noise', '-0.1'], /--noise.*'-0.1' must not be negative/],
     ['noise on CSV data', () => ['--data', 'train.csv', '--target', 'y', '--noise', '0.1'], /--noise go with --task/],
     ['depth below 2', () => ['--task', 'demo', '--depth', '1'], /--depth/],

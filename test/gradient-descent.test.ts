@@ -153,4 +153,22 @@ describe('gradientDescent', () => {
     assert.equal(gdStopLabel('plateau', 2), 'plateau (η/4)');
     assert.equal(gdStopLabel('target', 0), 'target');
   });
+
+  it("halves η only on a non-finite loss with halveOn 'blow-up' (a large step's oscillations run on)", () => {
+    const settings = { lr: 0.5, maxSteps: 3000, targetError: 0, tol: 0, checkEvery: 20, maxHalvings: 10 };
+    const rises = (trace: { loss: number }[]) => trace.filter((c, i) => i > 0 && c.loss > trace[i - 1]!.loss).length;
+    const a = problem(4);
+    const guarded = gradientDescent(a.student, a.X, a.Y, { ...settings, halveOn: 'rise' });
+    assert.ok(guarded.halvings > 0, 'this step makes the loss rise at a check');
+    assert.equal(rises(guarded.trace), 0);
+    const b = problem(4);
+    const free = gradientDescent(b.student, b.X, b.Y, { ...settings, halveOn: 'blow-up' });
+    assert.equal(free.halvings, 0);
+    assert.equal(free.lr, 0.5);
+    assert.ok(rises(free.trace) > 0, 'the rises are kept, not undone');
+    const c = problem(4);
+    const hopeless = gradientDescent(c.student, c.X, c.Y, { ...settings, lr: 1e6, maxHalvings: 2, halveOn: 'blow-up' });
+    assert.equal(hopeless.stopReason, 'diverged', 'an overflow still restores and halves');
+    assert.ok(Number.isFinite(hopeless.loss));
+  });
 });

@@ -193,7 +193,7 @@ describe('NeuronPursuit', () => {
 
   it("stops where the training classification error reaches 0 when asked (the paper's modular addition)", () => {
     const task = getTask('modular-addition-7');
-    const { train } = task.generate(0, 0, new Rng(0, 'data/modular-addition-7'));
+    const { train } = task.generate(task.defaultSamples, 0, new Rng(0, 'data/modular-addition-7'));
     const options = { ...task.defaults, gdSteps: 20_000, maxIterations: 20 };
     const byClass = new NeuronPursuit({ ...options, stopOn: 'classification' }).fit(train.X, train.Y);
     assert.equal(byClass.stopReason, 'target');

@@ -62,7 +62,8 @@ describe('samplers', () => {
   for (const P of [23, 7]) {
     it(`modular addition (P = ${P}): one-hot codes, targets e_(a+b) − 1/P, train and test split all pairs`, () => {
       const task = P === 23 ? TASKS['modular-addition']! : getTask(`modular-addition-${P}`);
-      const { train, test } = task.generate(0, 0, rng.fork(`mod${P}`));
+      const { train, test } = task.generate(task.defaultSamples, 0, rng.fork(`mod${P}`));
+      assert.equal(train.X.rows, Math.floor((P * P) / 2));
       assert.equal(train.X.rows + test.X.rows, P * P);
       const seen = new Set<number>();
       for (const set of [train, test]) {
@@ -84,6 +85,16 @@ describe('samplers', () => {
   }
   it('rejects a bad modulus', () => {
     assert.throws(() => getTask('modular-addition-1'), /modulus/);
+  });
+  it('modular addition trains on the number of pairs asked for, the first pairs of the same random order', () => {
+    const task = getTask('modular-addition-7');
+    const few = task.generate(10, 0, new Rng(3, 'split-test'));
+    const many = task.generate(40, 0, new Rng(3, 'split-test'));
+    assert.equal(few.train.X.rows, 10);
+    assert.equal(few.test.X.rows, 39);
+    assert.deepEqual(few.train.X.data, many.train.X.data.subarray(0, few.train.X.data.length));
+    for (const bad of [0, 49, 2.5])
+      assert.throws(() => task.generate(bad, 0, new Rng(3)), /trains on 1 to 48 of its 49/);
   });
   it('PVR labels follow the majority rule of the pointed-to values', () => {
     const { train } = getTask('pvr').generate(3000, 0, rng.fork('pvr'));

@@ -45,6 +45,7 @@ import {
   positiveInteger,
 } from './options.js';
 import { TIE_RULES } from '../ncf/candidates.js';
+import { HALVE_ON } from '../optim/gradient-descent.js';
 
 /** NP's defaults, for the help texts. */
 const NP = resolveOptions();
@@ -86,6 +87,13 @@ const ALGORITHM_FLAGS: [
     'maxLrHalvings',
     nonNegativeInteger,
     `divergence guard: halvings of η per GD stage (default ${show(NP.maxLrHalvings)})`,
+  ],
+  [
+    '--halve-on <what>',
+    'halveOn',
+    choice(HALVE_ON),
+    'divergence guard: restore the last check and halve η when the loss rises at a check (rise) or only when it ' +
+      `is no longer finite (blow-up) (default ${NP.halveOn})`,
   ],
   [
     '--ncf-threshold <r>',
@@ -147,7 +155,11 @@ export function trainCommand(): Command {
     .option('--target <column>', 'target column (repeat for a vector output)', collect)
     .option('--drop <column>', 'a column of --data (and --test) to ignore, e.g. an id (repeat for more)', collect)
     .option('--delimiter <c>', "one character or 'tab' (default: tab for .tsv files, else comma)", delimiter)
-    .option('--samples <n>', 'training points drawn from the task', positiveInteger)
+    .option(
+      '--samples <n>',
+      'training points drawn from the task (modular addition: training pairs, every other pair tests)',
+      positiveInteger,
+    )
     .option('--test-samples <n>', 'test points drawn from the task (0 = none; default 10000)', nonNegativeInteger)
     .option(
       '--noise <sigma>',

@@ -25,6 +25,11 @@ export interface GdOptions {
   checkEvery: number;
   /** Divergence guard: restore and halve η at most this many times. */
   maxHalvings: number;
+  /**
+   * What the guard reacts to: any rise of the loss at a check ('rise'), or only a loss that is no longer finite
+   * ('blow-up'), which lets a large step run through the oscillations of the edge of stability.
+   */
+  halveOn: HalveOn;
   onCheck?: (info: GdCheck) => void;
 }
 
@@ -37,7 +42,11 @@ export const GD_DEFAULTS = {
   kappa: 0.01,
   checkEvery: 500,
   maxHalvings: 4,
+  halveOn: 'rise',
 } as const satisfies Omit<GdOptions, 'onCheck'>;
+
+export const HALVE_ON = ['rise', 'blow-up'] as const;
+export type HalveOn = (typeof HALVE_ON)[number];
 
 export interface GdCheck {
   step: number;
@@ -118,7 +127,7 @@ export function* gradientDescentChecks(
     if (sinceCheck === 0 || step >= o.maxSteps) {
       // Rounding can raise a converged loss by a few ulps (of the loss, or of
       // the starting loss once it has fallen to that floor): not divergence.
-      const increased = loss > lastLoss * (1 + 1e-10) + 1e-15 * firstLoss;
+      const increased = o.halveOn === 'rise' && loss > lastLoss * (1 + 1e-10) + 1e-15 * firstLoss;
       if (!Number.isFinite(loss) || increased) {
         params.set(snapshot);
         if (halvings === o.maxHalvings) {

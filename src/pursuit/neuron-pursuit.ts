@@ -479,6 +479,7 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
       kappa: o.kappa,
       checkEvery: o.checkEvery,
       maxHalvings: o.maxLrHalvings,
+      halveOn: o.halveOn,
     });
     let gd: GdResult;
     for (;;) {

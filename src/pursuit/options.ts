@@ -8,7 +8,7 @@ import { makeActivation } from '../model/activation.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
 import { preprocessingOptions } from '../model/preprocessing.js';
 import { TIE_RULES } from '../ncf/candidates.js';
-import { GD_DEFAULTS } from '../optim/gradient-descent.js';
+import { GD_DEFAULTS, HALVE_ON } from '../optim/gradient-descent.js';
 import { parseOptions } from '../estimators/estimator.js';
 
 export const GROWTH_MODES = ['neurons', 'paths'] as const;
@@ -39,6 +39,8 @@ export const neuronPursuitOptionsSchema = z
     checkEvery: positiveInt.default(GD_DEFAULTS.checkEvery),
     /** Divergence guard: at most this many halvings of η per stage. */
     maxLrHalvings: nonNegativeInt.default(GD_DEFAULTS.maxHalvings),
+    /** What makes the guard restore and halve η: any rise of the loss at a check, or only a non-finite loss. */
+    halveOn: z.enum(HALVE_ON).default(GD_DEFAULTS.halveOn),
 
     /** PGA restarts R (reconstructed). */
     restarts: positiveInt.default(50),

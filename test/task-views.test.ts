@@ -34,7 +34,7 @@ describe('task views', () => {
   for (const [name, views] of cases) {
     it(`${name}: the report draws the views the task declares${views.length ? '' : ' (none)'}`, () => {
       const task = getTask(name);
-      const { train } = task.generate(60, 0, new Rng(0, `data/${name}`));
+      const { train } = task.generate(Math.min(60, task.defaultSamples), 0, new Rng(0, `data/${name}`));
       const options = {
         ...task.defaults,
         maxIterations: 2,

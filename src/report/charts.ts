@@ -30,6 +30,16 @@ export function integerAxis(data: readonly number[], from?: number): { values: n
   return { values, format: 'd' };
 }
 
+/** The x encoding of a figure over NP iterations, ticked at whole iterations. */
+function iterationAxis(values: readonly { iteration: number }[]) {
+  return {
+    field: 'iteration',
+    type: 'quantitative',
+    title: 'NP iteration',
+    axis: integerAxis(values.map((v) => v.iteration)),
+  } as const;
+}
+
 /** The y-axis title of an error figure. */
 export function errorTitle(classification: boolean): string {
   return classification ? 'classification error' : 'relative squared error';
@@ -130,12 +140,7 @@ export function errorsPerIterationSpec(
     data: { values: values.map((v) => ({ ...v, error: log ? clamp(v.error) : v.error })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: {
-        field: 'iteration',
-        type: 'quantitative',
-        title: 'NP iteration',
-        axis: integerAxis(values.map((v) => v.iteration)),
-      },
+      x: iterationAxis(values),
       y: {
         field: 'error',
         type: 'quantitative',
@@ -204,12 +209,7 @@ export function widthsSpec(values: { iteration: number; layer: string; width: nu
     data: { values },
     mark: { type: 'line', point: true, interpolate: 'step-after' },
     encoding: {
-      x: {
-        field: 'iteration',
-        type: 'quantitative',
-        title: 'NP iteration',
-        axis: integerAxis(values.map((v) => v.iteration)),
-      },
+      x: iterationAxis(values),
       y: {
         field: 'width',
         type: 'quantitative',

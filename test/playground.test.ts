@@ -279,6 +279,8 @@ describe('the playground in a browser', () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(`${rows.join('\n')}\n`),
     });
+    // the file is read asynchronously: wait for the page that the CSV task loaded, not the demo's
+    await waitForText(page, 'command', (s) => s.includes('--data mine.csv'));
     await waitForText(page, 'status', (s) => s === 'ready');
     assert.equal(await page.locator('#target').inputValue(), 'y');
     assert.equal(await value(page, 'command'), 'npx neuron-pursuit train --data mine.csv --target y --seed 0');

@@ -267,6 +267,7 @@ controls.task.addEventListener('change', () => {
 controls.csvFile.addEventListener('change', async () => {
   const file = controls.csvFile.files?.[0];
   if (!file) return;
+  setState('loading'); // at once: reading the file takes a moment, and Run must not start the old task meanwhile
   csv = { name: file.name, text: await file.text() };
   config = { task: 'csv', modulus: config.modulus, seed: config.seed, noise: 0 };
   notice('');

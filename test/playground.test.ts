@@ -251,6 +251,22 @@ describe('the playground in a browser', () => {
     assert.deepEqual(problems, []);
     await page.close();
 
+    // modular addition trains on the number of pairs asked for; a new P goes back to half its pairs
+    const modular = await open('task=modular-addition&modulus=5&samples=10');
+    assert.equal(await modular.page.locator('#samples').isEnabled(), true);
+    assert.equal(await modular.page.locator('#samples').inputValue(), '10');
+    assert.equal(
+      await value(modular.page, 'command'),
+      'npx neuron-pursuit train --task modular-addition-5 --samples 10 --seed 0',
+    );
+    await modular.page.locator('#modulus').fill('7');
+    await modular.page.locator('#modulus').press('Enter');
+    await waitForText(modular.page, 'command', (s) => s.includes('modular-addition-7'));
+    await waitForText(modular.page, 'status', (s) => s === 'ready');
+    assert.equal(await modular.page.locator('#samples').inputValue(), '24', 'half of the 49 pairs');
+    assert.deepEqual(modular.problems, []);
+    await modular.page.close();
+
     const bad = await open('task=demo&depth=abc');
     assert.equal(await value(bad.page, 'notice'), 'link parameter depth=abc: expected an integer from 2 to 6');
     await bad.page.close();

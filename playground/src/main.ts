@@ -228,7 +228,7 @@ function showSettings(resolved: Resolved): void {
     modular = config.task === 'modular-addition';
   text('modulus-field').hidden = !modular;
   text('target-field').hidden = !isCsv;
-  controls.samples.disabled = isCsv || modular;
+  controls.samples.disabled = isCsv;
   controls.noise.disabled = isCsv;
   controls.alpha.disabled = resolved.activation !== 'leaky-relu';
   if (isCsv && resolved.columns) {
@@ -304,7 +304,8 @@ const within = (control: HTMLInputElement) => (v: number) =>
   (control.min === '' || v >= Number(control.min)) &&
   (control.max === '' || v <= Number(control.max)) &&
   (control.step !== '1' || Number.isInteger(v));
-numeric(controls.modulus, (modulus) => ({ modulus }), within(controls.modulus));
+// a new P trains on half its pairs again: a count chosen for another P may not fit
+numeric(controls.modulus, (modulus) => ({ modulus, samples: undefined }), within(controls.modulus));
 numeric(controls.seed, (seed) => ({ seed }), Number.isInteger);
 numeric(controls.noise, (noise) => ({ noise }), within(controls.noise));
 const override = (key: (typeof OVERRIDE_KEYS)[number], control: HTMLInputElement) =>

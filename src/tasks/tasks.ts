@@ -413,7 +413,7 @@ export function pointerValueRetrieval(): Task {
     // 29% test error, η = 0.05 only 35% / 45%. With path growth that cap ended every stage from iteration 4 on with
     // the loss still falling, and the rise guard settles η ever lower as the network grows (0.1/64 by iteration 12,
     // the paper's range), so a fifth rise ended later stages early: 100,000 steps and 8 halvings brought the test
-    // error after 14 iterations from 0.29 to 0.20 (seeds 0-2, ~3x the time; README "Stopping where the paper stops").
+    // error after 14 iterations from 0.29 to 0.20 (seeds 0-2, 3-4x the time; README "Stopping where the paper stops").
     defaults: {
       depth: 3,
       activation: 'relu',

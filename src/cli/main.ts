@@ -8,6 +8,7 @@ import { predictCommand } from './predict.js';
 import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
+import { reproduceCommand } from './reproduce.js';
 import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
 import { workerCommand } from './worker.js';
 import { PACKAGE_VERSION } from '../io/code-version.js';
@@ -29,6 +30,7 @@ for (const cmd of [
   runsCommand(),
   mergeCommand(),
   reportCommand(),
+  reproduceCommand(),
   inspectCommand(),
   saddleCommand(),
   diagonalCommand(),

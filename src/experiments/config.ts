@@ -39,6 +39,10 @@ const taskEntry = z.union([
     name: z.string(),
     samples: z.array(positiveInt).min(1).optional(),
     testSamples: z.number().int().nonnegative().optional(),
+    /** Seeds for this entry (e.g. fewer at the largest size), over the grid's. */
+    seeds: z.union([positiveInt, z.array(z.number().int()).min(1)]).optional(),
+    /** Algorithms for this entry, over the grid's. */
+    algorithms: z.array(z.enum(NETWORK_ALGORITHMS)).min(1).optional(),
     np: npSettings.optional(),
     gd: gdSettings.optional(),
   }),
@@ -118,7 +122,8 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
 
 /** Every grid point of a sweep, in a fixed order. */
 export function expandGrid(config: SweepConfig): GridPoint[] {
-  const seeds = typeof config.seeds === 'number' ? Array.from({ length: config.seeds }, (_, i) => i) : config.seeds;
+  const seedList = (seeds: number | number[]) =>
+    typeof seeds === 'number' ? Array.from({ length: seeds }, (_, i) => i) : seeds;
   const points: GridPoint[] = [];
   for (const entry of config.tasks) {
     const t = typeof entry === 'string' ? { name: entry } : entry;
@@ -126,9 +131,10 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
     const samples = t.samples ?? config.samples;
     const testSamples = t.testSamples ?? config.testSamples;
     const taskLr = resolveOptions(task.defaults).lr;
+    const seeds = seedList(t.seeds ?? config.seeds);
     for (const n of samples) {
       for (const seed of seeds) {
-        for (const algorithm of config.algorithms) {
+        for (const algorithm of t.algorithms ?? config.algorithms) {
           if (algorithm === 'np') {
             const options = { ...config.np.options, ...t.np?.options } as NeuronPursuitOptions;
             for (const lr of t.np?.lrs ?? config.np.lrs ?? [taskLr]) {
@@ -173,7 +179,8 @@ export function pointKey(point: GridPoint): string {
   return createHash('sha256').update(canonicalJson(point)).digest('hex').slice(0, 32);
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted (undefined left out): equal values give equal text. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value)

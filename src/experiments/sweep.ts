@@ -19,6 +19,8 @@ export interface SweepProgress {
   skipped: number;
   /** Seconds left, estimated from the mean time per finished run; NaN before the first. */
   etaSeconds: number;
+  /** CPU seconds the points left will take, where the sweep has a cost model (SweepOptions.secondsLeft). */
+  cpuSecondsLeft?: number;
 }
 
 /** A finished run as the progress display names it. */
@@ -31,6 +33,13 @@ export interface SweepOptions {
   shard?: { index: number; count: number };
   workers?: number;
   onProgress?: (p: SweepProgress, finished?: FinishedRun) => void;
+  /** The order to run the points not yet stored in (default: the grid's). */
+  order?: (todo: { point: GridPoint; key: string }[]) => { point: GridPoint; key: string }[];
+  /**
+   * A cost model: the CPU seconds the points not yet finished will take, given the runs finished so far (this
+   * sweep's). With it, time left = CPU seconds left ÷ workers.
+   */
+  secondsLeft?: (remaining: GridPoint[], finished: { point: GridPoint; seconds: number }[]) => number;
 }
 
 export interface SweepOutcome {
@@ -101,7 +110,8 @@ export async function runSweep(
   const start = performance.now();
   const points = sweepPoints(config, options.shard);
   const finished = await store.finishedKeys();
-  const todo = points.filter(({ key }) => !finished.has(key));
+  const pending = points.filter(({ key }) => !finished.has(key));
+  const todo = options.order ? options.order(pending) : pending;
   const skipped = points.length - todo.length;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length || 1));
   const progress: SweepProgress = {
@@ -112,10 +122,19 @@ export async function runSweep(
     skipped,
     etaSeconds: NaN,
   };
+  const ranHere: { point: GridPoint; seconds: number }[] = [];
+  const left = new Set(todo.map((t) => t.key));
   const report = (f?: FinishedRun) => {
     const ran = progress.done - skipped;
     const elapsed = (performance.now() - start) / 1000;
-    progress.etaSeconds = ran > 0 ? ((progress.total - progress.done) * elapsed) / ran : NaN;
+    if (options.secondsLeft) {
+      const cpu = options.secondsLeft(
+        todo.filter((t) => left.has(t.key)).map((t) => t.point),
+        ranHere,
+      );
+      progress.cpuSecondsLeft = cpu;
+      progress.etaSeconds = cpu / workers;
+    } else progress.etaSeconds = ran > 0 ? ((progress.total - progress.done) * elapsed) / ran : NaN;
     options.onProgress?.({ ...progress }, f);
   };
   progress.running = Math.min(workers, todo.length);
@@ -146,6 +165,8 @@ export async function runSweep(
         outcome = { error: errorLine(err), seconds: (performance.now() - t0) / 1000 };
       }
       await store.record(finishedRun(config.name, key, point, outcome, code));
+      left.delete(key);
+      if ('result' in outcome) ranHere.push({ point, seconds: outcome.result.seconds });
       progress.done++;
       if ('error' in outcome) progress.failed++;
       progress.running = Math.min(workers, progress.total - progress.done);

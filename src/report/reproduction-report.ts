@@ -1,0 +1,320 @@
+/**
+ * REPRODUCTION.md, runs.csv and the paper's figures (Figs 7–11) from the runs of the reproduction grid: the claims
+ * with their verdicts (claims.ts), the coverage of the grid, the headline numbers, the figures. Pure text and
+ * vega-lite specs; `neuron-pursuit reproduce --report` renders and writes them.
+ */
+import { networkAlgorithm, type RunOptions } from '../estimators/registry.js';
+import { summarize, type RunLike } from '../experiments/summary.js';
+import type { StoredRun } from '../io/run-record.js';
+import { getTask } from '../tasks/tasks.js';
+import { iterationsSpec, sampleComplexitySpec, type ErrorPoint } from './charts.js';
+import {
+  type ClaimRow,
+  type ClaimSettings,
+  diagonalClaim,
+  modularClaims,
+  PAPER_CLAIM_SETTINGS,
+  pvrClaims,
+  sampleComplexityClaims,
+} from './claims.js';
+import { runFigures } from './experiment-report.js';
+import type { FigureSpec } from './figure.js';
+
+/** The paper's sample-complexity figures: which tasks each draws. */
+export const SAMPLE_COMPLEXITY_FIGURES = [
+  { name: 'fig7-hypersphere', family: 'hypersphere', tasks: ['hypersphere-f1', 'hypersphere-f2'] },
+  { name: 'fig8-hypercube', family: 'hypercube', tasks: ['hypercube-f1', 'hypercube-f2'] },
+  { name: 'fig9-gaussian', family: 'Gaussian', tasks: ['gaussian-f1', 'gaussian-f2'] },
+] as const;
+
+export interface ReproductionContent {
+  markdown: string;
+  csv: string;
+  /** Figure name (no extension) → spec. */
+  figures: { name: string; title: string; spec: FigureSpec }[];
+  claims: ClaimRow[];
+}
+
+const sci = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toExponential(2) : '—');
+const hours = (s: number) => `${(s / 3600).toFixed(1)} h`;
+
+/** Every option a run ran with (its estimator's options, task defaults filled in), as sorted JSON. */
+function resolvedOptions(run: StoredRun): string {
+  const task = getTask(run.config.task);
+  const given: RunOptions = { ...run.config.options, ...run.config.gd, lr: run.config.lr, seed: run.config.seed };
+  const algorithm = networkAlgorithm(run.config.algorithm);
+  const options = algorithm.optionsFor(task.defaults, given) as unknown as Record<string, unknown>;
+  const sorted = Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(sorted);
+}
+
+const CSV_COLUMNS = [
+  'task',
+  'samples',
+  'testSamples',
+  'seed',
+  'algorithm',
+  'lr',
+  'trainError',
+  'testError',
+  'trainClassError',
+  'testClassError',
+  'iterations',
+  'stopReason',
+  'widths',
+  'gdSteps',
+  'seconds',
+  'options',
+  'codeVersion',
+  'codeCommit',
+  'key',
+] as const;
+
+function csvCell(v: string | number | null | undefined): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per run, every option in its `options` column (JSON), widths as '5/3/2'. */
+export function runsCsv(runs: StoredRun[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of runs) {
+    const x = r.result!;
+    const values: Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined> = {
+      task: r.task,
+      samples: r.samples,
+      testSamples: r.config.testSamples,
+      seed: r.seed,
+      algorithm: r.algorithm,
+      lr: r.lr,
+      trainError: x.trainError,
+      testError: x.testError,
+      trainClassError: x.trainClassError,
+      testClassError: x.testClassError,
+      iterations: x.iterations,
+      stopReason: x.stopReason,
+      widths: x.widths.join('/'),
+      gdSteps: x.gdSteps,
+      seconds: x.seconds,
+      options: resolvedOptions(r),
+      codeVersion: r.codeVersion,
+      codeCommit: r.codeCommit,
+      key: r.key,
+    };
+    lines.push(CSV_COLUMNS.map((c) => csvCell(values[c])).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs in a fixed order (task, samples, seed, algorithm), so every output is the same for the same runs. */
+export function sortRuns<T extends RunLike>(runs: T[]): T[] {
+  return [...runs].sort(
+    (a, b) =>
+      (a.task < b.task ? -1 : a.task > b.task ? 1 : 0) ||
+      a.samples - b.samples ||
+      a.seed - b.seed ||
+      (a.algorithm < b.algorithm ? -1 : a.algorithm > b.algorithm ? 1 : 0) ||
+      a.lr - b.lr,
+  );
+}
+
+function sampleComplexityFigure(runs: RunLike[], tasks: readonly string[], family: string): FigureSpec {
+  const rows = summarize(runs.filter((r) => tasks.includes(r.task)));
+  const label = (a: string) => (a === 'np' ? 'NP' : 'GD');
+  // a task of the family with no runs yet draws no panel (an empty log-scale panel has no size)
+  const present = tasks.filter((task) => rows.some((r) => r.task === task));
+  const panels = present.map((task) => {
+    const points: ErrorPoint[] = rows
+      .filter((r) => r.task === task)
+      .flatMap((r) =>
+        (['test', 'train'] as const).map((kind) => ({
+          task,
+          algorithm: label(r.algorithm),
+          samples: r.samples,
+          kind,
+          mean: kind === 'test' ? r.testMean : r.trainMean,
+          lo: kind === 'test' ? r.testMin : r.trainMin,
+          hi: kind === 'test' ? r.testMax : r.trainMax,
+        })),
+      )
+      .filter((p) => Number.isFinite(p.mean));
+    const { $schema: _, ...spec } = sampleComplexitySpec(task, points) as unknown as Record<string, unknown>;
+    return spec;
+  });
+  const iterations = rows
+    .filter((r) => r.algorithm === 'np')
+    .map((r) => ({ task: r.task, samples: r.samples, iterations: r.iterationsMean }));
+  const { $schema: _, ...bottom } = iterationsSpec('NP', iterations) as unknown as Record<string, unknown>;
+  if (iterations.length > 0) panels.push(bottom);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${family}: error against training samples (top), NP iterations (bottom)`,
+    vconcat: panels,
+    // the panels colour by algorithm, the bottom one by task
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+  } as unknown as FigureSpec;
+}
+
+/** The run a per-run figure shows: the lowest test error among `runs` (the smaller seed on a tie). */
+function showcase(runs: StoredRun[]): StoredRun | undefined {
+  const err = (r: StoredRun) => r.result!.testClassError ?? r.result!.testError;
+  return [...runs].sort((a, b) => err(a) - err(b) || a.seed - b.seed)[0];
+}
+
+export interface ReproductionInput {
+  /** The grid's runs that finished (from the committed batches), each with its result. */
+  runs: StoredRun[];
+  /** The grid's name and its number of points, and how many points each cell of it has. */
+  grid: { name: string; points: number };
+  /** Text written by hand about the findings (results/paper/findings.md), printed as is; '' for none. */
+  findings: string;
+  settings?: ClaimSettings;
+}
+
+export function reproductionContent(input: ReproductionInput): ReproductionContent {
+  const settings = input.settings ?? PAPER_CLAIM_SETTINGS;
+  const runs = sortRuns(input.runs.filter((r) => r.status === 'ok' && r.result !== null));
+  const claims = [
+    ...sampleComplexityClaims(runs, settings),
+    ...modularClaims(runs),
+    ...pvrClaims(runs),
+    diagonalClaim(),
+  ];
+
+  const figures: ReproductionContent['figures'] = [];
+  for (const f of SAMPLE_COMPLEXITY_FIGURES) {
+    if (!runs.some((r) => (f.tasks as readonly string[]).includes(r.task))) continue;
+    figures.push({
+      name: f.name,
+      title: `Fig ${f.name.slice(3, 4)}: ${f.family}`,
+      spec: sampleComplexityFigure(runs, f.tasks, f.family),
+    });
+  }
+  const modular = runs.filter((r) => r.task === 'modular-addition');
+  const fraction = claims.find((c) => c.id === 'modular-fit');
+  if (modular.length > 0) {
+    // the fraction the claim holds from, else the largest measured
+    const held = /Holds from (\d+) %/.exec(fraction?.evidence ?? '');
+    const sizes = [...new Set(modular.map((r) => r.samples))];
+    const n = held ? sizes.find((s) => Math.round((100 * s) / 529) === Number(held[1]))! : Math.max(...sizes);
+    const best = showcase(modular.filter((r) => r.samples === n))!;
+    const label = `modular addition, ${n} training pairs, seed ${best.seed}`;
+    for (const fig of runFigures(best.result!, 'modular-addition', label, 'fig10-'))
+      if (/errors|dft/.test(fig.name)) figures.push(fig);
+  }
+  const pvr = runs.filter((r) => r.task === 'pvr');
+  if (pvr.length > 0) {
+    const best = showcase(pvr)!;
+    const label = `PVR, n = ${best.samples}, seed ${best.seed}`;
+    for (const fig of runFigures(best.result!, 'pvr', label, 'fig11-'))
+      if (/errors|heatmap|weights|widths/.test(fig.name)) figures.push(fig);
+  }
+
+  return { markdown: markdown(input, runs, claims, figures), csv: runsCsv(runs), figures, claims };
+}
+
+function markdown(
+  input: ReproductionInput,
+  runs: StoredRun[],
+  claims: ClaimRow[],
+  figures: ReproductionContent['figures'],
+): string {
+  const count = (v: string) => claims.filter((c) => c.verdict === v).length;
+  const cpu = runs.reduce((s, r) => s + r.result!.seconds, 0);
+  const out: string[] = [];
+  out.push('# Reproducing the paper: measured verdicts');
+  out.push('');
+  out.push(
+    '<!-- Generated by `neuron-pursuit reproduce --report` from results/paper/batches/; do not edit by hand. -->',
+  );
+  out.push('');
+  out.push(
+    `This page checks the claims of Kumar & Haupt's *Neuron Pursuit* paper against runs of this implementation. ` +
+      `It is generated from the committed runs of the grid \`${input.grid.name}\`: ${runs.length} of its ` +
+      `${input.grid.points} points have finished, ${hours(cpu)} of CPU time in all (one core per run). ` +
+      `Verdicts: ${count('✓')} ✓, ${count('✗')} ✗, ${count('inconclusive')} inconclusive. A claim whose cells ` +
+      `have fewer seeds than the grid asks (5 per size up to 3,200, 3 at 6,400; 3 for modular addition and PVR) ` +
+      `is inconclusive until they finish; \`neuron-pursuit reproduce\` continues the grid.`,
+  );
+  out.push('');
+  out.push('## Claims');
+  out.push('');
+  out.push(
+    `*n\\** (sample complexity) is the smallest grid size whose mean test error over seeds is below ` +
+      `${PAPER_CLAIM_SETTINGS.solvedTestError} there and at every larger size ("> grid" when none is). ` +
+      'Means are over seeds; each rule is in the last column.',
+  );
+  out.push('');
+  out.push('| # | Claim | Measured | Rule | Verdict |');
+  out.push('|---|---|---|---|---|');
+  claims.forEach((c, i) => {
+    const cell = (s: string) => s.replace(/\|/g, '\\|');
+    out.push(`| ${i + 1} | ${cell(c.claim)} | ${cell(c.evidence)} | ${cell(c.rule)} | ${c.verdict} |`);
+  });
+  out.push('');
+  if (input.findings.trim() !== '') {
+    out.push('## Findings');
+    out.push('');
+    out.push(input.findings.trim());
+    out.push('');
+  }
+  out.push('## Coverage');
+  out.push('');
+  out.push('Seeds finished per task, algorithm and training-set size.');
+  out.push('');
+  const cells = new Map<string, Map<number, number>>();
+  for (const r of runs) {
+    const k = `${r.task} | ${r.algorithm.toUpperCase()}`;
+    const m = cells.get(k) ?? new Map<number, number>();
+    m.set(r.samples, (m.get(r.samples) ?? 0) + 1);
+    cells.set(k, m);
+  }
+  out.push('| task | algorithm | seeds at each n |');
+  out.push('|---|---|---|');
+  for (const [k, m] of [...cells].sort(([a], [b]) => (a < b ? -1 : 1)))
+    out.push(
+      `| ${k} | ${[...m]
+        .sort(([a], [b]) => a - b)
+        .map(([n, s]) => `${n}: ${s}`)
+        .join(', ')} |`,
+    );
+  out.push('');
+  out.push('## Results');
+  out.push('');
+  out.push(
+    'Mean over seeds [min – max] of the relative squared error (classification error for modular addition and ' +
+      'PVR); NP iterations; mean seconds per run.',
+  );
+  out.push('');
+  out.push('| task | n | algorithm | seeds | train error | test error | NP iterations | seconds |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const r of summarize(runs)) {
+    const it = r.algorithm === 'np' ? r.iterationsMean.toFixed(1) : '';
+    out.push(
+      `| ${r.task} | ${r.samples} | ${r.algorithm.toUpperCase()} | ${r.seeds} | ${sci(r.trainMean)} [${sci(r.trainMin)} – ${sci(r.trainMax)}] | ` +
+        `${sci(r.testMean)} [${sci(r.testMin)} – ${sci(r.testMax)}] | ${it} | ${r.secondsMean.toFixed(1)} |`,
+    );
+  }
+  out.push('');
+  out.push('## Figures');
+  out.push('');
+  out.push(
+    'Figs 7–9: training and test error against n for NP and GD (mean with a min–max band over seeds, log axes) and ' +
+      "NP's iterations against n. Fig 10: modular addition's errors per iteration and |DFT| of the first-layer rows " +
+      "(over the one-hot code of a and of b) and second-layer columns. Fig 11: PVR's errors per iteration and its " +
+      '|weights|. Each as SVG, and PNG beside it.',
+  );
+  out.push('');
+  for (const f of figures) out.push(`- [${f.title}](figures/${f.name}.svg) ([PNG](figures/${f.name}.png))`);
+  out.push('');
+  out.push('## Re-checking');
+  out.push('');
+  out.push('- `neuron-pursuit reproduce --report` rebuilds this page, `runs.csv` and `figures/` from `batches/`.');
+  out.push(
+    '- `neuron-pursuit reproduce --audit 5` re-runs 5 stored runs picked at random and says whether each ' +
+      'matches bit for bit.',
+  );
+  out.push('- `neuron-pursuit reproduce` continues the grid from where it stopped (docs/reproduction.md).');
+  out.push('');
+  return out.join('\n');
+}

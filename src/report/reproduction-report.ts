@@ -260,23 +260,32 @@ function markdown(
   }
   out.push('## Coverage');
   out.push('');
-  out.push('Seeds finished per task, algorithm and training-set size.');
+  // The pilot is seed 0 of every point: the grid runs seed by seed, so it finishes first.
+  const pilot = runs.filter((r) => r.seed === 0);
+  const pilotGd = pilot.filter((r) => r.algorithm === 'gd').reduce((s, r) => s + r.result!.seconds, 0);
+  const pilotCpu = pilot.reduce((s, r) => s + r.result!.seconds, 0);
+  out.push(
+    `Seeds finished per task, algorithm and training-set size, and the CPU time of those runs. The pilot (seed 0 ` +
+      `of every point, ${pilot.length} runs so far) took ${hours(pilotCpu)} of CPU time, ${hours(pilotGd)} of it ` +
+      'in GD.',
+  );
   out.push('');
-  const cells = new Map<string, Map<number, number>>();
+  const cells = new Map<string, { seeds: Map<number, number>; seconds: number }>();
   for (const r of runs) {
     const k = `${r.task} | ${r.algorithm.toUpperCase()}`;
-    const m = cells.get(k) ?? new Map<number, number>();
-    m.set(r.samples, (m.get(r.samples) ?? 0) + 1);
-    cells.set(k, m);
+    const cell = cells.get(k) ?? { seeds: new Map<number, number>(), seconds: 0 };
+    cell.seeds.set(r.samples, (cell.seeds.get(r.samples) ?? 0) + 1);
+    cell.seconds += r.result!.seconds;
+    cells.set(k, cell);
   }
-  out.push('| task | algorithm | seeds at each n |');
-  out.push('|---|---|---|');
-  for (const [k, m] of [...cells].sort(([a], [b]) => (a < b ? -1 : 1)))
+  out.push('| task | algorithm | seeds at each n | CPU time |');
+  out.push('|---|---|---|---|');
+  for (const [k, cell] of [...cells].sort(([a], [b]) => (a < b ? -1 : 1)))
     out.push(
-      `| ${k} | ${[...m]
+      `| ${k} | ${[...cell.seeds]
         .sort(([a], [b]) => a - b)
         .map(([n, s]) => `${n}: ${s}`)
-        .join(', ')} |`,
+        .join(', ')} | ${hours(cell.seconds)} |`,
     );
   out.push('');
   out.push('## Results');

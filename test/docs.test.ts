@@ -148,7 +148,7 @@ function folderOf(page: string): string {
   return dir;
 }
 
-// `npx neuron-pursuit` and `neuron-pursuit` run the built CLI (what `npx` finds in a project that installed the package).
+// `npx neuron-pursuit` and `neuron-pursuit` run the built CLI (what `npx` finds where the package is installed).
 const BIN = join(work, 'bin');
 mkdirSync(BIN);
 writeFileSync(join(BIN, 'neuron-pursuit'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });

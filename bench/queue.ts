@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL store's costs (README "Running on a cluster"), against the server NP_TEST_PG_URL names:
+ * The PostgreSQL store's costs (docs/cluster.md), against the server NP_TEST_PG_URL names:
  *
  *   bash scripts/with-postgres.sh node dist/bench/queue.js overhead [--runs 1000] [--workers 8]
  *   bash scripts/with-postgres.sh node dist/bench/queue.js scaling GRID [--processes 1,2,4]

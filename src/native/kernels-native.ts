@@ -7,7 +7,7 @@
  * Threads: the addon keeps a pool per Node thread, and splits a large product's samples (or the NCF's
  * restarts) into tasks; every sum stays inside one task, so the history does not depend on the thread count.
  * One thread by default: on a shared machine (the benchmark's) a second thread the system does not schedule
- * holds up every product it took a task of, and cost up to 2× (README, Speed). NEURON_PURSUIT_THREADS or
+ * holds up every product it took a task of, and cost up to 2× (docs/speed.md). NEURON_PURSUIT_THREADS or
  * `setKernelThreads` asks for more; a sweep's workers keep one (the sweep already runs one fit per core).
  */
 import { createRequire } from 'node:module';

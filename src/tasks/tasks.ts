@@ -371,8 +371,8 @@ export function modularAddition(P: number): Task {
       stopOn: 'classification',
       maxIterations: 60,
       // Halving η on every rise of the loss cut η to 1/16 at almost every iteration here and ended most stages
-      // after 2,500 steps; at 370 training pairs NP then stalled for 45 iterations (README "Stopping where the
-      // paper stops"). The paper runs plain GD with a large step on this task.
+      // after 2,500 steps; at 370 training pairs NP then stalled for 45 iterations (docs/measurements.md, "Stopping
+      // where the paper stops"). The paper runs plain GD with a large step on this task.
       halveOn: 'blow-up',
     },
     // 100,000 GD steps after every addition with no halving, PGA with step 2 for 5,000 steps.
@@ -413,7 +413,8 @@ export function pointerValueRetrieval(): Task {
     // 29% test error, η = 0.05 only 35% / 45%. With path growth that cap ended every stage from iteration 4 on with
     // the loss still falling, and the rise guard settles η ever lower as the network grows (0.1/64 by iteration 12,
     // the paper's range), so a fifth rise ended later stages early: 100,000 steps and 8 halvings brought the test
-    // error after 14 iterations from 0.29 to 0.20 (seeds 0-2, 3-4x the time; README "Stopping where the paper stops").
+    // error after 14 iterations from 0.29 to 0.20 (seeds 0-2, 3-4x the time; docs/measurements.md, "Stopping where the
+    // paper stops").
     defaults: {
       depth: 3,
       activation: 'relu',

@@ -125,7 +125,8 @@ function decide(missing: string[], holds: boolean): Verdict {
 const shortOf = (missing: string[]) =>
   missing.length === 0
     ? ''
-    : ` Short of seeds: ${missing.length} cell(s) (${missing.slice(0, 2).join('; ')}${missing.length > 2 ? '; …' : ''}).`;
+    : ` Short of seeds: ${missing.length} cell(s) ` +
+      `(${missing.slice(0, 2).join('; ')}${missing.length > 2 ? '; …' : ''}).`;
 
 /**
  * "NP's iterations rise, peak just before the transition, then fall and stay level": the size with the most mean
@@ -156,10 +157,16 @@ function peakClaim(c: Cells, task: string, group: string): ClaimRow {
   return {
     id: `${task}-peak`,
     group,
-    claim: `${task}: NP's iterations rise with n, peak just before the transition to a small test error, then fall and stay level`,
-    evidence: `NP iterations (mean) ${c.iterationsCurve(task)}; peak at ${peak ?? '—'}, n* = ${size(transition)}.${shortOf(missing)}`,
+    claim:
+      `${task}: NP's iterations rise with n, peak just before the transition to a small test error, then ` +
+      `fall and stay level`,
+    evidence:
+      `NP iterations (mean) ${c.iterationsCurve(task)}; peak at ${peak ?? '—'}, n* = ` +
+      `${size(transition)}.${shortOf(missing)}`,
     verdict: decide(missing, holds),
-    rule: 'peak (most mean iterations) one or two sizes below n*, higher than the smallest size, and above every size from n* on',
+    rule:
+      'peak (most mean iterations) one or two sizes below n*, higher than the smallest size, and above ' +
+      'every size from n* on',
   };
 }
 
@@ -183,7 +190,9 @@ function complexityClaim(
     id,
     group,
     claim,
-    evidence: `n*: ${label(a)} ${size(na)}, ${label(b)} ${size(nb)} (mean test error ${label(a)} ${c.testCurve(...a)}; ${label(b)} ${c.testCurve(...b)}).${shortOf(missing)}`,
+    evidence:
+      `n*: ${label(a)} ${size(na)}, ${label(b)} ${size(nb)} (mean test error ${label(a)} ` +
+      `${c.testCurve(...a)}; ${label(b)} ${c.testCurve(...b)}).${shortOf(missing)}`,
     verdict: decide(missing, (na !== null || nb !== null) && test(na ?? inf, nb ?? inf)),
     rule,
   };
@@ -198,7 +207,9 @@ function largeNClaim(c: Cells, id: string, group: string, tasks: string[], algor
     id,
     group,
     claim: `${tasks.join(' and ')}: ${algorithm.toUpperCase()}'s test error is near zero at large n`,
-    evidence: `mean test error at n = ${n}: ${tasks.map((t, i) => `${t} ${sci(values[i]!)}`).join(', ')}.${shortOf(missing)}`,
+    evidence:
+      `mean test error at n = ${n}: ` +
+      `${tasks.map((t, i) => `${t} ${sci(values[i]!)}`).join(', ')}.${shortOf(missing)}`,
     verdict: decide(
       missing,
       values.every((v) => v < c.s.solvedTestError),
@@ -213,8 +224,11 @@ function oftenFailsClaim(c: Cells, id: string, group: string, task: string, size
   return {
     id,
     group,
-    claim: `${task}: at n = ${sizes.join(' and ')} NP often fails to reach the training target within its 31 iterations`,
-    evidence: `${shares.map((s) => `n = ${s.n}: ${s.missed} of ${s.of} runs above the target`).join('; ')}.${shortOf(missing)}`,
+    claim:
+      `${task}: at n = ${sizes.join(' and ')} NP often fails to reach the training target within its 31 ` +
+      `iterations`,
+    evidence:
+      shares.map((s) => `n = ${s.n}: ${s.missed} of ${s.of} runs above the target`).join('; ') + `.${shortOf(missing)}`,
     verdict: decide(
       missing,
       shares.every((s) => s.of > 0 && s.missed / s.of >= OFTEN),
@@ -248,7 +262,9 @@ function ratioClaim(
     id,
     group,
     claim,
-    evidence: `GD/NP test error (geometric mean over sizes) ${Number.isFinite(r) ? r.toFixed(2) : '—'}; NP ${c.testCurve(task, 'np')}; GD ${c.testCurve(task, 'gd')}.${shortOf(missing)}`,
+    evidence:
+      `GD/NP test error (geometric mean over sizes) ${Number.isFinite(r) ? r.toFixed(2) : '—'}; NP ` +
+      `${c.testCurve(task, 'np')}; GD ${c.testCurve(task, 'gd')}.${shortOf(missing)}`,
     verdict: decide(missing, holds(r)),
     rule,
   };
@@ -269,7 +285,8 @@ export function sampleComplexityClaims(runs: RunLike[], s: ClaimSettings = PAPER
       id: `${task}-fit`,
       group: sphere,
       claim: `${task}: NP fits the training set to near-zero error at every size`,
-      evidence: `mean training error ${s.sizes.map((n, i) => `${n}: ${sci(train[i]!)}`).join(', ')}.${shortOf(missing)}`,
+      evidence:
+        `mean training error ` + `${s.sizes.map((n, i) => `${n}: ${sci(train[i]!)}`).join(', ')}.${shortOf(missing)}`,
       verdict: decide(
         missing,
         train.every((v) => v < s.trainTarget),
@@ -451,9 +468,13 @@ export function modularClaims(runs: RunLike[], pairs = 529, seedsNeeded = 3, P =
     group: 'modular addition',
     claim:
       'modular addition (P = 23): NP reaches zero training classification error with a small test error, over 3 runs',
-    evidence: `${evidence || 'no runs'}. ${first ? `Holds from ${pct(first.n)} of the pairs.` : 'Holds at no fraction measured.'}`,
+    evidence:
+      `${evidence || 'no runs'}. ` +
+      `${first ? `Holds from ${pct(first.n)} of the pairs.` : 'Holds at no fraction measured.'}`,
     verdict: first ? '✓' : decided.length === 0 ? 'inconclusive' : '✗',
-    rule: `at some training fraction, every one of ≥ ${seedsNeeded} seeds ends with zero training classification error and the mean test classification error is below ${SMALL_CLASS_ERROR}`,
+    rule:
+      `at some training fraction, every one of ≥ ${seedsNeeded} seeds ends with zero training ` +
+      `classification error and the mean test classification error is below ${SMALL_CLASS_ERROR}`,
   };
   // Frequencies: at the fraction where the claim holds, else the largest measured.
   const where = first ?? decided.at(-1);
@@ -466,7 +487,9 @@ export function modularClaims(runs: RunLike[], pairs = 529, seedsNeeded = 3, P =
     group: 'modular addition',
     claim: 'modular addition: each first-layer row and second-layer column concentrates on one frequency',
     evidence: where
-      ? `at ${pct(where.n)}: median share of DFT energy at the top frequency pair, first-layer rows ${l1.toFixed(2)}, second-layer columns ${l2.toFixed(2)} (${cell.length} runs; noise gives ≈ ${(2 / P).toFixed(2)})`
+      ? `at ${pct(where.n)}: median share of DFT energy at the top frequency pair, first-layer rows ` +
+        `${l1.toFixed(2)}, second-layer columns ${l2.toFixed(2)} (${cell.length} runs; noise gives ≈ ` +
+        `${(2 / P).toFixed(2)})`
       : 'no runs',
     verdict: !where ? 'inconclusive' : l1 >= CONCENTRATED && l2 >= CONCENTRATED ? '✓' : '✗',
     rule: `median top-frequency-pair share ≥ ${CONCENTRATED} in both layers (constant term left out)`,
@@ -481,7 +504,9 @@ export function pvrClaims(runs: RunLike[], seedsNeeded = 3): ClaimRow[] {
   const per = mine
     .map(
       (r) =>
-        `seed ${r.seed}: ${r.result!.iterations} iterations (${r.result!.stopReason}), widths ${r.result!.widths.join('/')}, train ${r.result!.trainClassError?.toFixed(3)}, test ${r.result!.testClassError?.toFixed(3)}`,
+        `seed ${r.seed}: ${r.result!.iterations} iterations (${r.result!.stopReason}), widths ` +
+        `${r.result!.widths.join('/')}, train ${r.result!.trainClassError?.toFixed(3)}, test ` +
+        `${r.result!.testClassError?.toFixed(3)}`,
     )
     .join('; ');
   return [
@@ -489,7 +514,8 @@ export function pvrClaims(runs: RunLike[], seedsNeeded = 3): ClaimRow[] {
       id: 'pvr',
       group: 'PVR',
       claim:
-        'pointer value retrieval: NP drives the training and test errors down over its iterations to its stop, with small final widths',
+        'pointer value retrieval: NP drives the training and test errors down over its iterations to its stop, ' +
+        'with small final widths',
       evidence: `${per || 'no runs'}${mine.length ? `; mean train ${train.toFixed(3)}, test ${test.toFixed(3)}` : ''}.`,
       verdict: mine.length < seedsNeeded ? 'inconclusive' : test < PVR_LEARNED ? '✓' : '✗',
       rule: `≥ ${seedsNeeded} seeds; mean final test classification error below ${PVR_LEARNED}`,
@@ -516,8 +542,12 @@ export function diagonalClaim(instances = 5): ClaimRow {
     id: 'diagonal',
     group: 'diagonal networks',
     claim: 'on diagonal linear networks NP is orthogonal matching pursuit, not the min-ℓ1 solution of small-init GD',
-    evidence: `${instances} random instances (n = 10, d = 20, 3 non-zeros): NP = OMP on ${sameAsOmp}, NP ≠ min-ℓ1 on ${unlikeL1}`,
+    evidence:
+      `${instances} random instances (n = 10, d = 20, 3 non-zeros): NP = OMP on ${sameAsOmp}, NP ≠ ` +
+      `min-ℓ1 on ${unlikeL1}`,
     verdict: sameAsOmp === instances && unlikeL1 > 0 ? '✓' : '✗',
-    rule: 'NP and OMP pick the same atoms in the same order with coefficients within 1e-6 on every instance; NP differs from GD by > 1e-3 on at least one',
+    rule:
+      'NP and OMP pick the same atoms in the same order with coefficients within 1e-6 on every instance; NP ' +
+      'differs from GD by > 1e-3 on at least one',
   };
 }

@@ -300,7 +300,8 @@ function markdown(
   for (const r of summarize(runs)) {
     const it = r.algorithm === 'np' ? r.iterationsMean.toFixed(1) : '';
     out.push(
-      `| ${r.task} | ${r.samples} | ${r.algorithm.toUpperCase()} | ${r.seeds} | ${sci(r.trainMean)} [${sci(r.trainMin)} – ${sci(r.trainMax)}] | ` +
+      `| ${r.task} | ${r.samples} | ${r.algorithm.toUpperCase()} | ${r.seeds} | ${sci(r.trainMean)} ` +
+        `[${sci(r.trainMin)} – ${sci(r.trainMax)}] | ` +
         `${sci(r.testMean)} [${sci(r.testMin)} – ${sci(r.testMax)}] | ${it} | ${r.secondsMean.toFixed(1)} |`,
     );
   }

@@ -183,7 +183,10 @@ describe('sweep', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.ok(!existsSync(join(dir, 's.sqlite')));
     const missing = run(['sweep', 'no-such-preset'], dir);
-    assert.match(missing.stderr, /no such file, and no preset of that name \(presets: paper-full, paper-quick\)/);
+    assert.match(
+      missing.stderr,
+      /no such file, and no preset of that name \(presets: paper-full, paper-quick, paper-reproduction\)/,
+    );
     assert.match(run(['sweep', 'grid.yaml', '--shard', '3/2'], workspace()).stderr, /--shard/);
   });
 

@@ -16,6 +16,7 @@ import {
   modularClaims,
   PAPER_CLAIM_SETTINGS,
   peakBeforeTransition,
+  pvrClaims,
   sampleComplexityClaims,
   topFrequencyShare,
 } from '../src/report/claims.js';
@@ -166,6 +167,18 @@ describe('reproduction claims', () => {
     assert.equal(freq!.verdict, '✓');
     runs[2]!.result!.trainClassError = 0.01;
     assert.equal(modularClaims(runs, 529, 3, P)[0]!.verdict, '✗', 'one seed short of zero training error');
+  });
+
+  it('scores PVR by its relative errors against the paper\'s stop, and waits for three seeds', () => {
+    const pvr = (train: number[], test: number[]) =>
+      train.map((t, seed) => run('pvr', 'np', 4000, seed, { train: t, test: test[seed]!, iterations: 30 }));
+    const verdictOf = (runs: RunLike[]) => pvrClaims(runs)[0]!.verdict;
+    assert.equal(verdictOf(pvr([0.004, 0.001, 0.003], [0.05, 0.03, 0.04])), '✓');
+    assert.equal(verdictOf(pvr([0.004, 0.001], [0.05, 0.03])), 'inconclusive', 'two seeds of three');
+    assert.equal(verdictOf(pvr([0.02, 0.001, 0.003], [0.05, 0.03, 0.04])), '✗', 'mean training error above 0.005');
+    assert.equal(verdictOf(pvr([0.004, 0.001, 0.003], [0.3, 0.03, 0.04])), '✗', 'mean test error above 0.1');
+    // a run without classification errors (PVR never has them) still gives numbers, not "undefined"
+    assert.match(pvrClaims(pvr([0.004, 0.001, 0.003], [0.05, 0.03, 0.04]))[0]!.evidence, /mean final train 0\.0027/);
   });
 });
 

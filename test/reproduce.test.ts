@@ -12,12 +12,14 @@ import { readBatchRows } from '../src/io/result-batches.js';
 import type { GridPoint } from '../src/io/run-record.js';
 import type { ModelJSON } from '../src/io/model-format.js';
 import {
+  claimSettingsFor,
   frequencyShares,
   modularClaims,
   PAPER_CLAIM_SETTINGS,
   peakBeforeTransition,
   pvrClaims,
   sampleComplexityClaims,
+  seedsInWords,
   topFrequencyShare,
 } from '../src/report/claims.js';
 import { CLI, runCli } from './helpers.js';
@@ -169,7 +171,39 @@ describe('reproduction claims', () => {
     assert.equal(modularClaims(runs, 529, 3, P)[0]!.verdict, '✗', 'one seed short of zero training error');
   });
 
-  it('scores PVR by its relative errors against the paper\'s stop, and waits for three seeds', () => {
+  it('reads the seeds a claim waits for from its grid: the paper grid, and a companion grid of its own sizes', () => {
+    const paper = claimSettingsFor(
+      expandGrid(parseSweepConfig(readFileSync('presets/paper-reproduction.yaml', 'utf8'), 'paper.yaml')),
+    );
+    assert.deepEqual(paper.sizes, SIZES);
+    assert.deepEqual(
+      SIZES.map((n) => paper.seedsNeeded(n)),
+      SIZES.map((n) => PAPER_CLAIM_SETTINGS.seedsNeeded(n)),
+    );
+    assert.equal(paper.algorithmicSeeds, 3);
+    assert.equal(seedsInWords(paper), '5 per size up to 3,200, 3 at 6,400');
+    const companion = claimSettingsFor(
+      expandGrid(
+        parseSweepConfig(
+          'name: c\ntasks: [hypercube-f2]\nsamples: [100, 200, 400]\nseeds: 2\nalgorithms: [np]\n',
+          'c.yaml',
+        ),
+      ),
+    );
+    assert.deepEqual(companion.sizes, [100, 200, 400]);
+    assert.equal(companion.seedsNeeded(400), 2);
+    assert.equal(seedsInWords(companion), '2 per size up to 400');
+    // a cell with two seeds of two is decided under the companion's settings, short under the paper's
+    const runs = [100, 200, 400].flatMap((n, i) =>
+      [0, 1].map((seed) => run('hypercube-f2', 'np', n, seed, { test: [1, 0.5, 1e-3][i]!, iterations: [3, 9, 4][i]! })),
+    );
+    const peak = (s: typeof paper) =>
+      sampleComplexityClaims(runs, s).find((c) => c.id === 'hypercube-f2-peak')!.verdict;
+    assert.equal(peak(companion), '✓');
+    assert.equal(peak(PAPER_CLAIM_SETTINGS), 'inconclusive');
+  });
+
+  it("scores PVR by its relative errors against the paper's stop, and waits for three seeds", () => {
     const pvr = (train: number[], test: number[]) =>
       train.map((t, seed) => run('pvr', 'np', 4000, seed, { train: t, test: test[seed]!, iterations: 30 }));
     const verdictOf = (runs: RunLike[]) => pvrClaims(runs)[0]!.verdict;
@@ -313,7 +347,11 @@ describe('neuron-pursuit reproduce', () => {
     ])
       assert.ok(csv[0]!.split(',').includes(col), `runs.csv has ${col}`);
     const md = readFileSync(join(dir, 'res', 'REPRODUCTION.md'), 'utf8');
-    assert.match(md, /\| hypersphere-f1: NP fits the training set .* \| inconclusive \|/);
+    // judged by the tiny grid's own sizes and seeds: 2 NP iterations leave training error above 1e-3 (decided);
+    // a claim about n = 1,600, a size the grid lacks, waits
+    assert.match(md, /\| hypersphere-f1: NP fits the training set .* \| ✗ \|/);
+    assert.match(md, /hypercube-f2: at n = 1600 NP often fails .* \| inconclusive \|/);
+    assert.match(md, /seeds than the grid asks \(3 per size up to 80;/);
     assert.ok(existsSync(join(dir, 'res', 'figures', 'fig7-hypersphere.svg')));
 
     const audit = runCli(['reproduce', '--grid', 'grid.yaml', '--results', 'res', '--audit', '2'], dir);

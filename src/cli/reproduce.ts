@@ -21,6 +21,7 @@ import { writeFileAtomic, writeFilesAtomic } from '../io/files.js';
 import { exportNewRuns, importBatches, readBatchRows, readBatches } from '../io/result-batches.js';
 import { openStore } from '../io/run-store.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
+import { claimSettingsFor } from '../report/claims.js';
 import { renderFigure } from '../report/figure.js';
 import { reproductionContent } from '../report/reproduction-report.js';
 import { pointLabel } from './format.js';
@@ -145,9 +146,12 @@ async function writeReproduction(config: SweepConfig, results: string): Promise<
   const runs = gridRuns(config, results);
   if (runs.length === 0) throw new Error(`${batchDir(results)}: no finished runs of the grid ${config.name}`);
   const findingsFile = join(results, 'findings.md');
+  const points = expandGrid(config);
   const content = reproductionContent({
     runs,
-    grid: { name: config.name, points: expandGrid(config).length },
+    grid: { name: config.name, points: points.length },
+    results,
+    settings: claimSettingsFor(points),
     findings: existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8') : '',
   });
   const figures: Record<string, string | Uint8Array> = {};

@@ -9,6 +9,7 @@ import { sparseInstance } from '../baselines/diagonal.js';
 import { Rng } from '../linalg/rng.js';
 import { column } from '../linalg/matrix.js';
 import type { ModelJSON } from '../io/model-format.js';
+import type { GridPoint } from '../io/run-record.js';
 
 export type Verdict = '✓' | '✗' | 'inconclusive';
 
@@ -34,6 +35,8 @@ export interface ClaimSettings {
   solvedTestError: number;
   /** NP's training-error target (a run below it has fitted). */
   trainTarget: number;
+  /** Seeds the modular-addition and PVR claims need. */
+  algorithmicSeeds: number;
 }
 
 export const PAPER_CLAIM_SETTINGS: ClaimSettings = {
@@ -41,7 +44,67 @@ export const PAPER_CLAIM_SETTINGS: ClaimSettings = {
   seedsNeeded: (n) => (n >= 6400 ? 3 : 5),
   solvedTestError: 0.01,
   trainTarget: 1e-3,
+  algorithmicSeeds: 3,
 };
+
+/** The tasks of the sample-complexity claims (Figs 7–9). */
+export const SAMPLE_COMPLEXITY_TASKS = [
+  'hypersphere-f1',
+  'hypersphere-f2',
+  'hypercube-f1',
+  'hypercube-f2',
+  'gaussian-f1',
+  'gaussian-f2',
+] as const;
+
+/**
+ * The settings a grid implies: its sample-complexity sizes, and at each size the seeds its cells run (the most
+ * of any cell), so that a claim waits for exactly the seeds the grid will give it. A grid of other sizes or seeds
+ * than the paper's (a companion experiment) is judged by its own.
+ */
+export function claimSettingsFor(points: GridPoint[]): ClaimSettings {
+  const seeds = new Map<number, Map<string, Set<number>>>();
+  let algorithmic = 0;
+  const other = new Map<string, Set<number>>();
+  for (const p of points) {
+    if ((SAMPLE_COMPLEXITY_TASKS as readonly string[]).includes(p.task)) {
+      const cells = seeds.get(p.samples) ?? new Map<string, Set<number>>();
+      const cell = `${p.task}/${p.algorithm}`;
+      cells.set(cell, (cells.get(cell) ?? new Set()).add(p.seed));
+      seeds.set(p.samples, cells);
+    } else {
+      const cell = `${p.task}/${p.samples}/${p.algorithm}`;
+      other.set(cell, (other.get(cell) ?? new Set()).add(p.seed));
+    }
+  }
+  for (const s of other.values()) algorithmic = Math.max(algorithmic, s.size);
+  const needed = new Map([...seeds].map(([n, cells]) => [n, Math.max(...[...cells.values()].map((s) => s.size))]));
+  return {
+    ...PAPER_CLAIM_SETTINGS,
+    sizes: [...needed.keys()].sort((a, b) => a - b),
+    // a size outside the grid (a claim about n = 1,600 in a grid without it) waits for a run that never comes
+    seedsNeeded: (n) => needed.get(n) ?? 1,
+    algorithmicSeeds: algorithmic || PAPER_CLAIM_SETTINGS.algorithmicSeeds,
+  };
+}
+
+/** The seeds a grid asks, in words: "5 per size up to 3,200, 3 at 6,400". */
+export function seedsInWords(s: ClaimSettings): string {
+  const groups: { seeds: number; sizes: number[] }[] = [];
+  for (const n of s.sizes) {
+    const k = s.seedsNeeded(n);
+    if (groups.at(-1)?.seeds === k) groups.at(-1)!.sizes.push(n);
+    else groups.push({ seeds: k, sizes: [n] });
+  }
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return groups
+    .map((g, i) =>
+      g.sizes.length === 1
+        ? `${g.seeds} at ${fmt(g.sizes[0]!)}`
+        : `${g.seeds} per size ${i === 0 ? 'up to' : `from ${fmt(g.sizes[0]!)} to`} ${fmt(g.sizes.at(-1)!)}`,
+    )
+    .join(', ');
+}
 
 /** The share of runs that must miss the training target for "often fails to fit". */
 export const OFTEN = 0.4;

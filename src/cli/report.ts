@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { isPostgresUrl } from '../io/run-store.js';
+import { isPostgresUrl } from '../io/open-store.js';
 import { openForReading } from './sweep.js';
 import {
   READING_NOTE,

@@ -43,10 +43,14 @@ export {
 } from './model/preprocessing.js';
 export {
   networkToOnnx,
+  ONNX_INPUT,
   ONNX_IR_VERSION,
+  ONNX_LAYOUTS,
   ONNX_OPSET,
+  ONNX_OUTPUT,
   type OnnxDtype,
   type OnnxExportOptions,
+  type OnnxLayout,
 } from './export/onnx.js';
 export { relativeError, classificationError } from './model/metrics.js';
 export type { NcfObjective } from './ncf/objective.js';
@@ -128,7 +132,8 @@ export {
   type SmallInitGdResult,
   type SmallInitGdSummary,
 } from './baselines/small-init-gd.js';
-export { OrthogonalMatchingPursuit, orthogonalMatchingPursuit, type SparseSolution } from './baselines/omp.js';
+export { OrthogonalMatchingPursuit, orthogonalMatchingPursuit } from './baselines/omp.js';
+export type { SparseSolution } from './baselines/sparse-fit.js';
 export {
   DiagonalNeuronPursuit,
   DiagonalSmallInitGd,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, posix, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-// The algorithm must run in a browser: its modules, and every module they
+// Dependencies point one way. The algorithm must run in a browser: its modules, and every module they
 // import in turn, may import only the core and the browser-safe formats of
 // src/io, and browser-safe packages — never Node built-ins or the CLI,
 // experiments (sweep runner and its worker pool), store or report layers.
@@ -31,6 +31,9 @@ const ALLOWED_PACKAGES = new Set([
   '@bufbuild/protobuf',
   '@bufbuild/protobuf/codegenv2',
 ]);
+
+/** The TypeScript sources (type-only imports are dependencies too, and the compiler erases them). */
+const SOURCES = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /** The import specifiers of a compiled module. */
 function importsOf(file: string): string[] {
@@ -77,4 +80,78 @@ describe('architecture', () => {
     assert.ok(checked > 50, `only ${checked} imports found: is the pattern still right?`);
     assert.ok(seen.has('io/model-format.js'), 'the core saves models through src/io/model-format.ts');
   });
+
+  it('keeps the model free of file formats: src/model imports nothing from src/export or src/io', () => {
+    const graph = sourceGraph();
+    const model = [...graph.keys()].filter((f) => f.startsWith('model/'));
+    assert.ok(model.includes('model/network.ts'), 'src/model/network.ts is where it was');
+    for (const file of model) {
+      for (const target of graph.get(file)!) {
+        assert.ok(!/^(export|io)\//.test(target), `${file} imports ${target}: the model knows no file format`);
+      }
+    }
+  });
+
+  it('has no import cycle in src/ (type-only imports count)', () => {
+    const graph = sourceGraph();
+    assert.ok(graph.size > 50, `only ${graph.size} modules found`);
+    assert.deepEqual(importCycles(graph), []);
+    // The check sees a cycle where there is one: the store's interface importing its factory back.
+    const knotted = new Map(graph);
+    knotted.set('io/run-store.ts', [...graph.get('io/run-store.ts')!, 'io/open-store.ts']);
+    assert.deepEqual(importCycles(knotted), [
+      ['io/open-store.ts', 'io/postgres-store.ts', 'io/run-store.ts', 'io/sql-run-store.ts', 'io/sqlite-store.ts'],
+    ]);
+  });
 });
+
+/** Every module of src/ (path relative to it, .ts) → the modules of src/ it imports, type-only imports included. */
+function sourceGraph(): Map<string, string[]> {
+  const files = readdirSync(SOURCES, { recursive: true, encoding: 'utf8' })
+    .map((f) => f.split('\\').join('/'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const code = readFileSync(join(SOURCES, file), 'utf8');
+    const specs = [...code.matchAll(/^\s*(?:import|export)\s+(?:[^'";]*?\sfrom\s*)?['"](\.[^'"]+)['"]/gm)].map(
+      (m) => m[1]!,
+    );
+    const targets = specs.map((spec) => posix.normalize(posix.join(posix.dirname(file), spec)).replace(/\.js$/, '.ts'));
+    for (const target of targets) assert.ok(existsSync(join(SOURCES, target)), `${file} imports ${target}: not found`);
+    graph.set(file, [...new Set(targets)]);
+  }
+  return graph;
+}
+
+/** The strongly connected components of more than one module (or a module importing itself), each sorted. */
+function importCycles(graph: Map<string, string[]>): string[][] {
+  // Tarjan's algorithm.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    for (let w = stack.pop()!; ; w = stack.pop()!) {
+      onStack.delete(w);
+      component.push(w);
+      if (w === v) break;
+    }
+    if (component.length > 1 || graph.get(v)!.includes(v)) cycles.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}

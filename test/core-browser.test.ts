@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { networkToOnnx } from '../src/export/onnx.js';
 import { Network } from '../src/model/network.js';
 import { launchChromium, serveStatic } from './browser.js';
 import { GOLDEN_CASES, fromGoldenJson, goldenDifferences, goldenFit, goldenRecord } from './golden-cases.js';
@@ -37,9 +38,10 @@ const PAGE = `<!doctype html><meta charset="utf-8">
 <script type="module">
   import { GOLDEN_CASES, goldenFit, goldenRecord, toGoldenJson } from '/dist/test/golden-cases.js';
   import { Network } from '/dist/src/model/network.js';
+  import { networkToOnnx } from '/dist/src/export/onnx.js';
   try {
     const c = ${JSON.stringify(ONNX_CASE)};
-    window.onnx = Array.from(new Network(c.widths, c.activation, c.params).toOnnx(c.options));
+    window.onnx = Array.from(networkToOnnx(new Network(c.widths, c.activation, c.params), c.options));
     window.result = toGoldenJson(goldenRecord(goldenFit(GOLDEN_CASES[0])));
   } catch (e) {
     window.result = 'error: ' + e.message;
@@ -66,7 +68,7 @@ describe('the algorithm in a browser', () => {
       assert.deepEqual(diffs.slice(0, 10), [], `${diffs.length} difference(s)`);
       const onnx = await page.evaluate(() => (globalThis as { onnx?: number[] }).onnx);
       const { widths, activation, params, options } = ONNX_CASE;
-      assert.deepEqual(onnx, Array.from(new Network(widths, activation, params).toOnnx(options)));
+      assert.deepEqual(onnx, Array.from(networkToOnnx(new Network(widths, activation, params), options)));
     } finally {
       await browser.close();
       server.close();

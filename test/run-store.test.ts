@@ -10,8 +10,8 @@ import { jobId, LEASE, QUEUE, QUEUE_SCHEMA, WorkQueue } from '../src/experiments
 import { codeVersion } from '../src/io/code-version.js';
 import type { PostgresRunStore } from '../src/io/postgres-store.js';
 import type { GridPoint, NewRun } from '../src/io/run-record.js';
-import { mergeStores, openStore, type RunStore } from '../src/io/run-store.js';
-import { rawRun } from '../src/io/sql-run-store.js';
+import { openStore } from '../src/io/open-store.js';
+import { mergeStores, type RunStore, rawRun } from '../src/io/run-store.js';
 import { migrationSteps, STORE_SCHEMA_VERSION } from '../src/io/store-schema.js';
 import { dropDatabase, freshDatabase, sql } from './postgres.js';
 

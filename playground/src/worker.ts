@@ -5,6 +5,7 @@
  * Pause takes effect there, and Run goes on from the same state (the history is the command line's).
  * It tells the page what happened at most every POST_EVERY_MS, and at every iteration's end.
  */
+import { networkToOnnx } from '../../src/export/onnx.js';
 import { parseCsv, splitColumns } from '../../src/io/csv.js';
 import { modelToJson } from '../../src/io/model-format.js';
 import { historyFile, runFileText } from '../../src/io/run-format.js';
@@ -330,7 +331,7 @@ function download(file: DownloadFile): void {
   if (file === 'model')
     send({ type: 'file', name: 'model.json', content: runFileText.model(modelToJson(network, fit.columns)) });
   else if (file === 'onnx') {
-    const bytes = new Uint8Array(network.toOnnx(fit.columns)); // over an ArrayBuffer, as Blob takes
+    const bytes = new Uint8Array(networkToOnnx(network, fit.columns)); // over an ArrayBuffer, as Blob takes
     send({ type: 'file', name: 'model.onnx', content: bytes }, [bytes.buffer]);
   } else if (fit.fitted)
     send({

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { parseOptions } from '../estimators/estimator.js';
 import { type Matrix, norm, sumOfSquares, zeros } from '../linalg/matrix.js';
 import type { Rng } from '../linalg/rng.js';
-import { correlations, type SparseSolution, solution } from './omp.js';
-import { SparseEstimator } from './sparse-fit.js';
+import { correlations, solution } from './omp.js';
+import { SparseEstimator, type SparseSolution } from './sparse-fit.js';
 
 /** The GD settings of the diagonal network, with NP's defaults (small-init GD sets its own tolerances). */
 const diagonalGdFields = {

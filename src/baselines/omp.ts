@@ -8,21 +8,7 @@ import { Matrix as MlMatrix, solve } from 'ml-matrix';
 import { z } from 'zod';
 import { type Matrix, norm } from '../linalg/matrix.js';
 import { parseOptions } from '../estimators/estimator.js';
-import { SparseEstimator } from './sparse-fit.js';
-
-/** Why a pursuit stopped choosing atoms: the residual is small, the atom cap is reached, or no atom correlates. */
-export type SparseStopReason = 'tolerance' | 'max-atoms' | 'no-correlation' | 'converged' | 'max-steps';
-
-export interface SparseSolution {
-  stopReason: SparseStopReason;
-  /** Chosen columns, in the order they were selected. */
-  support: number[];
-  /** One coefficient per column of X (zero off the support). */
-  coefficients: number[];
-  l1: number;
-  /** ‖y − Xβ‖ / ‖y‖. */
-  residual: number;
-}
+import { SparseEstimator, type SparseSolution, type SparseStopReason } from './sparse-fit.js';
 
 export const ompOptionsSchema = z
   .object({

@@ -23,7 +23,7 @@ import { makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
 import { modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
-import type { OnnxExportOptions } from '../export/onnx.js';
+import { type OnnxExportOptions, networkToOnnx } from '../export/onnx.js';
 import { checkActivationOptions, networkShapeOptions } from '../model/network-options.js';
 import { type Preprocessing, predictRaw, preprocessingOptions } from '../model/preprocessing.js';
 import { GD_DEFAULTS, type GdResult, gradientDescent } from '../optim/gradient-descent.js';
@@ -226,9 +226,12 @@ export class FittedSmallInitGd implements Fitted {
     return predictRaw((x) => this.network.forward(x), this.network.inputDim, this.preprocessing, X);
   }
 
-  /** The learned network, with its preprocessing, as the bytes of an ONNX model (see `Network#toOnnx`). */
+  /** The learned network, with its preprocessing, as the bytes of an ONNX model (src/export/onnx.ts). */
   toOnnx(options?: OnnxExportOptions): Uint8Array {
-    return this.network.toOnnx({ ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}), ...options });
+    return networkToOnnx(this.network, {
+      ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}),
+      ...options,
+    });
   }
 
   summary(): SmallInitGdSummary {

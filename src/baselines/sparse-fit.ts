@@ -17,7 +17,20 @@ import {
 } from '../estimators/estimator.js';
 import { type Matrix, type MatrixLike, toMatrix, zeros } from '../linalg/matrix.js';
 import { relativeError } from '../model/metrics.js';
-import type { SparseSolution } from './omp.js';
+
+/** Why a pursuit stopped choosing atoms: the residual is small, the atom cap is reached, or no atom correlates. */
+export type SparseStopReason = 'tolerance' | 'max-atoms' | 'no-correlation' | 'converged' | 'max-steps';
+
+export interface SparseSolution {
+  stopReason: SparseStopReason;
+  /** Chosen columns, in the order they were selected. */
+  support: number[];
+  /** One coefficient per column of X (zero off the support). */
+  coefficients: number[];
+  l1: number;
+  /** ‖y − Xβ‖ / ‖y‖. */
+  residual: number;
+}
 
 /** A solver's answer: the solution, with NP's NCF value per atom and the GD steps taken where it has them. */
 export type SparseFit = SparseSolution & { ncfValues?: number[]; steps?: number };

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Rng } from '../linalg/rng.js';
 import { type Matrix, column } from '../linalg/matrix.js';
-import type { SparseSolution } from '../baselines/omp.js';
+import type { SparseSolution } from '../baselines/sparse-fit.js';
 import { sparseInstance } from '../baselines/diagonal.js';
 import { ALGORITHMS } from '../estimators/registry.js';
 import { splitColumns } from '../io/csv.js';

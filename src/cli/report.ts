@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { isPostgresUrl } from '../io/run-store.js';
+import { isPostgresUrl } from '../io/open-store.js';
 import { openForReading } from './sweep.js';
 import {
   READING_NOTE,
@@ -18,9 +18,9 @@ import { gdStopLabel } from '../optim/gradient-descent.js';
 import { checkDestination, writeFilesAtomic } from '../io/files.js';
 import { readRunFolder } from '../io/run-folder.js';
 
-/** Render every figure and write DIR/{NAME.svg, NAME.png, index.html} as one unit. */
+/** Render every figure and write DIR/{NAME.svg, NAME.png, index.html} and the data files as one unit. */
 export async function writeReport(content: ReportContent, out: string, htmlName = 'index.html'): Promise<string[]> {
-  const files: Record<string, string | Uint8Array> = {};
+  const files: Record<string, string | Uint8Array> = { ...content.files };
   const sections: PageSection[] = content.texts.map((t) => ({ title: t.title, text: t.html, html: true }));
   for (const f of content.figures) {
     const { svg, png } = await renderFigure(f.spec);
@@ -122,6 +122,8 @@ export function reportCommand(): Command {
         }
       }
       const files = await writeReport(content, opts.out);
-      process.stdout.write(`wrote ${opts.out}/index.html and ${files.length - 1} figure file(s)\n`);
+      const data = Object.keys(content.files ?? {});
+      const figures = `${files.length - 1 - data.length} figure file(s)`;
+      process.stdout.write(`wrote ${opts.out}/index.html, ${[figures, ...data].join(', ')}\n`);
     });
 }

@@ -19,7 +19,7 @@ import {
 import { runPool, runSweep } from '../experiments/sweep.js';
 import { writeFileAtomic, writeFilesAtomic } from '../io/files.js';
 import { exportNewRuns, importBatches, readBatchRows, readBatches } from '../io/result-batches.js';
-import { openStore } from '../io/run-store.js';
+import { openStore } from '../io/open-store.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
 import { claimSettingsFor } from '../report/claims.js';
 import { renderFigure } from '../report/figure.js';

@@ -2,17 +2,20 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { parseShard, parseSweepConfig, presetNames, PRESET_DIR, type SweepConfig } from '../experiments/config.js';
-import { claimIsLive, isPostgresUrl, mergeStores, openStore, type RunStore, storeKind } from '../io/run-store.js';
+import { isPostgresUrl, openStore, storeKind } from '../io/open-store.js';
+import { claimIsLive, mergeStores, type RunStore } from '../io/run-store.js';
 import { PostgresRunStore } from '../io/postgres-store.js';
 import { type FinishedRun, runSweep, type SweepProgress, sweepPoints } from '../experiments/sweep.js';
 import { GridWatch, runQueuedSweep } from '../experiments/queued-sweep.js';
 import { queueCounts } from '../experiments/work-queue.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 import { pointLabel, sci } from './format.js';
-import { readText } from '../io/files.js';
+import { checkDestination, readText, writeFileAtomic } from '../io/files.js';
+import type { StoredRun } from '../io/run-record.js';
+import { RUN_TABLE_COLUMNS, runsCsv, runsParquet } from '../io/run-table.js';
 
 export const DEFAULT_STORE = 'runs/sweeps.sqlite';
 const STORE_HELP = 'SQLite file, or postgresql://user:password@host:port/database';
@@ -222,18 +225,60 @@ async function watchSweep(config: SweepConfig, opts: SweepFlags, shard?: { index
   }
 }
 
+const RUNS_FORMATS = ['table', 'json', 'csv', 'parquet'] as const;
+type RunsFormat = (typeof RUNS_FORMATS)[number];
+
+interface RunsFlags {
+  store?: string;
+  json?: boolean;
+  format: RunsFormat;
+  out?: string;
+}
+
 export function runsCommand(): Command {
   return (
     new Command('runs')
-      .description('list the runs of a store: finished and failed, running (where, since when, lease), queued')
+      .description(
+        'list the runs of a store: finished and failed, running (where, since when, lease), queued; or write them ' +
+          'as one flat table (--format csv or parquet: one row per run, every option and metric a column)',
+      )
       // The store is an argument, as in `report STORE`; --store (as in `sweep`) names it too.
       .argument('[store]', `${STORE_HELP} (default: "${DEFAULT_STORE}")`)
       .option('--store <store>', 'the same, as an option')
-      .option('--json', 'the stored runs as one JSON array on stdout')
-      .action(async (storeArg: string | undefined, opts: { store?: string; json?: boolean }) => {
+      .addOption(
+        new Option('--format <format>', 'table: the listing; json: the stored runs as one JSON array; csv, parquet')
+          .choices(RUNS_FORMATS)
+          .default('table'),
+      )
+      .option('--json', 'the same as --format json')
+      .option('--out <file>', 'with --format csv or parquet: the file to write (csv: default stdout)')
+      .action(async (storeArg: string | undefined, opts: RunsFlags) => {
         if (storeArg !== undefined && opts.store !== undefined && storeArg !== opts.store)
           throw new Error(`two stores given: ${storeArg} and --store ${opts.store}`);
+        if (opts.json && opts.format !== 'table' && opts.format !== 'json')
+          throw new Error(`--json and --format ${opts.format}: give one`);
+        const format = opts.json ? 'json' : opts.format;
+        if (opts.out !== undefined && format !== 'csv' && format !== 'parquet')
+          throw new Error('--out: only with --format csv or parquet');
+        if (format === 'parquet' && opts.out === undefined)
+          throw new Error('--format parquet: give the file to write with --out');
+        if (opts.out !== undefined) checkDestination(opts.out, 'file');
         const store = await openForReading(storeArg ?? opts.store ?? DEFAULT_STORE);
+        if (format === 'csv' || format === 'parquet') {
+          let runs: StoredRun[];
+          try {
+            runs = await store.all();
+          } finally {
+            await store.close();
+          }
+          const data = format === 'csv' ? runsCsv(runs) : runsParquet(runs);
+          if (opts.out === undefined) process.stdout.write(data);
+          else {
+            writeFileAtomic(opts.out, data);
+            process.stdout.write(`${opts.out}: ${runs.length} run(s), ${RUN_TABLE_COLUMNS.length} columns\n`);
+          }
+          return;
+        }
         let rows: Awaited<ReturnType<RunStore['all']>>;
         let claims: Awaited<ReturnType<RunStore['claims']>>;
         let queue: Awaited<ReturnType<typeof queueCounts>> = null;
@@ -244,7 +289,7 @@ export function runsCommand(): Command {
         } finally {
           await store.close();
         }
-        if (opts.json) {
+        if (format === 'json') {
           process.stdout.write(`${JSON.stringify(rows.map(({ result: _r, config: _c, ...rest }) => rest))}\n`);
           return;
         }

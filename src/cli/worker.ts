@@ -1,7 +1,7 @@
 /** `neuron-pursuit worker`: join a PostgreSQL store's work queue from any machine. */
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { isPostgresUrl, openStore } from '../io/run-store.js';
+import { isPostgresUrl, openStore } from '../io/open-store.js';
 import { PostgresRunStore } from '../io/postgres-store.js';
 import { workQueue } from '../experiments/queue-worker.js';
 import { WorkQueue } from '../experiments/work-queue.js';

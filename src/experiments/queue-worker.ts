@@ -9,7 +9,7 @@
  */
 import { codeVersion } from '../io/code-version.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
-import { rawRun } from '../io/sql-run-store.js';
+import { rawRun } from '../io/run-store.js';
 import { connectionProblem } from '../io/postgres-store.js';
 import { errorLine, type FinishedRun, finishedRun, runPool } from './sweep.js';
 import type { HeldJob, WorkQueue } from './work-queue.js';

@@ -2,13 +2,15 @@
  * A network as an ONNX model (opset 17, IR version 8), for ONNX Runtime and every tool that reads ONNX.
  *
  * The graph computes what `modelPredict` computes (src/io/model-format.ts):
- *   inputs (one [N, 1] tensor per feature) → Concat → x
+ *   x = input, one [N, d] tensor (layout 'tensor', the default, as torch.onnx.export and skl2onnx write);
+ *       or the inputs, one [N, 1] tensor per feature, → Concat (layout 'columns')
  *   x' = (x − featureMean) / featureScale                      Sub, Div      (when the model has them)
  *   z_1 = x' W_1ᵀ (+ the intercept column of W_1, as a bias)   MatMul (Add)
  *   h_l = σ(z_l), σ(z) = max(z, αz)^p                           Relu | Max(z, Mul(z, α)); Mul(m, m) | Pow(m, p)
  *   z_{l+1} = h_l W_{l+1}ᵀ                                      MatMul
  *   y = z_L · targetScale + targetMean                         Mul, Add      (when the model has them)
- *   → Split → outputs (one [N, 1] tensor per target)
+ *   → output, one [N, m] tensor; or → Split → the outputs, one [N, 1] tensor per target (layout 'columns')
+ * The feature and target names travel in the model's metadata_props (`features`, `targets`: JSON arrays).
  * Every operator has float and double kernels in ONNX Runtime's CPU provider (test/onnx.test.ts runs them).
  * The messages are the official onnx.proto's, generated into onnx-proto.generated.ts (scripts/build-onnx-proto.mjs).
  * Browser-safe: the model comes back as bytes.
@@ -32,12 +34,25 @@ export const ONNX_IR_VERSION = 8;
 
 export type OnnxDtype = 'float64' | 'float32';
 
+/**
+ * How the graph takes and gives its values: 'tensor', one input `input` [N, d] and one output `output` [N, m] (the
+ * usual shape); 'columns', one [N, 1] input per feature and one output per target, named by the columns.
+ */
+export const ONNX_LAYOUTS = ['tensor', 'columns'] as const;
+export type OnnxLayout = (typeof ONNX_LAYOUTS)[number];
+
+/** The input and output of the 'tensor' layout. */
+export const ONNX_INPUT = 'input';
+export const ONNX_OUTPUT = 'output';
+
 export interface OnnxExportOptions {
   /** Element type of the inputs, weights and outputs: float64, or float32 for runtimes without double kernels. */
   dtype?: OnnxDtype;
-  /** The inputs' names, one per feature (default x1 … xd). */
+  /** One [N, d] input and one [N, m] output ('tensor', the default), or one [N, 1] tensor per column. */
+  layout?: OnnxLayout;
+  /** The features' names, in the metadata, and the inputs' names with layout 'columns' (default x1 … xd). */
   features?: readonly string[];
-  /** The outputs' names, one per target (default y, or y1 … ym). */
+  /** The targets' names, in the metadata, and the outputs' names with layout 'columns' (default y, or y1 … ym). */
   targets?: readonly string[];
   /** The standardization and intercept the network was trained with (a model file's `preprocessing`). */
   preprocessing?: ModelPreprocessing;
@@ -51,6 +66,9 @@ type ValueInfo = MessageInitShape<typeof ValueInfoProtoSchema>;
 export function networkToOnnx(network: Network, options: OnnxExportOptions = {}): Uint8Array {
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float64' && dtype !== 'float32') throw new RangeError(`unknown dtype '${dtype}' (float64, float32)`);
+  const layout = options.layout ?? 'tensor';
+  if (!ONNX_LAYOUTS.includes(layout)) throw new RangeError(`unknown layout '${layout}' (${ONNX_LAYOUTS.join(', ')})`);
+  const columns = layout === 'columns';
   const pre = options.preprocessing;
   const problem = pre && preprocessingProblem(pre, network.widths);
   if (problem) throw new RangeError(problem);
@@ -58,10 +76,14 @@ export function networkToOnnx(network: Network, options: OnnxExportOptions = {})
   const defaults = defaultColumns(featureCount, network.outputDim);
   const features = [...(options.features ?? defaults.features)];
   const targets = [...(options.targets ?? defaults.targets)];
-  checkNames(features, targets, featureCount, network.outputDim);
+  checkNames(features, targets, featureCount, network.outputDim, columns);
 
   const graph = new GraphBuilder(dtype);
-  let x = features.length === 1 ? features[0]! : graph.node('Concat', features, 'x', { axis: 1 });
+  let x = !columns
+    ? ONNX_INPUT
+    : features.length === 1
+      ? features[0]!
+      : graph.node('Concat', features, 'x', { axis: 1 });
   if (pre?.featureMean) x = graph.node('Sub', [x, graph.vector('feature_mean', pre.featureMean)], 'x_centered');
   if (pre?.featureScale) x = graph.node('Div', [x, graph.vector('feature_scale', pre.featureScale)], 'x_scaled');
   let h = x;
@@ -81,7 +103,8 @@ export function networkToOnnx(network: Network, options: OnnxExportOptions = {})
   }
   if (pre?.targetScale) h = graph.node('Mul', [h, graph.vector('target_scale', pre.targetScale)], 'y_scaled');
   if (pre?.targetMean) h = graph.node('Add', [h, graph.vector('target_mean', pre.targetMean)], 'y');
-  if (targets.length === 1) graph.rename(h, targets[0]!);
+  if (!columns) graph.rename(h, ONNX_OUTPUT);
+  else if (targets.length === 1) graph.rename(h, targets[0]!);
   else graph.split(h, targets);
 
   const { name, p, alpha } = network.activation;
@@ -93,16 +116,31 @@ export function networkToOnnx(network: Network, options: OnnxExportOptions = {})
       `A homogeneous network grown by Neuron Pursuit: H(x) = W_L σ(W_{L−1} … σ(W_1 x)), σ(z) = max(z, αz)^p ` +
       `(${name}: p = ${p}, α = ${alpha}), widths [${network.widths.join(', ')}]` +
       (pre ? `, with the preprocessing ${JSON.stringify(pre)}` : ''),
-    graph: graph.build(
-      features.map((f) => graph.valueInfo(f)),
-      targets.map((t) => graph.valueInfo(t)),
-    ),
+    metadataProps: [
+      { key: 'features', value: JSON.stringify(features) },
+      { key: 'targets', value: JSON.stringify(targets) },
+    ],
+    graph: columns
+      ? graph.build(
+          features.map((f) => graph.valueInfo(f, 1)),
+          targets.map((t) => graph.valueInfo(t, 1)),
+        )
+      : graph.build([graph.valueInfo(ONNX_INPUT, featureCount)], [graph.valueInfo(ONNX_OUTPUT, targets.length)]),
   });
   return toBinary(ModelProtoSchema, model);
 }
 
-/** Inputs and outputs are named by the columns; internal tensors have the prefix `np/`, which no column may use. */
-function checkNames(features: string[], targets: string[], featureCount: number, outputCount: number): void {
+/**
+ * One name per feature and target, none empty or used twice. With layout 'columns' the names are the inputs' and
+ * outputs'; internal tensors have the prefix `np/`, which no column may then use.
+ */
+function checkNames(
+  features: string[],
+  targets: string[],
+  featureCount: number,
+  outputCount: number,
+  columns: boolean,
+): void {
   if (features.length !== featureCount)
     throw new RangeError(`${features.length} feature name(s) for ${featureCount} features`);
   if (targets.length !== outputCount)
@@ -110,7 +148,8 @@ function checkNames(features: string[], targets: string[], featureCount: number,
   const seen = new Set<string>();
   for (const name of [...features, ...targets]) {
     if (name === '') throw new RangeError('an input or output name is empty');
-    if (name.startsWith(INTERNAL)) throw new RangeError(`the column name '${name}' starts with '${INTERNAL}'`);
+    if (columns && name.startsWith(INTERNAL))
+      throw new RangeError(`the column name '${name}' starts with '${INTERNAL}'`);
     if (seen.has(name)) throw new RangeError(`the column name '${name}' is used twice`);
     seen.add(name);
   }
@@ -194,11 +233,11 @@ class GraphBuilder {
     return this.initializers.some((t) => t.name === full) ? full : this.initializer(name, [], [value]);
   }
 
-  /** A graph input or output: a [N, 1] tensor of the element type, N free. */
-  valueInfo(name: string): ValueInfo {
+  /** A graph input or output: a [N, width] tensor of the element type, N free. */
+  valueInfo(name: string, width: number): ValueInfo {
     const dim = [
       { value: { case: 'dimParam' as const, value: 'N' } },
-      { value: { case: 'dimValue' as const, value: 1n } },
+      { value: { case: 'dimValue' as const, value: BigInt(width) } },
     ];
     return { name, type: { value: { case: 'tensorType', value: { elemType: this.elemType, shape: { dim } } } } };
   }

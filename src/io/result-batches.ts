@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { StoredRun } from './run-record.js';
-import type { RawRun, RunStore } from './run-store.js';
-import { parseRawRun } from './sql-run-store.js';
+import { parseRawRun, type RawRun, type RunStore } from './run-store.js';
 import { writeFileAtomic } from './files.js';
 
 const BATCH = /^batch-(\d{4,})\.jsonl\.gz$/;

@@ -1,18 +1,17 @@
 /**
  * The sweep store: one row per grid point (src/io/run-record.ts's format),
  * keyed by the hash of its configuration and written in one transaction when
- * the run finishes, plus the runs in flight (claims). One interface, two
- * backends with the same tables (src/io/store-schema.ts): an SQLite file, the
+ * the run finishes, plus the runs in flight (claims). This module is the
+ * interface, the row form and copying between stores; the backends implement
+ * it with the same tables (src/io/store-schema.ts): an SQLite file, the
  * embedded default (src/io/sqlite-store.ts), and a PostgreSQL database named
  * by a postgresql:// URL (src/io/postgres-store.ts), which workers on many
- * machines share. Node only.
+ * machines share; src/io/open-store.ts opens the one a --store value names.
+ * Node only.
  */
 import { hostname } from 'node:os';
 import type { ConflictRule } from './store-schema.js';
-import type { GridPoint, NewRun, StoredRun } from './run-record.js';
-import { PostgresRunStore } from './postgres-store.js';
-import { parseRawRun } from './sql-run-store.js';
-import { SqliteRunStore } from './sqlite-store.js';
+import { type GridPoint, type NewRun, type StoredRun, storedRunSchema } from './run-record.js';
 
 /** A run row as stored: configuration and result as their JSON text, so copies are exact. */
 export interface RawRun {
@@ -90,26 +89,26 @@ export function claimIsLive(claim: Claim, now = Date.now()): boolean {
   }
 }
 
-/** Whether a --store value names a PostgreSQL database rather than an SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
+/** A run to store → its row: checked against the format; the JSON of what was given (NaN as null). */
+export function rawRun(run: NewRun): RawRun {
+  const checked = storedRunSchema.parse(run);
+  return {
+    ...checked,
+    config: JSON.stringify(run.config),
+    result: run.result === null ? null : JSON.stringify(run.result),
+  };
 }
 
-/**
- * Open the store a --store value names: a postgresql:// URL (with a pool of `connections`), else an SQLite file.
- */
-export async function openStore(location: string, { readonly = false, connections = 10 } = {}): Promise<RunStore> {
-  return storeKind(location) === 'postgresql'
-    ? await PostgresRunStore.open(location, { readonly, connections })
-    : new SqliteRunStore(location, { readonly });
-}
-
-/** Which backend a --store value names; another URL is refused (a mistyped URL must not become a file). */
-export function storeKind(location: string): 'postgresql' | 'sqlite' {
-  if (isPostgresUrl(location)) return 'postgresql';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
-    throw new Error(`${location}: not a store: an SQLite file, or a postgresql:// URL`);
-  return 'sqlite';
+/** A row as stored → a run, checked against the format (a row that does not fit names its key and field). */
+export function parseRawRun(row: RawRun, location: string): StoredRun {
+  const parsed = storedRunSchema.safeParse({
+    ...row,
+    config: JSON.parse(row.config),
+    result: typeof row.result === 'string' ? JSON.parse(row.result) : null,
+  });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new Error(`${location}: run ${row.key}: field '${issue.path.join('.')}': ${issue.message}`);
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
  * What both store backends share: the SQL of every operation (written with `?`
- * placeholders; the PostgreSQL backend numbers them) and the conversion
- * between runs and rows. A backend supplies the connection, transactions and
+ * placeholders; the PostgreSQL backend numbers them) and the mapping of a
+ * row's columns. A backend supplies the connection, transactions and
  * where the layout version lives.
  */
-import type { Claim, RawRun, RunStore } from './run-store.js';
-import { gridPointSchema, type NewRun, type StoredRun, storedRunSchema } from './run-record.js';
+import { type Claim, parseRawRun, type RawRun, rawRun, type RunStore } from './run-store.js';
+import { gridPointSchema, type NewRun, type StoredRun } from './run-record.js';
 import { type ConflictRule, ON_CONFLICT, RUN_COLUMNS, runSelectList, STORE_SCHEMA_VERSION } from './store-schema.js';
 
 /** Run a statement and return its rows. */
@@ -118,28 +118,6 @@ export abstract class SqlRunStore implements RunStore {
 async function countRuns(query: Query): Promise<number> {
   const [row] = await query<{ n: number | string }>('SELECT COUNT(*) AS n FROM runs');
   return Number(row?.n ?? 0);
-}
-
-/** A run to store → its row: checked against the format; the JSON of what was given (NaN as null). */
-export function rawRun(run: NewRun): RawRun {
-  const checked = storedRunSchema.parse(run);
-  return {
-    ...checked,
-    config: JSON.stringify(run.config),
-    result: run.result === null ? null : JSON.stringify(run.result),
-  };
-}
-
-/** A row as stored → a run, checked against the format (a row that does not fit names its key and field). */
-export function parseRawRun(row: RawRun, location: string): StoredRun {
-  const parsed = storedRunSchema.safeParse({
-    ...row,
-    config: JSON.parse(row.config),
-    result: typeof row.result === 'string' ? JSON.parse(row.result) : null,
-  });
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new Error(`${location}: run ${row.key}: field '${issue.path.join('.')}': ${issue.message}`);
 }
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -8,13 +8,12 @@
  *
  * One batched kernel (`pass`, on the kernel interface of src/linalg/kernel-arena.ts) does forward and
  * backward for every purpose: loss + gradient, NCF correlation + gradient, prediction, and recording the
- * back-propagated residual that Neuron Pursuit needs. src/io/model-format.ts saves and loads networks;
- * src/export/onnx.ts writes them as ONNX models.
+ * back-propagated residual that Neuron Pursuit needs. The network knows no file format: src/io/model-format.ts
+ * saves and loads networks, src/export/onnx.ts writes them as ONNX models.
  */
 import { type KernelArena, Seed } from '../linalg/kernel-arena.js';
 import { allocatePanels } from '../linalg/panel-layout.js';
 import { type Matrix, type MatrixLike, toMatrix, zeros } from '../linalg/matrix.js';
-import { type OnnxExportOptions, networkToOnnx } from '../export/onnx.js';
 import { type Activation, type ActivationSpec, makeActivation, networkDegree } from './activation.js';
 
 /** Per hidden layer l = 1..L−1: P_l (rows h_{l−1}(x_i)) and G_l (rows J_{l+1}(x_i)ᵀ r_i). */
@@ -137,11 +136,6 @@ export class Network {
 
   clone(): Network {
     return new Network(this.widths, this.activation, this.params);
-  }
-
-  /** The bytes of an ONNX model that computes this network (float64 unless `options.dtype` says float32). */
-  toOnnx(options?: OnnxExportOptions): Uint8Array {
-    return networkToOnnx(this, options);
   }
 
   /**

@@ -30,7 +30,7 @@ import { classificationError, relativeError } from '../model/metrics.js';
 import { modelFromJson, modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import { type Preprocessing, predictRaw } from '../model/preprocessing.js';
-import type { OnnxExportOptions } from '../export/onnx.js';
+import { type OnnxExportOptions, networkToOnnx } from '../export/onnx.js';
 import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
 import { JointNcf } from '../ncf/joint.js';
 import type { NcfObjective } from '../ncf/objective.js';
@@ -156,9 +156,12 @@ export class FittedNeuronPursuit implements Fitted {
     return predictRaw((x) => this.network.forward(x), this.network.inputDim, this.preprocessing, X);
   }
 
-  /** The learned network, with its preprocessing, as the bytes of an ONNX model (see `Network#toOnnx`). */
+  /** The learned network, with its preprocessing, as the bytes of an ONNX model (src/export/onnx.ts). */
   toOnnx(options?: OnnxExportOptions): Uint8Array {
-    return this.network.toOnnx({ ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}), ...options });
+    return networkToOnnx(this.network, {
+      ...(this.preprocessing ? { preprocessing: this.preprocessing } : {}),
+      ...options,
+    });
   }
 
   get iterations(): number {

@@ -7,9 +7,10 @@ import { type ModelJSON, modelFromJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import type { IterationRecord } from '../pursuit/history.js';
 import { cubeVertices, getTask, planeGrid, type TaskView } from '../tasks/tasks.js';
-import type { PointResult } from '../io/run-record.js';
+import type { PointResult, StoredRun } from '../io/run-record.js';
+import { runsCsv, runsParquet } from '../io/run-table.js';
 import { knownNetworkAlgorithm, NETWORK_ALGORITHMS } from '../estimators/registry.js';
-import { chosenRuns, scoredErrors, summarize, type RunLike, type SummaryRow } from '../experiments/summary.js';
+import { chosenRuns, scoredErrors, summarize, type SummaryRow } from '../experiments/summary.js';
 import { isIterationHistory } from '../io/run-format.js';
 import type { FigureSpec } from './figure.js';
 import { htmlTable } from './html.js';
@@ -44,6 +45,8 @@ export interface ReportContent {
   figures: ReportFigure[];
   /** Sections of HTML (tables, notes) before the figures. */
   texts: { title: string; html: string }[];
+  /** Data files written beside the page, which links them (a store's runs as CSV and Parquet). */
+  files?: Record<string, string | Uint8Array>;
 }
 
 /** What the errors on every report page mean, and where the method is written down. */
@@ -64,8 +67,8 @@ const RULES =
   'NP step size by the reporting rule of docs/algorithm.md §12; GD by the lowest test error. ' +
   'Errors are relative squared errors, classification errors for classification tasks.';
 
-/** A report of a whole store: sample complexity per task, then each task's showcase run. */
-export function storeReport(runs: RunLike[], storeName: string): ReportContent {
+/** A report of a whole store: sample complexity per task, then each task's showcase run; the runs as data files. */
+export function storeReport(runs: StoredRun[], storeName: string): ReportContent {
   const rows = summarize(runs.filter((r) => r.status === 'ok' || r.result === null));
   const figures: ReportFigure[] = [];
   const byTask = new Map<string, SummaryRow[]>();
@@ -136,10 +139,19 @@ export function storeReport(runs: RunLike[], storeName: string): ReportContent {
     figures,
     texts: [
       { title: 'Headline numbers (mean over seeds)', html: headlineTable(rows) },
+      { title: 'Data', html: DATA_NOTE },
       { title: 'Reading this page', html: READING_NOTE },
     ],
+    files: { 'runs.csv': runsCsv(runs), 'runs.parquet': runsParquet(runs) },
   };
 }
+
+/** The data files' section of a store's report. */
+const DATA_NOTE =
+  '<p>Every run as one flat row, every option and metric a column: <a href="runs.csv">runs.csv</a> and ' +
+  '<a href="runs.parquet">runs.parquet</a>, beside this page (what <code>neuron-pursuit runs --format csv</code> ' +
+  'and <code>--format parquet</code> write; the columns are listed in docs/experiments.md of the neuron-pursuit ' +
+  'package).</p>';
 
 /** Test and training error by task and sample size, one column per network algorithm; iterations where they count. */
 export function headlineTable(rows: SummaryRow[]): string {

@@ -3,10 +3,9 @@
  * with their verdicts (claims.ts), the coverage of the grid, the headline numbers, the figures. Pure text and
  * vega-lite specs; `neuron-pursuit reproduce --report` renders and writes them.
  */
-import { networkAlgorithm, type RunOptions } from '../estimators/registry.js';
 import { summarize, type RunLike } from '../experiments/summary.js';
 import type { StoredRun } from '../io/run-record.js';
-import { getTask } from '../tasks/tasks.js';
+import { runColumns, runsCsv } from '../io/run-table.js';
 import { iterationsSpec, sampleComplexitySpec, type ErrorPoint } from './charts.js';
 import {
   type ClaimRow,
@@ -39,17 +38,8 @@ export interface ReproductionContent {
 const sci = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toExponential(2) : '—');
 const hours = (s: number) => `${(s / 3600).toFixed(1)} h`;
 
-/** Every option a run ran with (its estimator's options, task defaults filled in), as sorted JSON. */
-function resolvedOptions(run: StoredRun): string {
-  const task = getTask(run.config.task);
-  const given: RunOptions = { ...run.config.options, ...run.config.gd, lr: run.config.lr, seed: run.config.seed };
-  const algorithm = networkAlgorithm(run.config.algorithm);
-  const options = algorithm.optionsFor(task.defaults, given) as unknown as Record<string, unknown>;
-  const sorted = Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return JSON.stringify(sorted);
-}
-
-const CSV_COLUMNS = [
+/** runs.csv: these columns of the run table (src/io/run-table.ts), every option in its `options` column (JSON). */
+const CSV_COLUMNS = runColumns([
   'task',
   'samples',
   'testSamples',
@@ -69,43 +59,7 @@ const CSV_COLUMNS = [
   'codeVersion',
   'codeCommit',
   'key',
-] as const;
-
-function csvCell(v: string | number | null | undefined): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v;
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One row per run, every option in its `options` column (JSON), widths as '5/3/2'. */
-export function runsCsv(runs: StoredRun[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of runs) {
-    const x = r.result!;
-    const values: Record<(typeof CSV_COLUMNS)[number], string | number | null | undefined> = {
-      task: r.task,
-      samples: r.samples,
-      testSamples: r.config.testSamples,
-      seed: r.seed,
-      algorithm: r.algorithm,
-      lr: r.lr,
-      trainError: x.trainError,
-      testError: x.testError,
-      trainClassError: x.trainClassError,
-      testClassError: x.testClassError,
-      iterations: x.iterations,
-      stopReason: x.stopReason,
-      widths: x.widths.join('/'),
-      gdSteps: x.gdSteps,
-      seconds: x.seconds,
-      options: resolvedOptions(r),
-      codeVersion: r.codeVersion,
-      codeCommit: r.codeCommit,
-      key: r.key,
-    };
-    lines.push(CSV_COLUMNS.map((c) => csvCell(values[c])).join(','));
-  }
-  return `${lines.join('\n')}\n`;
-}
+]);
 
 /** Runs in a fixed order (task, samples, seed, algorithm), so every output is the same for the same runs. */
 export function sortRuns<T extends RunLike>(runs: T[]): T[] {
@@ -213,7 +167,12 @@ export function reproductionContent(input: ReproductionInput): ReproductionConte
       if (/errors|heatmap|weights|widths/.test(fig.name)) figures.push(fig);
   }
 
-  return { markdown: markdown(input, settings, runs, claims, figures), csv: runsCsv(runs), figures, claims };
+  return {
+    markdown: markdown(input, settings, runs, claims, figures),
+    csv: runsCsv(runs, CSV_COLUMNS),
+    figures,
+    claims,
+  };
 }
 
 function markdown(

@@ -75,7 +75,11 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else {
-    process.stderr.write(`neuron-pursuit: error: ${String((err as Error).message ?? err).split('\n')[0]}\n`);
+    // One line whatever the message holds (every message should be one line already: this is the safety net).
+    const message = String((err as Error).message ?? err)
+      .trim()
+      .replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ');
+    process.stderr.write(`neuron-pursuit: error: ${message}\n`);
     process.exitCode = 1;
   }
 }

@@ -20,7 +20,7 @@ function setting(name: string, fallback: number): number {
 /** Cases per in-process property: a few dozen in `npm test`, thousands in `npm run fuzz`. */
 export const RUNS = setting('NP_FUZZ_RUNS', 40);
 /** Cases per end-to-end property (each one spawns the CLI, about a second here). */
-export const CLI_RUNS = setting('NP_FUZZ_CLI_RUNS', 4);
+export const CLI_RUNS = setting('NP_FUZZ_CLI_RUNS', 2);
 /** The seed of every property: the same cases on every run; fast-check prints a failing case's seed and path. */
 export const SEED = setting('NP_FUZZ_SEED', 23);
 

@@ -63,7 +63,7 @@ function csvOutcome(f: () => Table, source: string, context: string): Table | Cs
 }
 
 describe('fuzz: CSV', () => {
-  it('the same table spelled noisily reads as its plain spelling, which reads as the numbers written', () => {
+  it('the same table spelled noisily reads as its plain spelling, which reads as the numbers written', (t) => {
     fc.assert(
       fc.property(numericTable(), fc.constantFrom(...DELIMITERS), fc.nat(), (table, delimiter, seed) => {
         const clean = parseCsv(cleanCsv(table, delimiter), 'clean.csv', { delimiter });
@@ -85,9 +85,10 @@ describe('fuzz: CSV', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 
-  it('one defect is one line naming the file, the line and the column where it is', () => {
+  it('one defect is one line naming the file, the line and the column where it is', (t) => {
     fc.assert(
       fc.property(numericTable(), fc.constantFrom(...DELIMITERS), csvDefectChoice, (table, delimiter, choice) => {
         const defect = csvWithDefect(table, delimiter, choice, shown);
@@ -100,9 +101,10 @@ describe('fuzz: CSV', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 
-  it('any text either reads as a well-formed table or is refused in one line', () => {
+  it('any text either reads as a well-formed table or is refused in one line', (t) => {
     fc.assert(
       fc.property(csvGarbage, fc.constantFrom(...DELIMITERS), (text, delimiter) => {
         const outcome = csvOutcome(() => parseCsv(text, 'any.csv', { delimiter }), 'any.csv', JSON.stringify(text));
@@ -118,9 +120,10 @@ describe('fuzz: CSV', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 
-  it('columns are picked by name wherever they stand, and a wrong drop or target is one line', () => {
+  it('columns are picked by name wherever they stand, and a wrong drop or target is one line', (t) => {
     fc.assert(
       fc.property(numericTable(anyNumber), fc.nat(), fc.nat(), (table, seed, pick) => {
         const t = parseCsv(cleanCsv(table, ','), 't.csv');
@@ -154,6 +157,7 @@ describe('fuzz: CSV', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 });
 
@@ -169,7 +173,7 @@ describe('fuzz: the number grammar', () => {
     anyNumber.map((v) => v.toFixed(5)),
   );
 
-  it('accepts exactly what NumPy loadtxt reads as a finite number, and reads the same number', () => {
+  it('accepts exactly what NumPy loadtxt reads as a finite number, and reads the same number', (t) => {
     const cells = fc.sample(nearNumber, { numRuns: Math.max(RUNS * 10, 200), seed: 23 });
     // NumPy's own reader (python3-numpy, which npm test's pretest installs): one cell per line, nothing else.
     const driver = `
@@ -199,6 +203,7 @@ print(json.dumps(out))`;
       if ('value' in ours)
         assert.ok(Object.is(ours.value, theirs), `${JSON.stringify(cell)}: ${ours.value} ≠ ${theirs}`);
     });
+    t.diagnostic(`${cells.length} cases`);
   });
 });
 
@@ -211,7 +216,7 @@ describe('fuzz: model.json', () => {
   const expected = Array.from(modelFromJson(base).predict(X).data);
   const FIELD = /^(?:field '[^']+': |layer \d+ |format |activation |widths |features |targets |preprocessing|not a)/;
 
-  it('a mutated model reads as the original (noise) or as a working model, or is one line naming the field', () => {
+  it('a mutated model reads as the original (noise) or as a working model, or is one line naming the field', (t) => {
     fc.assert(
       fc.property(mutation(base), (m) => {
         const context = `${m.kind} at ${m.path.join('.')}: ${JSON.stringify(m.value).slice(0, 300)}`;
@@ -234,6 +239,7 @@ describe('fuzz: model.json', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 });
 
@@ -263,7 +269,7 @@ describe('fuzz: checkpoint.json', () => {
   const clean = parseFile(checkpointSchema, base, FILE);
   const isRecord = (path: JsonPath) => path.length === 1 && path[0] === 'options';
 
-  it('a mutated checkpoint reads as the original (noise) or is one line naming the file and the field', () => {
+  it('a mutated checkpoint reads as the original (noise) or is one line naming the file and the field', (t) => {
     fc.assert(
       fc.property(mutation(base, isRecord), (m) => {
         const context = `${m.kind} at ${m.path.join('.')}`;
@@ -286,6 +292,7 @@ describe('fuzz: checkpoint.json', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 });
 
@@ -310,7 +317,7 @@ describe('fuzz: sweep files', () => {
   const isRecord = (path: JsonPath) => String(path.at(-1)) === 'options';
   const text = (value: Json, json: boolean) => (json ? JSON.stringify(value, null, 1) : toYaml(value));
 
-  it('a mutated sweep file reads as the original (noise) or is one line naming the file and the field', () => {
+  it('a mutated sweep file reads as the original (noise) or is one line naming the file and the field', (t) => {
     fc.assert(
       fc.property(fc.constantFrom(quick, small), fc.boolean(), fc.nat(), (base, json, pick) => {
         const source = json ? 'grid.json' : 'grid.yaml';
@@ -336,9 +343,10 @@ describe('fuzz: sweep files', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 
-  it('a sweep file with one character dropped, doubled or inserted reads or is refused in one line', () => {
+  it('a sweep file with one character dropped, doubled or inserted reads or is refused in one line', (t) => {
     fc.assert(
       fc.property(fc.constantFrom(quick, small), fc.boolean(), textEdit, (base, json, edit) => {
         const source = json ? 'grid.json' : 'grid.yaml';
@@ -353,6 +361,7 @@ describe('fuzz: sweep files', () => {
       }),
       params(RUNS),
     );
+    t.diagnostic(`${RUNS} cases`);
   });
 });
 
@@ -403,6 +412,14 @@ describe('fuzz regressions: inputs the fuzzing found', () => {
     assert.throws(
       () => selectColumns(t, { features: features.slice(1), targets: ['c0'] }, 'wide.csv'),
       /column 'c1' not among the model's features \(c2, c3, .*… \(99998 in all\)\) or targets/,
+    );
+  });
+
+  it('a target named twice is refused (train --target y --target y fitted y twice)', () => {
+    const t = parseCsv('a,y\n1,2\n', 'd.csv');
+    assert.throws(
+      () => selectColumns(t, { targets: ['y', 'y'] }, 'd.csv'),
+      /^CsvError: d\.csv: target column 'y' is named twice$/,
     );
   });
 

@@ -70,6 +70,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 try {
+  // Without a command Commander prints its whole help as an error: a failure is one line here.
+  if (process.argv.length <= 2) {
+    const commands = program.commands.map((c) => c.name()).join(', ');
+    throw new Error(`no command given (${commands}); neuron-pursuit --help says what each does`);
+  }
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

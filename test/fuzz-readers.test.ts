@@ -444,6 +444,27 @@ describe('fuzz regressions: inputs the fuzzing found', () => {
     );
   });
 
+  it('a task or activation name holding a line break is quoted escaped (the message was two lines)', () => {
+    assert.throws(
+      () => parseSweepConfig('name: x\ntasks: ["demo\\n"]\nsamples: [10]\nseeds: 1\nalgorithms: [np]\n', 's.yaml'),
+      (err: Error) =>
+        err.message ===
+        "s.yaml: field 'tasks.0': unknown task 'demo\\n' (expected one of " +
+          `${err.message.split('(expected one of ')[1]}`,
+    );
+    const model = JSON.parse(readFileSync(fixture('fuzz-model.json'), 'utf8'));
+    assert.throws(
+      () => modelFromJson({ ...model, activation: { ...model.activation, name: 'relu\n' } }, 'm.json'),
+      /^Error: invalid model file m\.json: field 'activation': unknown activation 'relu\\n' \(expected/,
+    );
+  });
+
+  it('formatCsv quotes a name with blanks at its ends, which reading would trim', () => {
+    const text = formatCsv([' a', 'b\t'], matrix([[1, 2]]));
+    assert.equal(text, '" a","b\t"\n1,2\n');
+    assert.deepEqual(parseCsv(text, 'p.csv').columns, [' a', 'b\t']);
+  });
+
   it('a sweep file whose seeds would make a grid of billions is refused before it is listed', () => {
     assert.throws(
       () => parseSweepConfig('name: x\ntasks: [demo]\nsamples: [10]\nseeds: 1000000000\nalgorithms: [np]\n', 's.yaml'),

@@ -141,7 +141,7 @@ function csvData(
 }
 
 /** Beyond this magnitude a number's square overflows float64 once summed over a data set: errors become infinite. */
-export const LARGEST_VALUE = 1e150;
+const LARGEST_VALUE = 1e150;
 
 /**
  * Numbers a fit can square and sum: none beyond ±1e150 (the squared error would overflow float64), and no target

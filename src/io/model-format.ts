@@ -105,7 +105,7 @@ export const modelSchema = z
   });
 
 /** The first name of a list that an earlier one repeats. */
-export function repeated(names: readonly string[]): string | undefined {
+function repeated(names: readonly string[]): string | undefined {
   const seen = new Set<string>();
   for (const name of names) {
     if (seen.has(name)) return name;

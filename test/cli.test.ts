@@ -190,7 +190,7 @@ describe('CLI', () => {
   };
   const bad: [string, (dir: string) => string[], RegExp][] = [
     ['a ragged CSV row', (d) => badCsv(d, 'a,y\n1,2\n3\n'), /line 3: expected 2 cells/],
-    ['a non-numeric cell', (d) => badCsv(d, 'a,y\n1,two\n'), /'two' is not a finite number/],
+    ['a non-numeric cell', (d) => badCsv(d, 'a,y\n1,two\n'), /'two' is not a decimal number/],
     ['a NaN cell', (d) => badCsv(d, 'a,y\nNaN,2\n'), /'NaN' is not a finite number/],
     ['an infinite cell', (d) => badCsv(d, 'a,y\n1,-Infinity\n'), /'-Infinity' is not a finite number/],
     ['a missing target column', () => ['--data', 'train.csv', '--target', 'z'], /target column 'z' not in the header/],

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matrix } from '../src/linalg/matrix.js';
-import { delimiterFor, formatCsv, parseCsv, parseDelimiter, selectColumns, splitColumns } from '../src/io/csv.js';
+import {
+  delimiterFor,
+  formatCsv,
+  parseCsv,
+  parseDelimiter,
+  readNumber,
+  selectColumns,
+  shown,
+  splitColumns,
+} from '../src/io/csv.js';
 
 const rows = (t: { rows: Float64Array[] }) => t.rows.map((r) => Array.from(r));
 
@@ -42,10 +51,10 @@ describe('CSV', () => {
 
   it('names the file, line and column of every defect', () => {
     assert.throws(() => parseCsv('a,b\n1,2\n3\n', 'f.csv'), /^CsvError: f\.csv line 3: expected 2 cells, got 1$/);
-    assert.throws(() => parseCsv('a,b\n1,x\n', 'f.csv'), /f\.csv line 2, column 'b': 'x' is not a finite number/);
+    assert.throws(() => parseCsv('a,b\n1,x\n', 'f.csv'), /f\.csv line 2, column 'b': 'x' is not a decimal number/);
     assert.throws(() => parseCsv('a,b\n1,NaN\n', 'f.csv'), /'NaN' is not a finite number/);
     assert.throws(() => parseCsv('a,b\n1,Infinity\n', 'f.csv'), /'Infinity' is not a finite number/);
-    assert.throws(() => parseCsv('a,b\n1,\n', 'f.csv'), /'' is not a finite number/);
+    assert.throws(() => parseCsv('a,b\n1,\n', 'f.csv'), /f\.csv line 2, column 'b': '' is empty \(a missing value/);
     assert.throws(() => parseCsv('', 'f.csv'), /f\.csv is empty/);
     assert.throws(() => parseCsv('a,b\n', 'f.csv'), /no data rows/);
     assert.throws(() => parseCsv('a,a\n1,2\n', 'f.csv'), /appears twice/);
@@ -60,6 +69,66 @@ describe('CSV', () => {
     assert.throws(() => parseCsv('a,b\n1,"2"x\n', 'f.csv'), /^CsvError: f\.csv line 2: text follows the closing '"'/);
     assert.throws(() => splitColumns(parseCsv('a,b\n1,2\n'), ['y'], 'f.csv'), /target column 'y' not in the header/);
     assert.throws(() => splitColumns(parseCsv('y\n1\n'), ['y'], 'f.csv'), /no feature columns/);
+  });
+});
+
+describe('the number grammar', () => {
+  const read = (cell: string) => {
+    const r = readNumber(cell);
+    return 'value' in r ? r.value : r.problem;
+  };
+
+  it('reads decimal numbers: a sign, digits, a fraction, an exponent, blanks around them', () => {
+    const accepted: [string, number][] = [
+      ['1', 1],
+      ['-2.5', -2.5],
+      ['+3', 3],
+      ['.5', 0.5],
+      ['5.', 5],
+      ['-.5e-3', -0.0005],
+      ['1E3', 1000],
+      ['1e+3', 1000],
+      ['007', 7],
+      ['1.e5', 100000],
+      [' 4 ', 4],
+      ['\t4\u00a0', 4],
+      ['1e-400', 0], // underflows to 0, as in NumPy
+      ['-0', -0],
+      ['0.1', 0.1],
+      ['2.2250738585072014e-308', 2.2250738585072014e-308],
+      ['4.9e-324', 5e-324],
+    ];
+    for (const [cell, value] of accepted)
+      assert.ok(Object.is(read(cell), value), `${JSON.stringify(cell)}: ${read(cell)}`);
+  });
+
+  it('refuses everything else, saying why', () => {
+    const refused: [string, RegExp][] = [
+      ['', /is empty/],
+      ['  ', /is empty/],
+      ['nan', /not a finite number \(NaN and infinities/],
+      ['-Infinity', /not a finite number \(NaN and infinities/],
+      ['inf', /not a finite number/],
+      ['1e400', /overflows float64/],
+      ['0x10', /not a decimal number/], // JavaScript's Number reads 16
+      ['0b11', /not a decimal number/],
+      ['1_000', /not a decimal number/], // Python's float reads 1000
+      ['1,000', /not a decimal number/],
+      ['1 000', /not a decimal number/],
+      ['1,5', /not a decimal number/], // a decimal comma
+      ['e5', /not a decimal number/],
+      ['1e', /not a decimal number/],
+      ['.', /not a decimal number/],
+      ['+-1', /not a decimal number/],
+      ['１', /not a decimal number/], // a full-width digit
+      ['1\ufffd', /not UTF-8 text/],
+    ];
+    for (const [cell, problem] of refused) assert.match(String(read(cell)), problem, JSON.stringify(cell));
+  });
+
+  it('quotes a cell in a message with its line breaks and invisible characters escaped, and cut short', () => {
+    assert.equal(shown('a\nb\tc\u00a0d\ufeff'), "'a\\nb\\tc\\u00a0d\\ufeff'");
+    assert.equal(shown('x'.repeat(50)), `'${'x'.repeat(40)}… (50 characters)'`);
   });
 });
 

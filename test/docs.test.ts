@@ -58,7 +58,8 @@ function codeBlocks(page: string, text: string): CodeBlock[] {
 function prose(page: string, text: string): string {
   const lines = text.split('\n');
   for (const block of codeBlocks(page, text)) for (let i = block.line - 1; i < block.end; i++) lines[i] = '';
-  return lines.join('\n').replace(/(?<!`)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, '');
+  // Inline code may span lines: its line breaks stay, so that line numbers still match the page's.
+  return lines.join('\n').replace(/(?<!`)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, (code) => code.replace(/[^\n]/g, ''));
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, … */

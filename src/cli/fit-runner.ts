@@ -24,6 +24,8 @@ export class Interrupted extends Error {
 }
 
 export interface FitHandlers {
+  /** The worker has prepared the data and started the fit (what comes before can refuse it). */
+  onStart?(): void;
   onEvent(event: PursuitEvent): void;
   /** The model and history after each completed iteration; runs on the main thread, between messages. */
   onIteration(model: ModelJSON, history: IterationRecord[]): void;
@@ -50,6 +52,9 @@ export function fitInWorker(job: FitJob, handlers: FitHandlers): Promise<FittedN
     worker.on('message', (message: FitMessage) => {
       try {
         switch (message.type) {
+          case 'started':
+            handlers.onStart?.();
+            break;
           case 'event':
             handlers.onEvent(message.event);
             break;

@@ -24,6 +24,7 @@ export interface FitJob {
 
 /** What it sends back. */
 export type FitMessage =
+  | { type: 'started' }
   | { type: 'event'; event: PursuitEvent }
   | { type: 'iteration'; model: ModelJSON; history: IterationRecord[] }
   | { type: 'done'; fitted: FittedJSON }
@@ -38,10 +39,10 @@ try {
     history: job.resume.history,
     ...(job.resume.model.preprocessing ? { preprocessing: job.resume.model.preprocessing } : {}),
   };
-  const fitted = new NeuronPursuit(job.options).fit(job.X, job.Y, {
+  // `fit`, one event at a time, saying first that the data and options passed (`start` checks them).
+  const run = new NeuronPursuit(job.options).start(job.X, job.Y, {
     ...(job.testX && job.testY ? { testX: job.testX, testY: job.testY } : {}),
     ...(resume ? { resume } : {}),
-    onEvent: (event) => send({ type: 'event', event }),
     onIteration: (state) =>
       send({
         type: 'iteration',
@@ -49,7 +50,10 @@ try {
         history: state.history,
       }),
   });
-  send({ type: 'done', fitted: fitted.toJSON() });
+  send({ type: 'started' });
+  let next = run.next();
+  for (; !next.done; next = run.next()) send({ type: 'event', event: next.value });
+  send({ type: 'done', fitted: next.value.toJSON() });
 } catch (err) {
   send({ type: 'error', message: (err as Error).message ?? String(err) });
 }

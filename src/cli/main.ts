@@ -70,12 +70,21 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 try {
+  // Without a command Commander prints its whole help as an error: a failure is one line here.
+  if (process.argv.length <= 2) {
+    const commands = program.commands.map((c) => c.name()).join(', ');
+    throw new Error(`no command given (${commands}); neuron-pursuit --help says what each does`);
+  }
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else {
-    process.stderr.write(`neuron-pursuit: error: ${String((err as Error).message ?? err).split('\n')[0]}\n`);
+    // One line whatever the message holds (every message should be one line already: this is the safety net).
+    const message = String((err as Error).message ?? err)
+      .trim()
+      .replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ');
+    process.stderr.write(`neuron-pursuit: error: ${message}\n`);
     process.exitCode = 1;
   }
 }

@@ -30,7 +30,14 @@ export function predictCommand(): Command {
         : selectColumns(table, { targets: [], drop }, opts.data);
       const d = featureCount(model);
       if (X.cols !== d) throw new Error(`${opts.data} has ${X.cols} feature columns, the model takes ${d}`);
-      const csv = formatCsv(targets ?? defaultColumns(d, net.outputDim).targets, model.predict(X), sep);
+      const predictions = model.predict(X);
+      const bad = predictions.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0)
+        throw new Error(
+          `${opts.data} line ${table.lines[Math.floor(bad / predictions.cols)]}: the prediction is ` +
+            `${predictions.data[bad]} (it overflows float64: inputs or weights far beyond those of training?)`,
+        );
+      const csv = formatCsv(targets ?? defaultColumns(d, net.outputDim).targets, predictions, sep);
       if (opts.out) writeFileAtomic(opts.out, csv);
       else process.stdout.write(csv);
     });

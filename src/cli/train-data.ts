@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { DataSource } from '../io/checkpoint-format.js';
-import { selectColumns, splitColumns, delimiterFor, parseCsv } from '../io/csv.js';
+import { type Table, selectColumns, splitColumns, delimiterFor, parseCsv, shown } from '../io/csv.js';
 import { readText } from '../io/files.js';
 import type { Matrix } from '../linalg/matrix.js';
 import type { NeuronPursuitOptions } from '../pursuit/options.js';
@@ -106,7 +106,9 @@ function csvData(
   const { data, test: testPath, targets, drop, delimiter } = files;
   const read = (path: string) => {
     const text = readText(resolve(cwd, path));
-    return { text, table: parseCsv(text, path, { delimiter: delimiter ?? delimiterFor(path) }) };
+    const table = parseCsv(text, path, { delimiter: delimiter ?? delimiterFor(path) });
+    checkRange(table, path, targets);
+    return { text, table };
   };
   const trainFile = read(data);
   const train = splitColumns(trainFile.table, targets, data, drop);
@@ -136,4 +138,35 @@ function csvData(
     features: train.features,
     targets,
   };
+}
+
+/** Beyond this magnitude a number's square overflows float64 once summed over a data set: errors become infinite. */
+const LARGEST_VALUE = 1e150;
+
+/**
+ * Numbers a fit can square and sum: none beyond ±1e150 (the squared error would overflow float64), and no target
+ * column whose values are all within ±1e-150 but not all 0 (their squares underflow to 0, and the relative error
+ * Σ‖H − y‖² / Σ‖y‖² is then undefined). Either is an error naming the place, never a fit of infinities.
+ */
+function checkRange(table: Table, source: string, targets: string[]): void {
+  const largest = new Float64Array(table.columns.length);
+  table.rows.forEach((row, r) => {
+    for (let c = 0; c < row.length; c++) {
+      const size = Math.abs(row[c]!);
+      if (size > LARGEST_VALUE)
+        throw new Error(
+          `${source} line ${table.lines[r]}, column ${shown(table.columns[c]!)}: ${row[c]} is too large to fit ` +
+            '(beyond ±1e150 squared errors overflow float64): rescale the column',
+        );
+      if (size > largest[c]!) largest[c] = size;
+    }
+  });
+  for (const target of targets) {
+    const c = table.columns.indexOf(target);
+    if (c >= 0 && largest[c]! > 0 && largest[c]! < 1 / LARGEST_VALUE)
+      throw new Error(
+        `${source}: column ${shown(target)}: its values (up to ${largest[c]}) are too small to fit (their squares ` +
+          'underflow float64): rescale the column',
+      );
+  }
 }

@@ -1,5 +1,6 @@
 /** `neuron-pursuit train`: fit a network algorithm on a task or on CSV data, print it, write the run folder. */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
 import type { Estimator } from '../estimators/estimator.js';
@@ -19,7 +20,7 @@ import { TASK_NAMES } from '../tasks/tasks.js';
 import { type Checkpoint, checkpointFile } from '../io/checkpoint-format.js';
 import { checkDestination } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
-import { type ModelJSON, modelToJson } from '../io/model-format.js';
+import { type ModelJSON, modelFromJson, modelToJson } from '../io/model-format.js';
 import { offsetTargets } from '../model/preprocessing.js';
 import {
   checkRunFolder,
@@ -46,6 +47,7 @@ import {
 } from './options.js';
 import { TIE_RULES } from '../ncf/candidates.js';
 import { HALVE_ON } from '../optim/gradient-descent.js';
+import { shown } from '../io/csv.js';
 
 /** NP's defaults, for the help texts. */
 const NP = resolveOptions();
@@ -226,7 +228,7 @@ export function trainCommand(): Command {
 
 function stepSizes(value: string): number[] {
   const lrs = value.split(',').map((v) => number(v.trim()));
-  if (lrs.some((lr) => !(lr > 0))) throw new InvalidArgumentError(`'${value}': every step size must be > 0.`);
+  if (lrs.some((lr) => !(lr > 0))) throw new InvalidArgumentError(`${shown(value)}: every step size must be > 0.`);
   return lrs;
 }
 
@@ -339,10 +341,15 @@ async function fitPursuit(
       ...(model ? { model: columns ? { ...model, ...columns } : model } : {}),
       history,
     });
-  if (out !== undefined && !from) {
+  // A fresh fit opens its run folder (replacing an earlier run, with --force) once the worker has checked the data
+  // and options and started: a fit refused at once (a target of zeros, say) leaves the folder as it was.
+  let opened = from !== undefined;
+  const open = () => {
+    if (out === undefined || opened) return;
     openRunFolder(out);
     writeCheckpoint(out, checkpoint(undefined, []));
-  }
+    opened = true;
+  };
   const progress = progressReporter(!session.quiet && process.stderr.isTTY === true);
   let fitted: FittedNeuronPursuit;
   try {
@@ -356,6 +363,7 @@ async function fitPursuit(
         ...(resumeFrom ? { resume: resumeFrom } : {}),
       },
       {
+        onStart: open,
         onEvent: progress.onEvent,
         onIteration: (model, history) => {
           completed = history.length;
@@ -367,10 +375,11 @@ async function fitPursuit(
     progress.stop();
     if (!(err instanceof Interrupted)) {
       // A fresh fit that failed before its first iteration (bad data, say) leaves no folder behind.
-      if (out !== undefined && !from && completed === 0) rmSync(out, { recursive: true, force: true });
+      if (out !== undefined && !from && opened && completed === 0) rmSync(out, { recursive: true, force: true });
       throw err;
     }
-    process.stderr.write(`${interruptedText(out, completed, options.maxIterations)}\n`);
+    const text = opened || out === undefined ? interruptedText(out, completed, options.maxIterations) : undefined;
+    process.stderr.write(`${text ?? `interrupted before the fit started: ${out} was left as it was`}\n`);
     process.exitCode = err.exitCode;
     return;
   }
@@ -432,12 +441,20 @@ async function resume(dir: string, opts: Record<string, unknown>, cmd: Command):
   if (other)
     throw new Error(`--resume continues a run with its own options and data; ${other.long} cannot be given with it`);
   const checkpoint = readCheckpoint(dir);
+  const file = join(dir, 'checkpoint.json');
+  if (checkpoint.model) {
+    try {
+      modelFromJson(checkpoint.model);
+    } catch (err) {
+      throw new Error(`${file}: field 'model': ${(err as Error).message.replace(/^invalid model file: /, '')}`);
+    }
+  }
   const data = dataFromSource(checkpoint.source);
   let estimator: NeuronPursuit;
   try {
     estimator = new NeuronPursuit(checkpoint.options as NeuronPursuitOptions);
   } catch (err) {
-    throw new Error(`${dir}/checkpoint.json: ${(err as Error).message}`);
+    throw new Error(`${file}: field 'options': ${(err as Error).message}`);
   }
   checkDestination(dir, 'folder');
   const session: Session = {
@@ -446,7 +463,13 @@ async function resume(dir: string, opts: Record<string, unknown>, cmd: Command):
     json: opts.json === true,
     quiet: opts.quiet === true,
   };
-  await fitPursuit(session, data, estimator.options, { checkpoint });
+  try {
+    await fitPursuit(session, data, estimator.options, { checkpoint });
+  } catch (err) {
+    // The fit checks that the checkpoint's state fits its data and options ('cannot resume: …'): name the file.
+    const message = (err as Error).message;
+    throw message.startsWith('cannot resume') ? new Error(`${file}: ${message}`) : err;
+  }
 }
 
 /** One line when a target's mean dwarfs its spread and the network, which has no bias, is given no offset. */

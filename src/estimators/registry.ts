@@ -156,7 +156,7 @@ export function knownNetworkAlgorithm(name: string): NetworkAlgorithm | undefine
 /** A network algorithm by name; an unknown name throws, listing the known ones. */
 export function networkAlgorithm(name: string): NetworkAlgorithm {
   if (!(NETWORK_ALGORITHMS as readonly string[]).includes(name)) {
-    throw new RangeError(`'${name}' is not ${NETWORK_ALGORITHMS.join(' or ')}`);
+    throw new RangeError(`'${JSON.stringify(name).slice(1, -1)}' is not ${NETWORK_ALGORITHMS.join(' or ')}`);
   }
   return ALGORITHMS[name as NetworkAlgorithmName];
 }

@@ -15,6 +15,7 @@ import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
 import { getTask, type Task } from '../tasks/tasks.js';
 import type { GridPoint } from '../io/run-record.js';
+import { firstProblem } from '../io/run-format.js';
 
 const positiveInt = z.number().int().positive();
 const lrList = z.array(z.number().positive().finite()).min(1);
@@ -86,7 +87,7 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
   }
   const parsed = sweepConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = firstProblem(parsed.error.issues[0]!);
     const field = issue.path.length ? issue.path.join('.') : '(top level)';
     throw new Error(`${source}: field '${field}': ${issue.message}`);
   }
@@ -117,7 +118,29 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
     if (typeof t !== 'string')
       checkOptions({ ...config.np.options, ...t.np?.options }, task.defaults, `tasks.${i}.np.options`);
   });
+  const points = gridSize(config);
+  if (points > MAX_GRID_POINTS)
+    throw new Error(
+      `${source}: the grid has ${points} points, more than ${MAX_GRID_POINTS}: split it into several sweep files`,
+    );
   return config;
+}
+
+/** The most grid points a sweep file may expand to (a few words, `seeds: 1000000000`, must not exhaust memory). */
+export const MAX_GRID_POINTS = 1_000_000;
+
+/** How many points `expandGrid` lists before it drops repeated ones, counted without listing them. */
+function gridSize(config: SweepConfig): number {
+  let points = 0;
+  for (const entry of config.tasks) {
+    const t = typeof entry === 'string' ? { name: entry } : entry;
+    const seeds = t.seeds ?? config.seeds;
+    const perSeed = (t.algorithms ?? config.algorithms)
+      .map((a) => (a === 'np' ? (t.np?.lrs ?? config.np.lrs ?? [0]) : ({ ...config.gd, ...t.gd }.lrs ?? [0])).length)
+      .reduce((x, y) => x + y, 0);
+    points += (t.samples ?? config.samples).length * (typeof seeds === 'number' ? seeds : seeds.length) * perSeed;
+  }
+  return points;
 }
 
 /** Every grid point of a sweep, in a fixed order. */
@@ -197,7 +220,7 @@ export function parseShard(text: string): { index: number; count: number } {
   const index = m ? Number(m[1]) : NaN,
     count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index < 1 || index > count)
-    throw new Error(`--shard: '${text}' is not of the form i/N with 1 ≤ i ≤ N`);
+    throw new Error(`--shard: ${JSON.stringify(text)} is not of the form i/N with 1 ≤ i ≤ N`);
   return { index, count };
 }
 

@@ -98,8 +98,21 @@ export const modelSchema = z
     ] as const) {
       const names = model[field];
       if (names && names.length !== count) issue(`${field} must name ${count} columns`, field);
+      const twice = names && repeated(names);
+      if (twice !== undefined)
+        issue(`${field} must name distinct columns (${JSON.stringify(twice)} is there twice)`, field);
     }
   });
+
+/** The first name of a list that an earlier one repeats. */
+function repeated(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
 
 /** Why a preprocessing does not fit a network of these widths; undefined when it does. */
 export function preprocessingProblem(pre: Preprocessing, widths: readonly number[]): string | undefined {
@@ -181,23 +194,27 @@ export function modelToJson(network: Network, columns?: ModelColumns, preprocess
   };
 }
 
-/** Rebuild a model from its saved form, checking every field. */
-export function modelFromJson(value: unknown): LoadedModel {
+/**
+ * Rebuild a model from its saved form, checking every field. A problem is one line, `invalid model file[ SOURCE]:`
+ * and what is wrong, naming the field.
+ */
+export function modelFromJson(value: unknown, source?: string): LoadedModel {
+  const invalid = (what: string) => new Error(`invalid model file${source ? ` ${source}` : ''}: ${what}`);
   const parsed = modelSchema.safeParse(value);
   if (!parsed.success) {
     const { path, message } = parsed.error.issues[0]!;
-    const where = path[0] === 'layers' && typeof path[1] === 'number' ? `layer ${path[1] + 1} ` : '';
-    throw new Error(`invalid model file: ${where}${message}`);
+    throw invalid(`${fieldOf(path, message)}${message}`);
   }
   const { activation: a, widths, layers, features, targets, preprocessing } = parsed.data;
   let activation: Activation;
   try {
     activation = makeActivation(a.name === 'custom' ? a : { name: a.name, alpha: a.alpha, p: a.p });
   } catch (err) {
-    throw new Error(`invalid model file: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw invalid(message.startsWith('activation') ? message : `field 'activation': ${message}`);
   }
   if (activation.p !== a.p || activation.alpha !== a.alpha) {
-    throw new Error(`invalid model file: activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
+    throw invalid(`activation ${a.name} does not have p = ${a.p}, alpha = ${a.alpha}`);
   }
   const parts: ModelParts = {
     network: new Network(widths, activation, layers.flat()),
@@ -206,4 +223,14 @@ export function modelFromJson(value: unknown): LoadedModel {
     ...(preprocessing ? { preprocessing } : {}),
   };
   return { ...parts, predict: (X) => modelPredict(parts, X) };
+}
+
+/** Where a schema problem lies, unless its message says so ('widths must …'): `layer 3 `, `field 'x.y': `. */
+function fieldOf(path: readonly PropertyKey[], message: string): string {
+  if (path.length === 0) return '';
+  if (path.length === 3 && path[0] === 'layers' && typeof path[1] === 'number') return `layer ${path[1] + 1} `;
+  const first = String(path[0]);
+  if (message.startsWith(`${first} `) || message.startsWith(`${first}.`)) return '';
+  if (first === 'layers' && path.length === 1 && message.startsWith('layer ')) return '';
+  return `field '${path.map(String).join('.')}': `;
 }

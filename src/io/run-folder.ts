@@ -128,5 +128,5 @@ export function readHistoryFile(dir: string): HistoryFile {
 
 /** A model file: the network, the CSV columns it was trained on and its preprocessing, if any, and `predict`. */
 export function readModelFile(path: string): LoadedModel {
-  return modelFromJson(readJson(path, 'invalid model file'));
+  return modelFromJson(readJson(path, 'invalid model file'), path);
 }

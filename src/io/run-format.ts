@@ -16,7 +16,10 @@ export const SUMMARY_FORMAT = 'neuron-pursuit-summary';
 export const RUN_FORMAT_VERSION = 1;
 
 /** Any number, NaN and ±Infinity included; JSON writes those as null, which reads back as NaN. */
-export const jsonNumber = z.union([z.custom<number>((v) => typeof v === 'number'), z.null().transform(() => NaN)]);
+export const jsonNumber = z.union([
+  z.custom<number>((v) => typeof v === 'number', { error: 'expected a number' }),
+  z.null().transform(() => NaN),
+]);
 const count = z.number().int().nonnegative();
 
 const gdStopReason = z.enum(['target', 'plateau', 'max-steps', 'diverged'] satisfies GdStopReason[]);
@@ -140,9 +143,24 @@ export function summaryFile(
 export function parseFile<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = firstProblem(parsed.error.issues[0]!);
   const field = issue.path.length ? `field '${issue.path.join('.')}': ` : '';
   throw new Error(`${source}: ${field}${issue.message}`);
+}
+
+/**
+ * The problem to report: for a value that matches no alternative of a union (zod says only 'Invalid input'), the
+ * first problem of the alternative it comes closest to (the fewest problems; on a tie, one that got past the
+ * value's type), at its full path.
+ */
+export function firstProblem(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const distance = (branch: z.core.$ZodIssue[]) =>
+    2 * branch.length + (branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? 1 : 0);
+  const closest = issue.errors.reduce((best, branch) => (distance(branch) < distance(best) ? branch : best));
+  if (closest.length === 0) return issue;
+  const inner = firstProblem(closest[0]!);
+  return { path: [...issue.path, ...inner.path], message: inner.message };
 }
 
 /** Check a file's JSON value against its schema, and keep it as written (its fields in their order). */

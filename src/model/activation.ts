@@ -49,7 +49,8 @@ export function makeActivation(spec: { name?: string; p?: number; alpha?: number
     alpha = name === 'leaky-relu' && spec.alpha !== undefined ? spec.alpha : preset.alpha;
     if (spec.p !== undefined && spec.p !== p) throw new RangeError(`activation ${name} has p = ${p}, not ${spec.p}`);
   } else {
-    throw new RangeError(`unknown activation '${name}' (expected one of ${ACTIVATION_NAMES.join(', ')}, custom)`);
+    const known = `${ACTIVATION_NAMES.join(', ')}, custom`;
+    throw new RangeError(`unknown activation '${JSON.stringify(name).slice(1, -1)}' (expected one of ${known})`);
   }
   if (!Number.isFinite(p) || p < 1) throw new RangeError(`activation degree p must be ≥ 1, got ${p}`);
   if (!Number.isFinite(alpha) || alpha < -1 || alpha > 1) {

@@ -6,9 +6,12 @@
 import { z } from 'zod';
 import { ACTIVATION_NAMES } from './activation.js';
 
+/** The deepest network the options allow. */
+export const MAX_DEPTH = 10_000;
+
 export const networkShapeOptions = {
-  /** Number of layers L ≥ 2. */
-  depth: z.number().int().min(2).default(3),
+  /** Number of layers L ≥ 2 (at most 10,000: a typo like 1e9 would exhaust memory, not fit a network). */
+  depth: z.number().int().min(2).max(MAX_DEPTH).default(3),
   /** Activation preset, or 'custom' with p and alpha. */
   activation: z.enum(['custom', ...ACTIVATION_NAMES]).default('relu'),
   /** Negative slope α for leaky-relu and custom activations. */

@@ -330,7 +330,10 @@ export function getTask(name: string): Task {
     return modularAddition(P);
   }
   const task = TASKS[name];
-  if (!task) throw new RangeError(`unknown task '${name}' (expected one of ${TASK_NAMES.join(', ')})`);
+  if (!task)
+    throw new RangeError(
+      `unknown task '${JSON.stringify(name).slice(1, -1)}' (expected one of ${TASK_NAMES.join(', ')})`,
+    );
   return task;
 }
 

@@ -2,15 +2,16 @@
 CmdStan). The data go to a CSV file in a temporary folder, `train --data … --out run` fits, and the run folder's
 model.json, history.json and summary.json come back; the folder is then removed.
 
-Where the command is, in this order:
+Where the command is:
 
 1. the environment variable NEURON_PURSUIT_BIN: the `neuron-pursuit` executable, or its main.js (run with node);
-2. the package this folder belongs to: ../../dist/src/cli/main.js from here (a checkout built with `npm run
+   when it is set, it alone is used;
+2. else the package this folder belongs to: ../../dist/src/cli/main.js from here (a checkout built with `npm run
    build`, or python/ inside an installed npm package), run with the `node` on PATH;
-3. `npx --no-install neuron-pursuit`: the package installed in the working directory's node_modules or globally
-   (never downloaded).
+3. else `npx --no-install neuron-pursuit`: the package installed in the working directory's node_modules or
+   globally (never downloaded).
 
-The first that is there is used; when none is, the error says what was tried.
+When none is there, the error says what was tried.
 """
 
 import csv

@@ -182,10 +182,9 @@ class _NeuronPursuit(BaseEstimator):
         try:
             model, history, summary = cli.train(X, Y, features, targets, flags)
         except cli.NeuronPursuitError as err:
-            # A flag the command refused names the parameter it came from.
-            named = [origin for flag, origin in origins.items() if re.search(rf"(^|[\s']){flag}[\s:]", str(err))]
-            if named:
-                raise cli.InvalidParameterError(f"{err} (from the parameter {named[0]})") from None
+            origin = _refused_parameter(str(err), origins)
+            if origin is not None:
+                raise cli.InvalidParameterError(f"{err} (from the parameter {origin})") from None
             raise
         self.model_ = NeuronPursuitModel(model)
         self.weights_ = self.model_.layers
@@ -265,6 +264,15 @@ class NeuronPursuitClassifier(ClassifierMixin, _NeuronPursuit):
     def predict(self, X):
         scores = self._network_outputs(X)  # first: it raises NotFittedError before classes_ is looked up
         return self.classes_[np.argmax(scores, axis=1)]
+
+
+def _refused_parameter(message, origins):
+    """The parameter whose flag the command's error names ('--flag <value>' from the parser, '--flag:' from the
+    option checks), as `name=value`; None when it names none."""
+    for flag, origin in origins.items():
+        if re.search(rf"(^|[\s']){re.escape(flag)}[\s:]", message):
+            return origin
+    return None
 
 
 def _csv_names(names, generic, taken=()):

@@ -164,7 +164,12 @@ const PACKAGE_ENTRIES: Record<string, string> = {
 };
 
 function run(block: CodeBlock, command: string, args: string[]): void {
-  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, PYTHONPATH: join(ROOT, 'python') };
+  const env = {
+    ...process.env,
+    PATH: `${BIN}:${process.env.PATH}`,
+    PYTHONPATH: join(ROOT, 'python'),
+    PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ left in python/
+  };
   const r = spawnSync(command, args, { cwd: folderOf(block.page), env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(
     r.status,

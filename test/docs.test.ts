@@ -1,7 +1,7 @@
 /**
  * The documentation cannot drift from the code: every code block of README.md and docs/*.md whose info string says
  * `runnable` runs (sh with bash and the built CLI, ts type-checked against the built declarations and run by Node,
- * python with python3 and python/ on the path), every relative link resolves to a file (and its #anchor to a
+ * python with Debian's python3 and python/ on the path), every relative link resolves to a file (and its #anchor to a
  * heading there), and the README stays a front page that links every page of docs/ (docs/development.md).
  */
 import assert from 'node:assert/strict';
@@ -84,6 +84,8 @@ function anchors(page: string, text: string): Set<string> {
 }
 
 const text = (page: string) => readFileSync(join(ROOT, page), 'utf8');
+/** Debian's, with NumPy, scikit-learn and pandas (scripts/install-python.sh). */
+const PYTHON = '/usr/bin/python3';
 
 describe('the documentation', () => {
   it('keeps the README a front page that links every page of docs/', () => {
@@ -163,7 +165,12 @@ const PACKAGE_ENTRIES: Record<string, string> = {
 };
 
 function run(block: CodeBlock, command: string, args: string[]): void {
-  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}`, PYTHONPATH: join(ROOT, 'python') };
+  const env = {
+    ...process.env,
+    PATH: `${BIN}:${process.env.PATH}`,
+    PYTHONPATH: join(ROOT, 'python'),
+    PYTHONDONTWRITEBYTECODE: '1', // no __pycache__ left in python/
+  };
   const r = spawnSync(command, args, { cwd: folderOf(block.page), env, encoding: 'utf8', timeout: 120_000 });
   assert.equal(
     r.status,
@@ -226,7 +233,7 @@ describe('the runnable code blocks', () => {
       } else if (language === 'python') {
         const file = scriptPath(block, 'py');
         writeFileSync(file, block.body);
-        run(block, 'python3', [file]);
+        run(block, PYTHON, [file]);
       } else {
         const js = ts.transpileModule(block.body, {
           compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

@@ -1,13 +1,14 @@
 /**
- * python/neuron_pursuit.py predicts what `neuron-pursuit predict` predicts, to 1e-12, on the same model and
- * data files: every activation, depths 2–4, 1 and 23 outputs, columns read by name, the preprocessing; and so
- * does its torch.nn.Module when PyTorch imports. Python and NumPy are Debian's (scripts/install-python.sh).
+ * The Python loader (python/neuron_pursuit/model.py, and `python3 -m neuron_pursuit`) predicts what `neuron-pursuit
+ * predict` predicts, to 1e-12, on the same model and data files: every activation, depths 2–4, 1 and 23 outputs,
+ * columns read by name, the preprocessing; and so does its torch.nn.Module when PyTorch imports. Python and NumPy
+ * are Debian's (scripts/install-python.sh).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatCsv, parseCsv } from '../src/io/csv.js';
@@ -16,11 +17,14 @@ import { Rng } from '../src/linalg/rng.js';
 import { EXPORT_ACTIVATIONS, gaussianMatrix, maxRelativeDifference, randomNetwork, runCli } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
-const LOADER = fileURLToPath(new URL('../../python/neuron_pursuit.py', import.meta.url));
+const PYTHON_PATH = fileURLToPath(new URL('../../python', import.meta.url));
 const torchImports = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
+// No python/neuron_pursuit/__pycache__ left in the checkout.
+const env = { ...process.env, PYTHONPATH: PYTHON_PATH, PYTHONDONTWRITEBYTECODE: '1' };
+
 function python(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(PYTHON, [LOADER, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(PYTHON, ['-m', 'neuron_pursuit', ...args], { cwd, encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -28,12 +32,9 @@ function python(args: string[], cwd: string): { code: number | null; stdout: str
 function pythonRuns(runs: string[][], cwd: string): void {
   const driver = [
     'import json, sys',
-    `sys.path.insert(0, ${JSON.stringify(dirname(LOADER))})`,
     'import neuron_pursuit',
     'print(json.dumps([neuron_pursuit.main(args) for args in json.loads(sys.argv[1])]))',
   ].join('\n');
-  // No python/__pycache__ left in the checkout.
-  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
   const r = spawnSync(PYTHON, ['-c', driver, JSON.stringify(runs)], { cwd, encoding: 'utf8', env });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(

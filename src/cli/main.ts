@@ -1,16 +1,6 @@
 #!/usr/bin/env node
 /** The `neuron-pursuit` command. Every failure is one line on stderr and a non-zero exit. */
 import { Command, CommanderError } from 'commander';
-import { diagonalCommand } from './diagonal.js';
-import { exportCommand } from './export.js';
-import { inspectCommand } from './inspect.js';
-import { predictCommand } from './predict.js';
-import { saddleCommand } from './saddle.js';
-import { trainCommand } from './train.js';
-import { reportCommand } from './report.js';
-import { reproduceCommand } from './reproduce.js';
-import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
-import { workerCommand } from './worker.js';
 import { PACKAGE_VERSION } from '../io/code-version.js';
 // The native kernels where the install built them (else WebAssembly): registered on import.
 import '../native/kernels-native.js';
@@ -21,20 +11,27 @@ const program = new Command('neuron-pursuit')
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
-for (const cmd of [
-  trainCommand(),
-  predictCommand(),
-  exportCommand(),
-  sweepCommand(),
-  workerCommand(),
-  runsCommand(),
-  mergeCommand(),
-  reportCommand(),
-  reproduceCommand(),
-  inspectCommand(),
-  saddleCommand(),
-  diagonalCommand(),
-]) {
+/**
+ * The commands, each imported only when it runs (all of them for help or a mistyped name): `train` then starts
+ * without the report's figures or the stores' drivers, which the Python estimators, one process per fit, notice.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  train: async () => (await import('./train.js')).trainCommand(),
+  predict: async () => (await import('./predict.js')).predictCommand(),
+  export: async () => (await import('./export.js')).exportCommand(),
+  sweep: async () => (await import('./sweep.js')).sweepCommand(),
+  worker: async () => (await import('./worker.js')).workerCommand(),
+  runs: async () => (await import('./sweep.js')).runsCommand(),
+  merge: async () => (await import('./sweep.js')).mergeCommand(),
+  report: async () => (await import('./report.js')).reportCommand(),
+  reproduce: async () => (await import('./reproduce.js')).reproduceCommand(),
+  inspect: async () => (await import('./inspect.js')).inspectCommand(),
+  saddle: async () => (await import('./saddle.js')).saddleCommand(),
+  diagonal: async () => (await import('./diagonal.js')).diagonalCommand(),
+};
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const cmd of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) {
   program.addCommand(cmd.exitOverride().configureOutput({ outputError: (text, write) => write(oneLine(text)) }));
   suggestCompletions(cmd);
 }

@@ -12,7 +12,6 @@ import {
   type RunOptions,
   networkAlgorithm,
 } from '../estimators/registry.js';
-import { runDirReport, writeReport } from './report.js';
 import { GROWTH_MODES, type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from '../pursuit/options.js';
 import { type FittedNeuronPursuit, NeuronPursuit } from '../pursuit/neuron-pursuit.js';
 import type { IterationRecord } from '../pursuit/history.js';
@@ -417,7 +416,11 @@ async function finish(
       model: modelToJson(fitted.network, columns, fitted.preprocessing),
     });
     removeCheckpoint(out);
-    if (session.report) await writeReport(runDirReport(out), out, 'report.html');
+    if (session.report) {
+      // Imported here: the report's figures (vega) are the slowest part of the command's start.
+      const { runDirReport, writeReport } = await import('./report.js');
+      await writeReport(runDirReport(out), out, 'report.html');
+    }
   }
   if (session.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -1,27 +1,21 @@
-#!/usr/bin/env python3
-"""Use a network grown by neuron-pursuit from Python: predict with NumPy, or build an equivalent torch.nn.Module.
+"""A network grown by neuron-pursuit, loaded from its model.json: predict with NumPy, or build an equivalent
+torch.nn.Module.
 
     from neuron_pursuit import load_model
     model = load_model("runs/mine/model.json")
     Y = model.predict(X)      # X: n × d, the feature columns in the order of model.features
     net = model.to_torch()    # a torch.nn.Module computing the same (float64), when PyTorch is installed
 
-or, like `neuron-pursuit predict`, from the command line:
-
-    python3 neuron_pursuit.py --model runs/mine/model.json --data x.csv [--out y.csv] [--torch]
-
-One file; NumPy only (PyTorch only for to_torch). It reads the model format of src/io/model-format.ts
-("neuron-pursuit-model", versions 1 and 2). The network (docs/algorithm.md §1): h_0 = x, z_l = W_l h_{l-1},
-h_l = σ(z_l) for l < L, H(x) = z_L, σ(z) = max(z, αz)^p. A model trained with preprocessing standardizes
-x' = (x − featureMean) / featureScale, appends a constant-1 column when it has an intercept, and predicts
-H(x') · targetScale + targetMean (each part only when the file has it).
+NumPy only (PyTorch only for to_torch): this file works on its own, copied anywhere. It reads the model format of
+src/io/model-format.ts ("neuron-pursuit-model", versions 1 and 2). The network (docs/algorithm.md §1): h_0 = x,
+z_l = W_l h_{l-1}, h_l = σ(z_l) for l < L, H(x) = z_L, σ(z) = max(z, αz)^p. A model trained with preprocessing
+standardizes x' = (x − featureMean) / featureScale, appends a constant-1 column when it has an intercept, and
+predicts H(x') · targetScale + targetMean (each part only when the file has it). This is the one forward pass of the
+Python side: the scikit-learn estimators (estimators.py) predict through it too.
 """
 
-import argparse
 import json
-import math
 import os
-import sys
 import tempfile
 
 import numpy as np
@@ -83,6 +77,11 @@ class NeuronPursuitModel:
         # The CSV columns the model was trained on, in order (None for a model trained on a task).
         self.features = self._names(data, "features", self.feature_count)
         self.targets = self._names(data, "targets", self.output_count)
+        self._json = data  # for save: the file as read, every field kept
+
+    def save(self, path):
+        """Write the model file again, as it was read (for `neuron-pursuit predict` or `export`)."""
+        write_atomic(path, json.dumps(self._json))
 
     @staticmethod
     def _vector(pre, field, count):
@@ -218,94 +217,14 @@ def load_model(path):
     return NeuronPursuitModel(data)
 
 
-def read_csv(path):
-    """A numeric CSV with a header row, as strict as `neuron-pursuit predict`: (column names, n × c array)."""
-    with open(path, encoding="utf-8") as f:
-        lines = [line for line in f.read().splitlines() if line.strip() != ""]
-    if not lines:
-        raise ValueError(f"{path} is empty (expected a header row and data rows)")
-
-    def cells(line):
-        return [unquote(c.strip()) for c in line.split(",")]
-
-    columns = cells(lines[0])
-    rows = []
-    for i, line in enumerate(lines[1:], start=2):
-        row = cells(line)
-        if len(row) != len(columns):
-            raise ValueError(f"{path}: a row has {len(row)} cells, expected {len(columns)}")
-        try:
-            values = [float(c) for c in row]
-        except ValueError:
-            raise ValueError(f"{path}: a row holds a non-numeric cell") from None
-        if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"{path}: a row holds a non-finite cell")
-        rows.append(values)
-    return columns, np.asarray(rows, dtype=np.float64).reshape(len(rows), len(columns))
-
-
-def select_columns(model, columns, table, path, drop):
-    """The feature columns, as `neuron-pursuit predict` picks them: by name for a model trained on CSV data (a
-    missing feature, or a column that is neither a feature, a target nor dropped, is an error); otherwise every
-    column not dropped, in order."""
-    if model.features is None:
-        return table[:, [j for j, c in enumerate(columns) if c not in drop]]
-    missing = [f for f in model.features if f not in columns]
-    if missing:
-        raise ValueError(f"{path}: feature column(s) {', '.join(missing)} missing; the model reads "
-                         f"{', '.join(model.features)}")
-    known = set(model.features) | set(model.targets or []) | set(drop)
-    unknown = [c for c in columns if c not in known]
-    if unknown:
-        raise ValueError(f"{path}: column(s) {', '.join(unknown)} not among the model's features or targets; "
-                         f"to ignore them, pass --drop")
-    return table[:, [columns.index(f) for f in model.features]]
-
-
-def unquote(cell):
-    return cell[1:-1] if len(cell) >= 2 and cell.startswith('"') and cell.endswith('"') else cell
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="predict with a model.json, as `neuron-pursuit predict` does")
-    parser.add_argument("--model", required=True, help="a model.json written by neuron-pursuit train")
-    parser.add_argument("--data", required=True, help="inputs: a header row, then one row per point")
-    parser.add_argument("--drop", action="append", default=[], help="a column of --data to ignore (repeat for more)")
-    parser.add_argument("--out", help="write predictions here (default: stdout)")
-    parser.add_argument("--torch", action="store_true", help="predict through to_torch() instead of NumPy")
-    args = parser.parse_args(argv)
+def write_atomic(path, text):
+    """Write a text file as the TypeScript CLI does: beside the target, then rename, so no half-written file is
+    ever left."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".neuron-pursuit-")
     try:
-        model = load_model(args.model)
-        columns, table = read_csv(args.data)
-        table = select_columns(model, columns, table, args.data, args.drop)
-        if table.shape[1] != model.feature_count:
-            d = model.feature_count
-            raise ValueError(f"{args.data} has {table.shape[1]} feature columns, the model takes {d}")
-        if args.torch:
-            import torch
-
-            with torch.no_grad():
-                Y = model.to_torch()(torch.as_tensor(table)).numpy()
-        else:
-            Y = model.predict(table)
-    except (ValueError, OSError, ImportError) as err:
-        print(f"neuron_pursuit.py: error: {err}", file=sys.stderr)
-        return 1
-    text = "\n".join([",".join(model.output_names())] + [",".join(repr(float(v)) for v in row) for row in Y]) + "\n"
-    if args.out:
-        # Like the TypeScript CLI: write beside the target, then rename, so no half-written file is ever left.
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(args.out)), prefix=".neuron-pursuit-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, args.out)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -135,7 +135,7 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
     for (const n of samples) {
       for (const seed of seeds) {
         for (const algorithm of t.algorithms ?? config.algorithms) {
-          if (algorithm === 'np') {
+          if (algorithm !== 'gd') {
             const options = { ...config.np.options, ...t.np?.options } as NeuronPursuitOptions;
             for (const lr of t.np?.lrs ?? config.np.lrs ?? [taskLr]) {
               points.push({ task: task.name, samples: n, testSamples, seed, algorithm, lr, options });

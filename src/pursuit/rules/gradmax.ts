@@ -6,7 +6,8 @@
  * so b is δ times M's top right singular vector and the gradient norm is δ σ′(0) s₁(M). The layer is the one with
  * the largest s₁ (the largest gradient per unit of fan-out). Under the network's own σ′(0) (α: 0 for relu) a zero
  * fan-in would never move; GradMax takes σ′(0) = 1 (option `gradmaxTie`), and the fan-in is given the first GD step
- * it would take from zero, a = η σ′(0) M b: what gradient descent with that σ′(0) makes of the zero fan-in.
+ * it would take from zero, a = η σ′(0) M b: what gradient descent with that σ′(0) makes of the zero fan-in. Of the
+ * two signs of the singular vector, the one whose first step lowers the loss more.
  */
 import { Matrix as MlMatrix, SVD } from 'ml-matrix';
 import { norm } from '../../linalg/matrix.js';
@@ -65,10 +66,15 @@ export const gradmaxRule: GrowthRule = {
     if (!(scores[best]! > 0))
       return `GradMax: every fan-out gives the new fan-in a zero gradient at iteration ${k} (σ′(0) = ${slope})`;
     const delta = o.deltaScale * norm(net.params);
-    const a = Array.from(d.Mb, (v) => o.lr * slope * delta * v);
-    const b = Array.from(d.b, (v) => delta * v);
-    const grown = net.addNeuron(d.layer, a, b);
-    const lossAfterAdd = grown.loss(X, Y);
+    // A singular vector's sign is free; under relu the two signs of (a, b) are not the same neuron, so the one whose
+    // first step lowers the loss more is taken.
+    const [plus, minus] = [1, -1].map((sign) => {
+      const a = Array.from(d.Mb, (v) => sign * o.lr * slope * delta * v);
+      const b = Array.from(d.b, (v) => sign * delta * v);
+      const grown = net.addNeuron(d.layer, a, b);
+      return { a, b, grown, loss: grown.loss(X, Y) };
+    });
+    const { a, b, grown, loss: lossAfterAdd } = minus!.loss < plus!.loss ? minus! : plus!;
     const unit = norm([...a, ...b]);
     return {
       network: grown,

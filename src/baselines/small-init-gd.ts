@@ -76,7 +76,9 @@ export const smallInitGdOptionsSchema = z
     }) => {
       radius ??= smallInitRadius(depth);
       if (widths !== undefined && widths.length !== depth - 1)
-        throw new RangeError(`option widths: a depth-${depth} network has ${depth - 1} hidden layers, got ${widths.length}`);
+        throw new RangeError(
+          `option widths: a depth-${depth} network has ${depth - 1} hidden layers, got ${widths.length}`,
+        );
       return {
         depth,
         activation,

@@ -8,6 +8,7 @@ import { predictCommand } from './predict.js';
 import { saddleCommand } from './saddle.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
+import { compareCommand } from './compare.js';
 import { reproduceCommand } from './reproduce.js';
 import { mergeCommand, runsCommand, sweepCommand } from './sweep.js';
 import { workerCommand } from './worker.js';
@@ -31,6 +32,7 @@ for (const cmd of [
   mergeCommand(),
   reportCommand(),
   reproduceCommand(),
+  compareCommand(),
   inspectCommand(),
   saddleCommand(),
   diagonalCommand(),

@@ -13,7 +13,8 @@ import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
 import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
-import { getTask, type Task } from '../tasks/tasks.js';
+import type { Task } from '../tasks/tasks.js';
+import { taskByName } from './data-tasks.js';
 import type { GridPoint } from '../io/run-record.js';
 
 const positiveInt = z.number().int().positive();
@@ -109,7 +110,7 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
     const name = typeof t === 'string' ? t : t.name;
     let task: Task;
     try {
-      task = getTask(name);
+      task = taskByName(name);
     } catch (err) {
       throw new Error(`${source}: field 'tasks.${i}': ${(err as Error).message}`);
     }
@@ -127,7 +128,7 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
   const points: GridPoint[] = [];
   for (const entry of config.tasks) {
     const t = typeof entry === 'string' ? { name: entry } : entry;
-    const task = getTask(t.name);
+    const task = taskByName(t.name);
     const samples = t.samples ?? config.samples;
     const testSamples = t.testSamples ?? config.testSamples;
     const taskLr = resolveOptions(task.defaults).lr;

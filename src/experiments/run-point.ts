@@ -6,11 +6,12 @@
 import { type FittedNetwork, type RunOptions, networkAlgorithm } from '../estimators/registry.js';
 import { modelToJson } from '../io/model-format.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
-import { getTask, recordsWeights, taskData } from '../tasks/tasks.js';
+import { type Task, getTask, recordsWeights, taskData } from '../tasks/tasks.js';
 
-export function runPoint(point: GridPoint): PointResult {
+/** `tasks` names the tasks it can run (Node's workers add the shipped data sets: data-tasks.ts). */
+export function runPoint(point: GridPoint, tasks: (name: string) => Task = getTask): PointResult {
   const start = performance.now();
-  const task = getTask(point.task);
+  const task = tasks(point.task);
   const { train, test } = taskData(task, point.seed, { samples: point.samples, testSamples: point.testSamples });
   const given: RunOptions = { ...point.options, ...point.gd, lr: point.lr, seed: point.seed };
   if (recordsWeights(task)) given.recordWeights = true;

@@ -26,7 +26,9 @@ export const gridPointSchema = z.object({
     error: 'expected an object of options',
   }),
   /** GD baseline only. */
-  gd: z.object({ width: count, maxSteps: count, radius: z.number().optional() }).optional(),
+  gd: z
+    .object({ width: count, widths: z.array(count).optional(), maxSteps: count, radius: z.number().optional() })
+    .optional(),
 });
 export type GridPoint = z.output<typeof gridPointSchema>;
 

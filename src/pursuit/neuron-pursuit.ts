@@ -1,7 +1,9 @@
 /**
  * Neuron Pursuit (docs/algorithm.md §4): start from one neuron per layer, then repeatedly
  * add the neuron that maximizes the constrained NCF of the residual and
- * retrain by gradient descent.
+ * retrain by gradient descent. The choice of the neuron is the loop's growth rule (option `growthRule`,
+ * src/pursuit/growth-rule.ts, docs/algorithm.md §15): NP's NCF pursuit by default, or GradMax, TINY or a random
+ * direction in the same loop.
  *
  *   const fitted = new NeuronPursuit({ depth: 3, activation: 'relu' }).fit(X, Y);
  *   fitted.predict(Xtest); fitted.history;

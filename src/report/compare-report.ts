@@ -9,7 +9,7 @@ import { isMatchedGd } from '../experiments/compare.js';
 import type { SweepConfig } from '../experiments/config.js';
 import { taskByName } from '../experiments/data-tasks.js';
 import type { StoredRun } from '../io/run-record.js';
-import { algorithmColor, errorTitle } from './charts.js';
+import { errorTitle } from './charts.js';
 import type { FigureSpec } from './figure.js';
 
 /** The rows of the comparison, in the order the table lists them. */
@@ -31,6 +31,18 @@ export function strategyOf(run: StoredRun): string {
 }
 
 const labelOf = (key: string) => STRATEGIES.find((s) => s.key === key)?.label ?? key;
+
+/** One colour per strategy (NP red, GradMax green, TINY purple, random grey, GD blues), for those present. */
+function strategyColor(labels: readonly string[]) {
+  const colours = ['#d62728', '#2ca02c', '#9467bd', '#7f7f7f', '#17becf', '#1f77b4'];
+  const present = STRATEGIES.filter((s) => labels.includes(s.label));
+  return {
+    field: 'algorithm',
+    type: 'nominal',
+    title: null,
+    scale: { domain: present.map((s) => s.label), range: present.map((s) => colours[STRATEGIES.indexOf(s)]!) },
+  } as const;
+}
 
 interface Row {
   neurons: number;
@@ -249,7 +261,7 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
       }
     }
   }
-  const color = algorithmColor(band.map((b) => b.algorithm));
+  const color = strategyColor(band.map((b) => b.algorithm));
   const neurons = { field: 'neurons', type: 'quantitative', title: 'hidden neurons' } as const;
   const specs: Record<string, FigureSpec> = {
     neurons: {
@@ -298,19 +310,21 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
         });
     }
   }
-  const traceColor = algorithmColor([...new Set(traces.map((t) => t.algorithm))]);
+  // A log axis has no 0: the first check of a GD trace (step 0) is left out.
+  const drawn = traces.filter((t) => t.steps > 0 && t.seconds > 0);
+  const traceColor = strategyColor(drawn.map((t) => t.algorithm));
   const traceSpec = (field: 'steps' | 'seconds', title: string): FigureSpec =>
     ({
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: `${task}: training error against ${title} (one line per run)`,
       width: 420,
       height: 240,
-      data: { values: traces },
+      data: { values: drawn },
       mark: { type: 'line', opacity: 0.7, point: false },
       encoding: {
         x: { field, type: 'quantitative', scale: { type: 'log' }, title },
         y: { field: 'error', ...y(`training ${errorTitle(classification)}`) },
-        color: { ...traceColor, legend: { values: [...new Set(traces.map((t) => t.algorithm))] } },
+        color: traceColor,
         detail: { field: 'run', type: 'nominal' },
       },
     }) as FigureSpec;

@@ -184,6 +184,12 @@ export function compareContent(input: {
     '',
     missingText(grid.config, runs),
     '',
+    '## All tasks',
+    '',
+    'Means over the finished seeds (the sections below give the min – max of each).',
+    '',
+    summaryTable(cells),
+    '',
     ...sections,
   ].join('\n');
   return { markdown, figures, cells };
@@ -214,6 +220,36 @@ function tableOf(cells: CompareCell[]): string {
       ].join(' | ')} |`,
     );
   }
+  return lines.join('\n');
+}
+
+/** One row per task and strategy, means only. */
+export function summaryTable(cells: CompareCell[]): string {
+  const head = [
+    'task',
+    'strategy',
+    'seeds',
+    'reached target',
+    'neurons at target',
+    'test error at stop',
+    ...NEURON_MARKS.map((n) => `at ${n} neurons`),
+    'CPU s',
+  ];
+  const m = (v: number[]) => (v.length ? sci(mean(v)) : '—');
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const c of cells)
+    lines.push(
+      `| ${[
+        c.task,
+        labelOf(c.strategy),
+        String(c.seeds),
+        `${c.reached}/${c.seeds}`,
+        c.neuronsAtTarget.length ? mean(c.neuronsAtTarget).toFixed(1) : '—',
+        m(c.testAtStop),
+        ...c.testAtMarks.map(m),
+        mean(c.seconds).toFixed(0),
+      ].join(' | ')} |`,
+    );
   return lines.join('\n');
 }
 

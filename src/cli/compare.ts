@@ -148,12 +148,9 @@ async function writeComparison(config: SweepConfig, results: string): Promise<vo
   const runs = all.filter((r) => keys.has(r.key) && pointKey(r.config) === r.key);
   if (runs.length === 0) throw new Error(`${batchDir(results)}: no finished runs of the grid ${config.name}`);
   const content = compareContent({ runs, grid: { name: config.name, points: points.length, config } });
-  const figures: Record<string, string | Uint8Array> = {};
-  for (const f of content.figures) {
-    const { svg, png } = await renderFigure(f.spec);
-    figures[`${f.name}.svg`] = svg;
-    figures[`${f.name}.png`] = png;
-  }
+  // SVG only: COMPARE.md links them, and the folder is committed with every regeneration.
+  const figures: Record<string, string> = {};
+  for (const f of content.figures) figures[`${f.name}.svg`] = (await renderFigure(f.spec)).svg;
   writeFilesAtomic(join(results, 'figures'), figures);
   writeFileAtomic(join(results, 'COMPARE.md'), content.markdown);
   process.stdout.write(

@@ -47,6 +47,11 @@ export const pointResultSchema = z.object({
   gdSteps: count,
   model: modelSchema,
   seconds: jsonNumber,
+  /**
+   * CPU time of the process (user + system) while it ran, where it ran in Node (absent in older rows): with one run
+   * at a time per process, the run's own, whatever else loads the machine.
+   */
+  cpuSeconds: jsonNumber.optional(),
 });
 export type PointResult = z.output<typeof pointResultSchema>;
 

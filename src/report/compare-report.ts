@@ -30,6 +30,9 @@ export function strategyOf(run: StoredRun): string {
   return isMatchedGd(run.config) ? 'gd-np-widths' : run.algorithm;
 }
 
+/** A run's CPU seconds where its row has them (else its wall seconds, on a machine that may have been loaded). */
+export const cpuSeconds = (run: StoredRun) => run.result?.cpuSeconds ?? run.seconds;
+
 const labelOf = (key: string) => STRATEGIES.find((s) => s.key === key)?.label ?? key;
 
 /** One colour per strategy (NP red, GradMax green, TINY purple, random grey, GD blues), for those present. */
@@ -129,7 +132,7 @@ function cellsOf(task: string, runs: StoredRun[], classification: boolean): Comp
       testAtMarks: NEURON_MARKS.map((n) =>
         growing ? mine.map((r) => errorAt(historyRows(r, classification), n, 'test')) : [],
       ),
-      seconds: mine.map((r) => r.seconds),
+      seconds: mine.map(cpuSeconds),
     };
   }).filter((c) => c.seeds > 0);
 }
@@ -143,7 +146,7 @@ export function compareContent(input: {
   const figures: CompareContent['figures'] = [];
   const cells: CompareCell[] = [];
   const sections: string[] = [];
-  const cpuHours = runs.reduce((s, r) => s + r.seconds, 0) / 3600;
+  const cpuHours = runs.reduce((s, r) => s + cpuSeconds(r), 0) / 3600;
   for (const task of tasks) {
     const mine = runs.filter((r) => r.task === task);
     if (mine.length === 0) continue;
@@ -172,14 +175,16 @@ export function compareContent(input: {
     '',
     `Generated from the committed runs of the grid \`${grid.name}\` (presets/${grid.name}.yaml): ${runs.length} of ` +
       `its ${grid.points} points have finished (the GD runs at NP's widths count once the NP run they match has), ` +
-      `${cpuHours.toFixed(1)} h of CPU time in all, one core per run on a shared, loaded 2-core machine. ` +
+      `${cpuHours.toFixed(1)} h of CPU time in all (one run at a time, on a shared and loaded 2-core machine). ` +
       'What each strategy is and how the comparison is made: docs/growth-strategies.md; `neuron-pursuit compare` ' +
       'continues the grid.',
     '',
     'Columns: finished seeds; runs that reached the training target (relative error below ε, or no training pair ' +
       'misclassified) and the hidden neurons they had then (mean [min – max]); the test error at the stop; the ' +
       'test error of the network after growing to at most 5, 10 and 20 hidden neurons (a run that stopped below ' +
-      'that count keeps its last network); CPU seconds per run. Neurons count every hidden neuron, the first ' +
+      "that count keeps its last network); CPU seconds per run (the process's user + system time; runs stored " +
+      'before it was recorded give their wall seconds, on a loaded machine). Neurons count every hidden neuron, the ' +
+      'first ' +
       "iteration's one per layer included.",
     '',
     missingText(grid.config, runs),
@@ -321,12 +326,14 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
   // Training error against GD steps and CPU seconds: one line per run (GD: its loss trace, as a relative error).
   const traces: { algorithm: string; run: string; steps: number; seconds: number; error: number }[] = [];
   for (const r of growing) {
+    // The rows time each iteration on the wall clock; the run's CPU share scales them to CPU seconds.
+    const share = cpuSeconds(r) / r.seconds;
     for (const row of historyRows(r, classification))
       traces.push({
         algorithm: labelOf(r.algorithm),
         run: `${r.algorithm}/${r.seed}`,
         steps: row.steps,
-        seconds: row.seconds,
+        seconds: row.seconds * share,
         error: value(row.train),
       });
   }
@@ -341,7 +348,7 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
           algorithm: labelOf(strategyOf(r)),
           run: `${strategyOf(r)}/${r.seed}`,
           steps: t.step,
-          seconds: (r.seconds * t.step) / last,
+          seconds: (cpuSeconds(r) * t.step) / last,
           error: value(t.loss / first),
         });
     }

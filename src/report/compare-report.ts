@@ -30,8 +30,11 @@ export function strategyOf(run: StoredRun): string {
   return isMatchedGd(run.config) ? 'gd-np-widths' : run.algorithm;
 }
 
-/** A run's CPU seconds where its row has them (else its wall seconds, on a machine that may have been loaded). */
-export const cpuSeconds = (run: StoredRun) => run.result?.cpuSeconds ?? run.seconds;
+/**
+ * A run's CPU seconds, where its row has them (rows stored before they were recorded have only wall seconds, which
+ * on a loaded machine say little: those runs are left out of every CPU figure).
+ */
+export const cpuSeconds = (run: StoredRun): number | undefined => run.result?.cpuSeconds;
 
 const labelOf = (key: string) => STRATEGIES.find((s) => s.key === key)?.label ?? key;
 
@@ -132,7 +135,7 @@ function cellsOf(task: string, runs: StoredRun[], classification: boolean): Comp
       testAtMarks: NEURON_MARKS.map((n) =>
         growing ? mine.map((r) => errorAt(historyRows(r, classification), n, 'test')) : [],
       ),
-      seconds: mine.map(cpuSeconds),
+      seconds: mine.map(cpuSeconds).filter((v): v is number => v !== undefined),
     };
   }).filter((c) => c.seeds > 0);
 }
@@ -146,7 +149,8 @@ export function compareContent(input: {
   const figures: CompareContent['figures'] = [];
   const cells: CompareCell[] = [];
   const sections: string[] = [];
-  const cpuHours = runs.reduce((s, r) => s + cpuSeconds(r), 0) / 3600;
+  const timed = runs.filter((r) => cpuSeconds(r) !== undefined);
+  const cpuHours = timed.reduce((s, r) => s + cpuSeconds(r)!, 0) / 3600;
   for (const task of tasks) {
     const mine = runs.filter((r) => r.task === task);
     if (mine.length === 0) continue;
@@ -175,16 +179,16 @@ export function compareContent(input: {
     '',
     `Generated from the committed runs of the grid \`${grid.name}\` (presets/${grid.name}.yaml): ${runs.length} of ` +
       `its ${grid.points} points have finished (the GD runs at NP's widths count once the NP run they match has), ` +
-      `${cpuHours.toFixed(1)} h of CPU time in all (one run at a time, on a shared and loaded 2-core machine). ` +
+      `${cpuHours.toFixed(2)} h of CPU time in the ${timed.length} runs that recorded it (one run at a time, on a ` +
+      'shared and heavily loaded 2-core machine, where a run got a tenth of a core: wall time says little). ' +
       'What each strategy is and how the comparison is made: docs/growth-strategies.md; `neuron-pursuit compare` ' +
       'continues the grid.',
     '',
     'Columns: finished seeds; runs that reached the training target (relative error below ε, or no training pair ' +
       'misclassified) and the hidden neurons they had then (mean [min – max]); the test error at the stop; the ' +
       'test error of the network after growing to at most 5, 10 and 20 hidden neurons (a run that stopped below ' +
-      "that count keeps its last network); CPU seconds per run (the process's user + system time; runs stored " +
-      'before it was recorded give their wall seconds, on a loaded machine). Neurons count every hidden neuron, the ' +
-      'first ' +
+      "that count keeps its last network); CPU seconds per run (the process's user + system time, mean over the " +
+      'runs that recorded it). Neurons count every hidden neuron, the first ' +
       "iteration's one per layer included.",
     '',
     missingText(grid.config, runs),
@@ -221,7 +225,7 @@ function tableOf(cells: CompareCell[]): string {
         neurons.length ? `${mean(neurons).toFixed(1)} [${Math.min(...neurons)} – ${Math.max(...neurons)}]` : '—',
         fmtSpread(c.testAtStop),
         ...c.testAtMarks.map(fmtSpread),
-        mean(c.seconds).toFixed(1),
+        c.seconds.length ? mean(c.seconds).toFixed(1) : '—',
       ].join(' | ')} |`,
     );
   }
@@ -252,7 +256,7 @@ export function summaryTable(cells: CompareCell[]): string {
         c.neuronsAtTarget.length ? mean(c.neuronsAtTarget).toFixed(1) : '—',
         m(c.testAtStop),
         ...c.testAtMarks.map(m),
-        mean(c.seconds).toFixed(0),
+        c.seconds.length ? mean(c.seconds).toFixed(1) : '—',
       ].join(' | ')} |`,
     );
   return lines.join('\n');
@@ -327,7 +331,7 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
   const traces: { algorithm: string; run: string; steps: number; seconds: number; error: number }[] = [];
   for (const r of growing) {
     // The rows time each iteration on the wall clock; the run's CPU share scales them to CPU seconds.
-    const share = cpuSeconds(r) / r.seconds;
+    const share = (cpuSeconds(r) ?? NaN) / r.seconds;
     for (const row of historyRows(r, classification))
       traces.push({
         algorithm: labelOf(r.algorithm),
@@ -348,21 +352,22 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
           algorithm: labelOf(strategyOf(r)),
           run: `${strategyOf(r)}/${r.seed}`,
           steps: t.step,
-          seconds: (cpuSeconds(r) * t.step) / last,
+          seconds: ((cpuSeconds(r) ?? NaN) * t.step) / last,
           error: value(t.loss / first),
         });
     }
   }
   // A log axis has no 0: the first check of a GD trace (step 0) is left out.
-  const drawn = traces.filter((t) => t.steps > 0 && t.seconds > 0);
+  const drawn = traces.filter((t) => t.steps > 0);
+  const timed = drawn.filter((t) => t.seconds > 0);
   const traceColor = strategyColor(drawn.map((t) => t.algorithm));
-  const traceSpec = (field: 'steps' | 'seconds', title: string): FigureSpec =>
+  const traceSpec = (field: 'steps' | 'seconds', title: string, values: typeof traces): FigureSpec =>
     ({
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: `${task}: training error against ${title} (one line per run)`,
       width: 420,
       height: 240,
-      data: { values: drawn },
+      data: { values },
       mark: { type: 'line', opacity: 0.7, point: false },
       encoding: {
         x: { field, type: 'quantitative', scale: { type: 'log' }, title },
@@ -371,8 +376,8 @@ function taskSpecs(task: string, runs: StoredRun[], classification: boolean): Re
         detail: { field: 'run', type: 'nominal' },
       },
     }) as FigureSpec;
-  specs.steps = traceSpec('steps', 'GD steps');
-  specs.seconds = traceSpec('seconds', 'CPU seconds');
+  specs.steps = traceSpec('steps', 'GD steps', drawn);
+  specs.seconds = traceSpec('seconds', 'CPU seconds', timed);
   // Where the neurons went: neurons added per hidden layer, mean per run.
   const depth = growing[0]?.result?.widths.length ?? 0;
   if (depth >= 2) {

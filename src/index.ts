@@ -106,6 +106,12 @@ export {
   type ResolvedOptions,
 } from './pursuit/options.js';
 export type { IterationRecord, PursuitEvent, StopReason } from './pursuit/history.js';
+export { GROWTH_RULES, type GrowthRuleName, growthRule } from './pursuit/growth-rules.js';
+export type { Growth, GrowthContext, GrowthRule } from './pursuit/growth-rule.js';
+export { gradMaxDirections } from './pursuit/rules/gradmax.js';
+export { tinyDirections } from './pursuit/rules/tiny.js';
+export { randomDirection } from './pursuit/rules/random.js';
+export { tableTask } from './tasks/csv-task.js';
 export {
   TASKS,
   TASK_NAMES,

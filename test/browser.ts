@@ -39,7 +39,7 @@ export async function serveStatic(
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     const page = pages[path];
     if (page !== undefined) {
-      res.writeHead(200, { 'content-type': TYPES['.html'] }).end(page);
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? TYPES['.html'] }).end(page);
       return;
     }
     let file = join(root, path);

@@ -8,6 +8,7 @@
  * 156 against Node 20), and balancing uses Math.pow.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { networkToOnnx } from '../src/export/onnx.js';
@@ -33,7 +34,8 @@ const PAGE = `<!doctype html><meta charset="utf-8">
 <script type="importmap">{ "imports": {
   "zod": "/node_modules/zod/index.js",
   "@bufbuild/protobuf": "/node_modules/@bufbuild/protobuf/dist/esm/index.js",
-  "@bufbuild/protobuf/codegenv2": "/node_modules/@bufbuild/protobuf/dist/esm/codegenv2/index.js"
+  "@bufbuild/protobuf/codegenv2": "/node_modules/@bufbuild/protobuf/dist/esm/codegenv2/index.js",
+  "ml-matrix": "/ml-matrix.js"
 } }</script>
 <script type="module">
   import { GOLDEN_CASES, goldenFit, goldenRecord, toGoldenJson } from '/dist/test/golden-cases.js';
@@ -48,9 +50,17 @@ const PAGE = `<!doctype html><meta charset="utf-8">
   }
 </script>`;
 
+/**
+ * ml-matrix (the growth rules' factorizations) ships CommonJS, an ES build with extension-less imports that only a
+ * bundler resolves, and a UMD file: the page loads the UMD file and re-exports what it defines, as a bundler would.
+ */
+const ML_MATRIX_NAMES = Object.keys(createRequire(import.meta.url)('ml-matrix')).filter((name) => name !== 'default');
+const ML_MATRIX = `import '/node_modules/ml-matrix/matrix.umd.js';
+export const { ${ML_MATRIX_NAMES.join(', ')} } = globalThis.mlMatrix;`;
+
 describe('the algorithm in a browser', () => {
   it('fits the demo task in Chromium with the same history as in Node, and exports the same ONNX bytes', async () => {
-    const { server, url } = await serveStatic(ROOT, { '/page.html': PAGE });
+    const { server, url } = await serveStatic(ROOT, { '/page.html': PAGE, '/ml-matrix.js': ML_MATRIX });
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();

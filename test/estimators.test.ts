@@ -70,7 +70,7 @@ describe('the estimator shape', () => {
     );
     const capped = networkAlgorithm('gd').optionsFor(task.defaults, { gdSteps: 700, lrs: [0.1, 0.2] });
     assert.deepEqual([(capped as { maxSteps: number }).maxSteps, (capped as { lrs: number[] }).lrs], [700, [0.1, 0.2]]);
-    assert.throws(() => networkAlgorithm('sgd'), /'sgd' is not np or gd/);
+    assert.throws(() => networkAlgorithm('sgd'), /'sgd' is not one of np, gradmax, tiny, random, gd/);
   });
 
   it("the sparse estimators give their solvers' solutions and predict Xβ", () => {

@@ -41,6 +41,8 @@ export const smallInitGdOptionsSchema = z
     lrs: z.array(positive).min(1).default([GD_DEFAULTS.lr]),
     /** Neurons per hidden layer. */
     width: z.number().int().positive().default(SMALL_INIT_GD_DEFAULTS.width),
+    /** Neurons of each hidden layer (depth − 1 of them), over `width`: e.g. the widths a growing network ended at. */
+    widths: z.array(z.number().int().positive()).min(1).optional(),
     /** Radius of the initial weight sphere; default `smallInitRadius(depth)`. */
     radius: z.number().positive({ error: 'must be > 0' }).finite().optional(),
     maxSteps: z.number().int().nonnegative().default(SMALL_INIT_GD_DEFAULTS.maxSteps),
@@ -64,6 +66,7 @@ export const smallInitGdOptionsSchema = z
       standardize,
       lrs,
       width,
+      widths,
       radius,
       maxSteps,
       targetError,
@@ -72,6 +75,10 @@ export const smallInitGdOptionsSchema = z
       seed,
     }) => {
       radius ??= smallInitRadius(depth);
+      if (widths !== undefined && widths.length !== depth - 1)
+        throw new RangeError(
+          `option widths: a depth-${depth} network has ${depth - 1} hidden layers, got ${widths.length}`,
+        );
       return {
         depth,
         activation,
@@ -81,6 +88,7 @@ export const smallInitGdOptionsSchema = z
         standardize,
         lrs,
         width,
+        ...(widths !== undefined ? { widths } : {}),
         radius,
         maxSteps,
         targetError,
@@ -126,7 +134,7 @@ export function smallInitGd(
 ): SmallInitGdResult {
   const o = parseOptions(smallInitGdOptionsSchema, options);
   const activation = makeActivation({ name: o.activation, alpha: o.alpha, p: o.p });
-  const widths = [X.cols, ...Array<number>(o.depth - 1).fill(o.width), Y.cols];
+  const widths = [X.cols, ...(o.widths ?? Array<number>(o.depth - 1).fill(o.width)), Y.cols];
   const score = (net: Network, A: Matrix, B: Matrix) => {
     const out = net.forward(A);
     return { error: relativeError(out, B), classError: o.classification ? classificationError(out, B) : undefined };

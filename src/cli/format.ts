@@ -59,6 +59,9 @@ export function fitText(fitted: FittedNetwork, seconds: number): string[] {
   if (s.testClassError !== undefined) errors.push(`test classification error: ${(100 * s.testClassError).toFixed(2)}%`);
   switch (fitted.algorithm) {
     case 'np':
+    case 'gradmax':
+    case 'tiny':
+    case 'random':
       return [
         historyTable(fitted.history),
         '',

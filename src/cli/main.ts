@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   merge: async () => (await import('./sweep.js')).mergeCommand(),
   report: async () => (await import('./report.js')).reportCommand(),
   reproduce: async () => (await import('./reproduce.js')).reproduceCommand(),
+  compare: async () => (await import('./compare.js')).compareCommand(),
   inspect: async () => (await import('./inspect.js')).inspectCommand(),
   saddle: async () => (await import('./saddle.js')).saddleCommand(),
   diagonal: async () => (await import('./diagonal.js')).diagonalCommand(),

@@ -71,7 +71,7 @@ export function reproduceCommand(): Command {
 const batchDir = (results: string) => join(results, 'batches');
 
 /** The grid restricted to some of its tasks (`--only a,b`). */
-function onlyTasks(config: SweepConfig, only?: string): SweepConfig {
+export function onlyTasks(config: SweepConfig, only?: string): SweepConfig {
   if (only === undefined) return config;
   const tasks = only.split(',').map((t) => t.trim());
   const name = (t: SweepConfig['tasks'][number]) => (typeof t === 'string' ? t : t.name);

@@ -12,7 +12,13 @@ import {
   type RunOptions,
   networkAlgorithm,
 } from '../estimators/registry.js';
-import { GROWTH_MODES, type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from '../pursuit/options.js';
+import {
+  GRADMAX_TIES,
+  GROWTH_MODES,
+  type NeuronPursuitOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from '../pursuit/options.js';
 import { type FittedNeuronPursuit, NeuronPursuit } from '../pursuit/neuron-pursuit.js';
 import type { IterationRecord } from '../pursuit/history.js';
 import { TASK_NAMES } from '../tasks/tasks.js';
@@ -129,6 +135,13 @@ const ALGORITHM_FLAGS: [
     'with --growth paths: longest chain of new neurons (default depth − 1)',
   ],
   [
+    '--gradmax-tie <which>',
+    'gradmaxTie',
+    choice(GRADMAX_TIES),
+    "gradmax: σ′(0) of its gradient and of the new fan-in's first step: one (the method's) or the activation's " +
+      '(0 for relu: no fan-out gives a gradient) (default one; docs/algorithm.md §15)',
+  ],
+  [
     '--top-m <m>',
     'candidatesPerIteration',
     positiveInteger,
@@ -197,7 +210,8 @@ export function trainCommand(): Command {
     .option('--quiet', 'no progress display')
     .option(
       '--algorithm <name>',
-      'np (Neuron Pursuit) or gd (the small-initialization GD baseline, docs/algorithm.md §9)',
+      'np (Neuron Pursuit); gradmax, tiny or random (the same growth loop, another choice of the new neuron, ' +
+        'docs/algorithm.md §15); or gd (the small-initialization GD baseline, docs/algorithm.md §9)',
       'np',
     )
     .option(
@@ -206,6 +220,7 @@ export function trainCommand(): Command {
       stepSizes,
     )
     .option('--width <k>', `gd: neurons per hidden layer (default ${SMALL_INIT_GD_DEFAULTS.width})`, positiveInteger)
+    .option('--widths <list>', 'gd: comma-separated neurons of each hidden layer (over --width), e.g. 4,2', widthList)
     .option('--radius <r>', 'gd: radius of the initial weight sphere (default 0.01; 0.1 for depth ≥ 4)', number)
     .option(
       '--schedule <which>',
@@ -223,6 +238,13 @@ export function trainCommand(): Command {
       'The method, every default and the departures from the paper: docs/algorithm.md (§2 errors).',
   );
   return cmd.action((opts: Record<string, unknown>) => train(opts, cmd));
+}
+
+function widthList(value: string): number[] {
+  const widths = value.split(',').map((v) => Number(v.trim()));
+  if (widths.some((k) => !Number.isInteger(k) || k < 1))
+    throw new InvalidArgumentError(`'${value}': every width must be a positive integer.`);
+  return widths;
 }
 
 function stepSizes(value: string): number[] {
@@ -244,7 +266,8 @@ function givenOptions(opts: Record<string, unknown>): { given: RunOptions; flags
     flags.set(option, flag);
   };
   for (const [flag, option] of ALGORITHM_FLAGS) set(option, flag.split(' ')[0]!, opts[attributeName(flag)]);
-  for (const option of ['lrs', 'width', 'radius', 'activation'] as const) set(option, `--${option}`, opts[option]);
+  for (const option of ['lrs', 'width', 'widths', 'radius', 'activation'] as const)
+    set(option, `--${option}`, opts[option]);
   set('balance', opts.balance === false ? '--no-balance' : '--balance', opts.balance);
   for (const flag of ['joint', 'intercept', 'standardize'] as const)
     if (opts[flag] === true) set(flag, `--${flag}`, true);

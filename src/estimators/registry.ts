@@ -9,7 +9,7 @@ import { OrthogonalMatchingPursuit } from '../baselines/omp.js';
 import type { FittedSparseLinear } from '../baselines/sparse-fit.js';
 import { type FittedSmallInitGd, SmallInitGd, type SmallInitGdOptions } from '../baselines/small-init-gd.js';
 import { type FittedNeuronPursuit, NeuronPursuit } from '../pursuit/neuron-pursuit.js';
-import { type NeuronPursuitOptions, neuronPursuitOptionsSchema } from '../pursuit/options.js';
+import { type GrowthRuleName, type NeuronPursuitOptions, neuronPursuitOptionsSchema } from '../pursuit/options.js';
 import type { Estimator, Fitted } from './estimator.js';
 
 /**
@@ -17,7 +17,13 @@ import type { Estimator, Fitted } from './estimator.js';
  * small-init GD baseline's own (`lrs`, `width`, `radius`, `maxSteps`). A
  * network algorithm takes the ones it understands (`takes`).
  */
-export type RunOptions = NeuronPursuitOptions & { lrs?: number[]; width?: number; radius?: number; maxSteps?: number };
+export type RunOptions = NeuronPursuitOptions & {
+  lrs?: number[];
+  width?: number;
+  widths?: number[];
+  radius?: number;
+  maxSteps?: number;
+};
 
 /** A fitted network estimator (`algorithm` tells which): its network is what a run folder or the store saves. */
 export type FittedNetwork = FittedNeuronPursuit | FittedSmallInitGd;
@@ -46,21 +52,33 @@ export interface NetworkAlgorithm extends AlgorithmEntry<FittedNetwork> {
   readonly iterative: boolean;
 }
 
-const NP_OPTIONS = Object.keys(neuronPursuitOptionsSchema.shape) as (keyof NeuronPursuitOptions)[];
+const NP_OPTIONS = (Object.keys(neuronPursuitOptionsSchema.shape) as (keyof NeuronPursuitOptions)[]).filter(
+  (key) => key !== 'growthRule' && key !== 'gradmaxTie',
+);
 
-const np: NetworkAlgorithm = {
-  name: 'np',
-  title: 'Neuron Pursuit',
-  label: 'NP',
-  takes: NP_OPTIONS,
-  create: (options): Estimator<FittedNeuronPursuit> => new NeuronPursuit(options as NeuronPursuitOptions),
-  optionsFor(defaults, given) {
-    const o = merged(defaults, given);
-    return Object.fromEntries(NP_OPTIONS.filter((key) => o[key] !== undefined).map((key) => [key, o[key]]));
-  },
-  stepSizeRule: 'solved-fewest-iterations',
-  iterative: true,
-};
+/**
+ * A growing network (src/pursuit/growth-rule.ts): NP, or the same loop with another rule choosing the new neuron
+ * (docs/algorithm.md §15). Each reads NP's options; GradMax also its σ′(0).
+ */
+function growing(rule: GrowthRuleName, title: string, label: string, own: (keyof RunOptions)[] = []): NetworkAlgorithm {
+  const takes = [...NP_OPTIONS, ...own];
+  return {
+    name: rule,
+    title,
+    label,
+    takes,
+    create: (options): Estimator<FittedNeuronPursuit> => new NeuronPursuit(options as NeuronPursuitOptions),
+    optionsFor(defaults, given) {
+      const o = merged(defaults, given);
+      const options = Object.fromEntries(takes.filter((key) => o[key] !== undefined).map((key) => [key, o[key]]));
+      return rule === 'np' ? options : { ...options, growthRule: rule };
+    },
+    stepSizeRule: 'solved-fewest-iterations',
+    iterative: true,
+  };
+}
+
+const np = growing('np', 'Neuron Pursuit', 'NP');
 
 const gd: NetworkAlgorithm = {
   name: 'gd',
@@ -76,6 +94,7 @@ const gd: NetworkAlgorithm = {
     'lr',
     'lrs',
     'width',
+    'widths',
     'radius',
     'gdSteps',
     'maxSteps',
@@ -97,6 +116,7 @@ const gd: NetworkAlgorithm = {
       standardize: o.standardize,
       lrs: given.lrs ?? (lr === undefined ? undefined : [lr]),
       width: given.width,
+      widths: given.widths,
       radius: given.radius,
       maxSteps: given.maxSteps ?? given.gdSteps,
       targetError: o.targetError,
@@ -126,6 +146,9 @@ const sparse = (
 /** Every algorithm by name. */
 export const ALGORITHMS = {
   np,
+  gradmax: growing('gradmax', 'GradMax growth (Evci et al. 2022)', 'GradMax', ['gradmaxTie']),
+  tiny: growing('tiny', 'TINY growth (Verbockhaven et al. 2024)', 'TINY'),
+  random: growing('random', 'random-direction growth', 'random'),
   gd,
   omp: sparse('omp', 'orthogonal matching pursuit', 'OMP', (o) => new OrthogonalMatchingPursuit(o)),
   'diagonal-np': sparse(
@@ -143,7 +166,7 @@ export const ALGORITHMS = {
 } as const;
 
 /** The algorithms that fit a network to a task: what `train` and sweeps run. */
-export const NETWORK_ALGORITHMS = ['np', 'gd'] as const;
+export const NETWORK_ALGORITHMS = ['np', 'gradmax', 'tiny', 'random', 'gd'] as const;
 export type NetworkAlgorithmName = (typeof NETWORK_ALGORITHMS)[number];
 
 /** The network algorithm of a stored run's name, or undefined for a name this build does not know. */
@@ -156,7 +179,7 @@ export function knownNetworkAlgorithm(name: string): NetworkAlgorithm | undefine
 /** A network algorithm by name; an unknown name throws, listing the known ones. */
 export function networkAlgorithm(name: string): NetworkAlgorithm {
   if (!(NETWORK_ALGORITHMS as readonly string[]).includes(name)) {
-    throw new RangeError(`'${JSON.stringify(name).slice(1, -1)}' is not ${NETWORK_ALGORITHMS.join(' or ')}`);
+    throw new RangeError(`'${JSON.stringify(name).slice(1, -1)}' is not one of ${NETWORK_ALGORITHMS.join(', ')}`);
   }
   return ALGORITHMS[name as NetworkAlgorithmName];
 }

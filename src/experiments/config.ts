@@ -13,7 +13,8 @@ import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
 import { NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import { GD_DEFAULTS } from '../optim/gradient-descent.js';
 import { resolveOptions, type NeuronPursuitOptions } from '../pursuit/options.js';
-import { getTask, type Task } from '../tasks/tasks.js';
+import type { Task } from '../tasks/tasks.js';
+import { taskByName } from './data-tasks.js';
 import type { GridPoint } from '../io/run-record.js';
 import { firstProblem } from '../io/run-format.js';
 
@@ -110,7 +111,7 @@ export function parseSweepConfig(text: string, source: string): SweepConfig {
     const name = typeof t === 'string' ? t : t.name;
     let task: Task;
     try {
-      task = getTask(name);
+      task = taskByName(name);
     } catch (err) {
       throw new Error(`${source}: field 'tasks.${i}': ${(err as Error).message}`);
     }
@@ -150,7 +151,7 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
   const points: GridPoint[] = [];
   for (const entry of config.tasks) {
     const t = typeof entry === 'string' ? { name: entry } : entry;
-    const task = getTask(t.name);
+    const task = taskByName(t.name);
     const samples = t.samples ?? config.samples;
     const testSamples = t.testSamples ?? config.testSamples;
     const taskLr = resolveOptions(task.defaults).lr;
@@ -158,16 +159,16 @@ export function expandGrid(config: SweepConfig): GridPoint[] {
     for (const n of samples) {
       for (const seed of seeds) {
         for (const algorithm of t.algorithms ?? config.algorithms) {
-          if (algorithm === 'np') {
+          if (algorithm !== 'gd') {
             const options = { ...config.np.options, ...t.np?.options } as NeuronPursuitOptions;
             for (const lr of t.np?.lrs ?? config.np.lrs ?? [taskLr]) {
               points.push({ task: task.name, samples: n, testSamples, seed, algorithm, lr, options });
             }
           } else {
             const gd = { ...config.gd, ...t.gd };
-            const options = {
-              targetError: (config.np.options?.targetError as number | undefined) ?? GD_DEFAULTS.targetError,
-            };
+            // The error target of the task's growing networks, so that GD stops where they do.
+            const target = t.np?.options?.targetError ?? config.np.options?.targetError;
+            const options = { targetError: (target as number | undefined) ?? GD_DEFAULTS.targetError };
             const width = gd.width ?? SMALL_INIT_GD_DEFAULTS.width,
               maxSteps = gd.maxSteps ?? SMALL_INIT_GD_DEFAULTS.maxSteps;
             for (const lr of gd.lrs ?? [taskLr]) {

@@ -62,13 +62,15 @@ export function auditPicks<T extends { seconds: number }>(runs: T[], k: number, 
 
 /**
  * Whether a re-run's result equals the stored one bit for bit, its time apart: both as the store writes them
- * (JSON, NaN as null), keys sorted. The first field that differs, or null.
+ * (JSON, NaN as null), keys sorted, times (wall and CPU) left out. The first field that differs, or null.
  */
 export function resultDifference(stored: string, fresh: object): string | null {
   const a = JSON.parse(stored) as Record<string, unknown>,
     b = JSON.parse(JSON.stringify(fresh)) as Record<string, unknown>;
   delete a.seconds;
   delete b.seconds;
+  delete a.cpuSeconds;
+  delete b.cpuSeconds;
   if (canonicalJson(a) === canonicalJson(b)) return null;
   for (const field of new Set([...Object.keys(a), ...Object.keys(b)]))
     if (canonicalJson(a[field]) !== canonicalJson(b[field])) return field;

@@ -40,6 +40,8 @@ export interface SweepOptions {
    * sweep's). With it, time left = CPU seconds left ÷ workers.
    */
   secondsLeft?: (remaining: GridPoint[], finished: { point: GridPoint; seconds: number }[]) => number;
+  /** The points to run, in place of the grid's (`compare` adds points that depend on finished runs). */
+  points?: { point: GridPoint; key: string }[];
 }
 
 export interface SweepOutcome {
@@ -108,7 +110,7 @@ export async function runSweep(
   options: SweepOptions = {},
 ): Promise<SweepOutcome> {
   const start = performance.now();
-  const points = sweepPoints(config, options.shard);
+  const points = options.points ?? sweepPoints(config, options.shard);
   const finished = await store.finishedKeys();
   const pending = points.filter(({ key }) => !finished.has(key));
   const todo = options.order ? options.order(pending) : pending;

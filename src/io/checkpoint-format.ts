@@ -45,7 +45,10 @@ export const checkpointSchema = z.object({
       `format version ${JSON.stringify(issue.input)} is not supported ` +
       `(this build reads version ${CHECKPOINT_FORMAT_VERSION})`,
   }),
-  /** Only Neuron Pursuit fits in iterations that a checkpoint can end on. */
+  /**
+   * Only a growing network (NP's loop) fits in iterations that a checkpoint can end on; its options name the growth
+   * rule (`growthRule`) when it is not NP's.
+   */
   algorithm: z.literal('np'),
   source: dataSourceSchema,
   /** The resolved options of the fit (src/pursuit/options.ts checks them again on resuming). */

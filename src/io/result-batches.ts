@@ -77,14 +77,21 @@ export async function importBatches(dir: string, store: RunStore): Promise<numbe
   return added;
 }
 
-/** The store's finished runs that no batch has yet, written as the next batch; its name, or null. */
-export async function exportNewRuns(store: RunStore, dir: string): Promise<{ file: string | null; runs: number }> {
+/**
+ * The store's finished runs that no batch has yet, written as the next batch (each through `keep`, which may slim
+ * it); its name, or null.
+ */
+export async function exportNewRuns(
+  store: RunStore,
+  dir: string,
+  keep: (row: RawRun) => RawRun = (row) => row,
+): Promise<{ file: string | null; runs: number }> {
   const have = new Set(readBatchRows(dir).map((r) => r.key));
   const fresh: RawRun[] = [];
   for (let after: string | null = null; ; ) {
     const page = await store.rawRuns(after, 200);
     if (page.length === 0) break;
-    fresh.push(...page.filter((r) => r.status === 'ok' && !have.has(r.key)));
+    fresh.push(...page.filter((r) => r.status === 'ok' && !have.has(r.key)).map(keep));
     after = page.at(-1)!.key;
   }
   return { file: writeBatch(dir, fresh), runs: fresh.length };

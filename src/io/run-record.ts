@@ -26,7 +26,9 @@ export const gridPointSchema = z.object({
     error: 'expected an object of options',
   }),
   /** GD baseline only. */
-  gd: z.object({ width: count, maxSteps: count, radius: z.number().optional() }).optional(),
+  gd: z
+    .object({ width: count, widths: z.array(count).optional(), maxSteps: count, radius: z.number().optional() })
+    .optional(),
 });
 export type GridPoint = z.output<typeof gridPointSchema>;
 
@@ -45,6 +47,11 @@ export const pointResultSchema = z.object({
   gdSteps: count,
   model: modelSchema,
   seconds: jsonNumber,
+  /**
+   * CPU time of the process (user + system) while it ran, where it ran in Node (absent in older rows): with one run
+   * at a time per process, the run's own, whatever else loads the machine.
+   */
+  cpuSeconds: jsonNumber.optional(),
 });
 export type PointResult = z.output<typeof pointResultSchema>;
 

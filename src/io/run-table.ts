@@ -56,12 +56,13 @@ const FACT_COLUMNS: readonly RunColumn[] = [
   column('key', 'string', (r) => r.key),
 ];
 
-/** An option's column type from its JSON schema; a list of numbers (GD's `lrs`) is one text cell, '0.05/0.1'. */
+/** An option's column type from its JSON schema; a list of numbers (GD's `lrs`, `widths`) is one text cell, '0.05/0.1'. */
 function optionType(name: string, schema: { type?: string; items?: { type?: string } }): ColumnType {
   if (schema.type === 'integer') return 'int';
   if (schema.type === 'number') return 'float';
   if (schema.type === 'boolean') return 'bool';
-  if (schema.type === 'string' || (schema.type === 'array' && schema.items?.type === 'number')) return 'string';
+  const numbers = schema.items?.type === 'number' || schema.items?.type === 'integer';
+  if (schema.type === 'string' || (schema.type === 'array' && numbers)) return 'string';
   throw new Error(`the option '${name}' has no column type (${JSON.stringify(schema)})`);
 }
 

@@ -1,7 +1,9 @@
 /**
  * Neuron Pursuit (docs/algorithm.md §4): start from one neuron per layer, then repeatedly
  * add the neuron that maximizes the constrained NCF of the residual and
- * retrain by gradient descent.
+ * retrain by gradient descent. The choice of the neuron is the loop's growth rule (option `growthRule`,
+ * src/pursuit/growth-rule.ts, docs/algorithm.md §15): NP's NCF pursuit by default, or GradMax, TINY or a random
+ * direction in the same loop.
  *
  *   const fitted = new NeuronPursuit({ depth: 3, activation: 'relu' }).fit(X, Y);
  *   fitted.predict(Xtest); fitted.history;
@@ -23,7 +25,7 @@ import {
   type TargetsLike,
   prepareData,
 } from '../estimators/estimator.js';
-import { type Matrix, type MatrixLike, matrix, norm, sumOfSquares } from '../linalg/matrix.js';
+import { type Matrix, type MatrixLike, matrix, sumOfSquares } from '../linalg/matrix.js';
 import { Rng } from '../linalg/rng.js';
 import { type Activation, makeActivation } from '../model/activation.js';
 import { classificationError, relativeError } from '../model/metrics.js';
@@ -31,28 +33,13 @@ import { modelFromJson, modelToJson } from '../io/model-format.js';
 import { Network } from '../model/network.js';
 import { type Preprocessing, predictRaw } from '../model/preprocessing.js';
 import { type OnnxExportOptions, networkToOnnx } from '../export/onnx.js';
-import { type CandidateFamily, addCandidate, candidateFamilies } from '../ncf/candidates.js';
-import { JointNcf } from '../ncf/joint.js';
-import type { NcfObjective } from '../ncf/objective.js';
 import { OriginNcf } from '../ncf/origin.js';
-import { type PgaResult, projectedGradientAscent } from '../ncf/pga.js';
 import { type GdResult, gradientDescentChecks } from '../optim/gradient-descent.js';
+import { type AdditionFields, type GrowthRule, spread } from './growth-rule.js';
+import { GROWTH_RULES, type GrowthRuleName, growthRule } from './growth-rules.js';
 import type { IterationRecord, PursuitEvent, StopReason } from './history.js';
+import { pursue } from './rules/np.js';
 import { type NeuronPursuitOptions, type ResolvedOptions, resolveOptions } from './options.js';
-
-interface Candidate {
-  family: CandidateFamily;
-  a: Float64Array;
-  b: Float64Array;
-  /** NCF on the unit sphere of all the candidate's new weights. */
-  value: number;
-}
-
-/** A PGA search and the candidates it found (one per restart). */
-interface Search {
-  result: PgaResult;
-  candidates: Candidate[];
-}
 
 /** Where a fit stands after a completed iteration: all it needs to continue exactly (docs/algorithm.md §14). */
 export interface PursuitState {
@@ -120,7 +107,8 @@ export interface NeuronPursuitSummary extends FitSummary {
 }
 
 export class FittedNeuronPursuit implements Fitted {
-  readonly algorithm = 'np';
+  /** The growth rule that chose its neurons, which names the algorithm ('np', 'gradmax', 'tiny', 'random'). */
+  readonly algorithm: GrowthRuleName;
 
   constructor(
     readonly network: Network,
@@ -133,11 +121,14 @@ export class FittedNeuronPursuit implements Fitted {
     readonly tested = false,
     /** What raw inputs and the network's outputs go through (options `intercept`, `standardize`). */
     readonly preprocessing?: Preprocessing,
-  ) {}
+  ) {
+    this.algorithm = options.growthRule ?? 'np';
+  }
 
   /** A fitted model from its `toJSON()` (options, summary, history and model), as a worker or a file passes it. */
   static fromJSON(json: FittedJSON): FittedNeuronPursuit {
-    if (json.algorithm !== 'np') throw new RangeError(`a ${json.algorithm} fit is not a Neuron Pursuit fit`);
+    if (!(GROWTH_RULES as readonly string[]).includes(json.algorithm))
+      throw new RangeError(`a ${json.algorithm} fit is not a growing network's fit (${GROWTH_RULES.join(', ')})`);
     const { network, preprocessing } = modelFromJson(json.model);
     const summary = json.summary as NeuronPursuitSummary;
     return new FittedNeuronPursuit(
@@ -205,6 +196,7 @@ export class FittedNeuronPursuit implements Fitted {
  */
 export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, void> {
   private readonly rng: Rng;
+  private readonly rule: GrowthRule;
   private readonly records: IterationRecord[];
   private readonly X: Matrix;
   private readonly Y: Matrix;
@@ -218,6 +210,7 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
     private readonly extras: Omit<PursuitFitExtras, 'onEvent'>,
   ) {
     this.rng = new Rng(o.seed, 'neuron-pursuit');
+    this.rule = growthRule(o.growthRule ?? 'np');
     this.X = data.X;
     this.Y = data.Y;
     const resume = extras.resume;
@@ -280,23 +273,12 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
     return new FittedNeuronPursuit(this.net, this.records, reason, message, this.o, tested, this.data.preprocessing);
   }
 
-  private pga(objective: NcfObjective, label: string, first = false): PgaResult {
-    const o = this.o;
-    return projectedGradientAscent(objective, {
-      restarts: o.restarts,
-      steps: first ? (o.firstPgaSteps ?? o.pgaSteps) : o.pgaSteps,
-      lr: first ? (o.firstPgaLr ?? o.pgaLr) : o.pgaLr,
-      tol: o.pgaTol,
-      rng: this.rng.fork(label),
-    });
-  }
-
   /** Iteration 1: the dominant KKT point of N_{Y,H} over the one-wide network, scaled by δ₁, then GD. */
   private *firstIteration(): Generator<PursuitEvent, IterationRecord | string, void> {
     const o = this.o,
       start = performance.now();
     const origin = new OriginNcf(this.X, this.Y, this.o.depth, this.act);
-    const result = this.pga(origin, 'pga/1', true);
+    const result = pursue(origin, 'pga/1', o, this.rng, true);
     yield { type: 'ncf', iteration: 1, layers: [], value: result.value };
     const ncfRelative = result.value / origin.bound;
     if (!(ncfRelative > o.ncfThreshold)) {
@@ -332,147 +314,35 @@ export class PursuitRun implements Iterator<PursuitEvent, FittedNeuronPursuit, v
     });
   }
 
-  /** Iteration k ≥ 2: escape the saddle W̄ along the best candidate(s); returns the history row, or why it cannot. */
+  /** Iteration k ≥ 2: the growth rule's addition at the saddle W̄, then GD; returns the history row, or why not. */
   private *nextIteration(k: number): Generator<PursuitEvent, IterationRecord | string, void> {
-    const o = this.o,
-      start = performance.now();
+    const start = performance.now();
     const prediction = this.net.forward(this.X);
     const residual = matrix(
       this.Y.rows,
       this.Y.cols,
       this.Y.data.map((y, i) => y - prediction.data[i]!),
     );
-    const maxPath = o.growth === 'paths' ? o.maxPath : 1;
-    const families = candidateFamilies(this.net, this.X, residual, { tieRule: o.tieRule, maxPath });
-    const singles = families.filter((f) => f.neurons === 1),
-      paths = families.filter((f) => f.neurons > 1);
-    const searches = [
-      ...(o.joint ? [this.jointSearch(singles, k)] : singles.map((f) => this.search(f, k))),
-      ...paths.map((f) => this.search(f, k)),
-    ];
-    const candidates = searches.flatMap((s) => s.candidates);
     const lossBefore = this.net.loss(this.X, this.Y);
-    const saddle = this.net;
-    // δ = c·‖W̄‖, halved until the loss drops (at most maxShrinks times).
-    const place = (chosen: Candidate[]) => {
-      let delta = o.deltaScale * norm(saddle.params),
-        shrinks = 0;
-      const grow = () => chosen.reduce((net, c) => addCandidate(net, c.family, c.a, c.b, delta), saddle);
-      let grown = grow(),
-        loss = grown.loss(this.X, this.Y);
-      while (!(loss < lossBefore) && shrinks < o.maxShrinks) {
-        delta *= o.shrink;
-        shrinks++;
-        grown = grow();
-        loss = grown.loss(this.X, this.Y);
-      }
-      return { grown, loss, delta, shrinks };
-    };
-    let chosen: Candidate[];
-    if (o.growth === 'paths') {
-      // Each search's dominant KKT point, placed alone: those that lower the loss most win. One that lowers it at
-      // no δ tried is no escape direction, so it is never added.
-      const tried = searches
-        .map((s) => best(s.candidates))
-        .filter((c) => c !== undefined && relativeValue(c) > o.ncfThreshold)
-        .map((c) => ({ c: c!, loss: place([c!]).loss }))
-        .filter((x) => x.loss < lossBefore);
-      chosen = tried
-        .sort((x, y) => x.loss - y.loss)
-        .slice(0, o.candidatesPerIteration)
-        .map((x) => x.c);
-      if (chosen.length === 0)
-        return `no candidate neuron or path lowers the loss at iteration ${k}: NP cannot escape this saddle`;
-    } else {
-      chosen = pickDistinct(candidates, o.candidatesPerIteration, o.ncfThreshold);
-    }
-    const first = chosen[0];
-    if (first === undefined)
-      return `no candidate neuron has a positive NCF at iteration ${k}: NP cannot escape this saddle`;
-    const layers = chosen.flatMap((c) => Array.from({ length: c.family.neurons }, (_, t) => c.family.layer + t));
-    yield { type: 'ncf', iteration: k, layers, value: first.value };
-    const placed = place(chosen);
-    this.net = placed.grown;
-    const winner = searches.find((s) => s.candidates.includes(first))!.result;
-    const bestOf = (f: CandidateFamily) => Math.max(0, ...candidates.filter((c) => c.family === f).map((c) => c.value));
-    return yield* this.train(k, start, {
-      layers,
-      ncfValue: first.value,
-      ncfRelative: relativeValue(first),
-      kktResidual: winner.kktResidual,
-      restartsAtBest: winner.restartsAtBest,
-      restartValues: spread(winner.values),
-      layerValues: singles.map(bestOf),
-      ...(paths.length ? { pathValues: paths.map(bestOf) } : {}),
-      delta: placed.delta,
-      deltaShrinks: placed.shrinks,
-      deltaWarning: !(placed.loss < lossBefore),
+    const growth = this.rule.grow({
+      iteration: k,
+      net: this.net,
+      X: this.X,
+      Y: this.Y,
+      residual,
       lossBefore,
-      lossAfterAdd: placed.loss,
-      ...(o.recordWeights ? { kktPoint: [...first.a, ...first.b] } : {}),
+      options: this.o,
+      rng: this.rng,
     });
-  }
-
-  /** One family's NCF maximized by PGA; every restart's end point is a candidate. */
-  private search(family: CandidateFamily, k: number): Search {
-    const { layer, neurons, ncf } = family;
-    const result = this.pga(ncf, neurons === 1 ? `pga/${k}/${layer}` : `pga/${k}/${layer}/path${neurons}`);
-    const candidates: Candidate[] = [];
-    for (let r = 0; r < result.values.length; r++) {
-      const point = result.points.data.subarray(r * ncf.dim, (r + 1) * ncf.dim);
-      const value = family.sphereFactor * result.values[r]!;
-      candidates.push({ family, a: point.slice(0, ncf.inDim), b: point.slice(ncf.inDim), value });
-    }
-    return { result, candidates };
-  }
-
-  /** The joint NCF of all layers' single neurons under one norm; a point goes to the layer with most of its mass. */
-  private jointSearch(families: CandidateFamily[], k: number): Search {
-    const parts = families.map((f) => f.ncf);
-    const joint = new JointNcf(parts);
-    const result = this.pga(joint, `pga/${k}/joint`);
-    const candidates: Candidate[] = [];
-    for (let r = 0; r < result.values.length; r++) {
-      const point = result.points.data.subarray(r * joint.dim, (r + 1) * joint.dim);
-      const mass = joint.layerMass(point);
-      const i = mass.indexOf(Math.max(...mass));
-      const part = parts[i]!;
-      if (mass[i] === 0) continue;
-      const block = joint.block(point, i).map((v) => v / Math.sqrt(mass[i]!));
-      const value = new Float64Array(1);
-      part.evaluate(matrix(1, block.length, block), value, matrix(1, block.length, new Float64Array(block.length)));
-      candidates.push({
-        family: families[i]!,
-        a: block.slice(0, part.inDim),
-        b: block.slice(part.inDim),
-        value: value[0]!,
-      });
-    }
-    return { result, candidates };
+    if (typeof growth === 'string') return growth;
+    const { layers, ncfValue } = growth.fields;
+    yield { type: 'ncf', iteration: k, layers, value: ncfValue };
+    this.net = growth.network;
+    return yield* this.train(k, start, growth.fields);
   }
 
   /** GD from the current weights, optional balancing, then the history row. */
-  private *train(
-    k: number,
-    start: number,
-    added: Omit<
-      IterationRecord,
-      | 'iteration'
-      | 'gdSteps'
-      | 'gdStopReason'
-      | 'gdLr'
-      | 'gdHalvings'
-      | 'gdTrace'
-      | 'loss'
-      | 'trainError'
-      | 'testError'
-      | 'trainClassError'
-      | 'testClassError'
-      | 'widths'
-      | 'balancedness'
-      | 'seconds'
-    >,
-  ): Generator<PursuitEvent, IterationRecord, void> {
+  private *train(k: number, start: number, added: AdditionFields): Generator<PursuitEvent, IterationRecord, void> {
     const o = this.o;
     const checks = gradientDescentChecks(this.net, this.X, this.Y, {
       lr: o.lr,
@@ -552,51 +422,4 @@ function checkResumable(state: PursuitState, data: PreparedData, o: ResolvedOpti
       "the data's preprocessing (intercept, means and scales) is not the state's: is it the same data?",
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new DataError(`cannot resume: ${problems[0]}`);
-}
-
-/**
- * The m best candidates that can escape (`relativeValue` above the threshold), skipping near-copies (cosine > 0.999
- * in the same family).
- */
-function pickDistinct(candidates: Candidate[], m: number, threshold: number): Candidate[] {
-  const sorted = [...candidates].sort((x, y) => y.value - x.value);
-  const chosen: Candidate[] = [];
-  for (const c of sorted) {
-    if (chosen.length === m || !(c.value > 0)) break;
-    if (!(relativeValue(c) > threshold)) continue;
-    const copy = chosen.some((d) => d.family === c.family && cosine(d, c) > 0.999);
-    if (!copy) chosen.push(c);
-  }
-  return chosen;
-}
-
-/** The candidate with the largest NCF (undefined for none). */
-function best(candidates: Candidate[]): Candidate | undefined {
-  return candidates.reduce<Candidate | undefined>((x, y) => (x === undefined || y.value > x.value ? y : x), undefined);
-}
-
-/** The candidate's NCF over the largest value any unit-sphere point of its family reaches (`CandidateNcf.bound`). */
-function relativeValue(c: Candidate): number {
-  return c.value / (c.family.sphereFactor * c.family.ncf.bound);
-}
-
-function cosine(x: Candidate, y: Candidate): number {
-  let s = 0,
-    nx = 0,
-    ny = 0;
-  const xs = [...x.a, ...x.b],
-    ys = [...y.a, ...y.b];
-  for (let i = 0; i < xs.length; i++) {
-    s += xs[i]! * ys[i]!;
-    nx += xs[i]! * xs[i]!;
-    ny += ys[i]! * ys[i]!;
-  }
-  return s / Math.sqrt(nx * ny);
-}
-
-function spread(values: Float64Array): { min: number; median: number; max: number } {
-  const sorted = Array.from(values).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { min: sorted[0]!, median: median!, max: sorted[sorted.length - 1]! };
 }

@@ -14,6 +14,12 @@ import { parseOptions } from '../estimators/estimator.js';
 export const GROWTH_MODES = ['neurons', 'paths'] as const;
 export type Growth = (typeof GROWTH_MODES)[number];
 
+/** Which neuron the growing network adds next (src/pursuit/growth-rule.ts; docs/algorithm.md §15). */
+export const GROWTH_RULES = ['np', 'gradmax', 'tiny', 'random'] as const;
+export type GrowthRuleName = (typeof GROWTH_RULES)[number];
+/** σ′(0) GradMax assumes: 1 (the method's), or the activation's own (α: 0 for relu, so no fan-in ever moves). */
+export const GRADMAX_TIES = ['one', 'activation'] as const;
+
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const positive = z.number().positive().finite();
@@ -91,6 +97,13 @@ export const neuronPursuitOptionsSchema = z
      * (the paper's rule for classification; implies `classification`).
      */
     stopOn: z.enum(['regression', 'classification']).default('regression'),
+    /**
+     * The growth rule (default 'np', Neuron Pursuit): 'gradmax', 'tiny' and 'random' choose the new neuron otherwise
+     * and share everything else (docs/algorithm.md §15). Left out of the resolved options when not given.
+     */
+    growthRule: z.enum(GROWTH_RULES).optional(),
+    /** GradMax only: the σ′(0) of its gradient and of its new fan-in's first step (default 'one'). */
+    gradmaxTie: z.enum(GRADMAX_TIES).optional(),
     /** Seed of every random draw of the algorithm. */
     seed: z.number().int().default(0),
   })

@@ -2,10 +2,13 @@
 import { ALGORITHMS, NETWORK_ALGORITHMS } from '../estimators/registry.js';
 import type { FigureSpec } from './figure.js';
 
-/** One colour per network algorithm, by its label (NP red, GD blue), for the algorithms present (the legend's). */
-function algorithmColor(labels: readonly string[]) {
+/**
+ * One colour per network algorithm, by its label (NP red, GradMax green, TINY purple, random grey, GD blue), for the
+ * algorithms present (the legend's).
+ */
+export function algorithmColor(labels: readonly string[]) {
   const all = NETWORK_ALGORITHMS.map((name) => ALGORITHMS[name].label);
-  const colours = ['#d62728', '#1f77b4'];
+  const colours = ['#d62728', '#2ca02c', '#9467bd', '#7f7f7f', '#1f77b4'];
   const present = all.filter((label) => labels.includes(label));
   return {
     field: 'algorithm',

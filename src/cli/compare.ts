@@ -12,7 +12,7 @@ import { expandGrid, pointKey, type SweepConfig } from '../experiments/config.js
 import { cpuSecondsLeft, type Timed } from '../experiments/reproduction.js';
 import { runSweep } from '../experiments/sweep.js';
 import { writeFileAtomic, writeFilesAtomic } from '../io/files.js';
-import { exportNewRuns, importBatches, readBatches } from '../io/result-batches.js';
+import { readBatches } from '../io/result-batches.js';
 import type { GridPoint } from '../io/run-record.js';
 import { openStore } from '../io/open-store.js';
 import type { RunStore } from '../io/run-store.js';
@@ -20,7 +20,8 @@ import { compareContent } from '../report/compare-report.js';
 import { renderFigure } from '../report/figure.js';
 import { positiveInteger } from './options.js';
 import { onlyTasks } from './reproduce.js';
-import { duration, loadSweepConfig, progressDisplay } from './sweep.js';
+import { duration, loadSweepConfig } from './sweep.js';
+import { batchDir, openBatchedGrid } from './batched-grid.js';
 
 interface CompareFlags {
   grid: string;
@@ -56,8 +57,6 @@ export function compareCommand(): Command {
     });
 }
 
-const batchDir = (results: string) => join(results, 'batches');
-
 /** The matched-GD settings: the grid's GD step cap and radius. */
 const gdSettings = (config: SweepConfig) => ({
   maxSteps: config.gd.maxSteps ?? 100_000,
@@ -77,29 +76,10 @@ async function finishedNp(store: RunStore): Promise<{ key: string; widths: numbe
 }
 
 async function runComparison(whole: SweepConfig, opts: CompareFlags): Promise<void> {
-  const dir = batchDir(opts.results);
   const config = onlyTasks(whole, opts.only);
   const store = await openStore(opts.store);
-  let exporting: Promise<unknown> = Promise.resolve();
-  const exportNow = () => {
-    exporting = exporting.then(async () => {
-      const { file, runs } = await exportNewRuns(store, dir, slimRun);
-      if (file && !opts.quiet) process.stderr.write(`neuron-pursuit: ${runs} finished run(s) appended as ${file}\n`);
-    });
-    return exporting;
-  };
+  const batches = await openBatchedGrid(store, opts.results, { ...opts, keep: slimRun });
   try {
-    const imported = await importBatches(dir, store);
-    if (imported > 0 && !opts.quiet) process.stderr.write(`neuron-pursuit: ${imported} run(s) read from ${dir}\n`);
-    const display = progressDisplay(opts.quiet === true);
-    let lastExport = Date.now();
-    const onSignal = () => {
-      process.stderr.write('neuron-pursuit: stopping: appending the finished runs first\n');
-      display.stop();
-      void exportNow().finally(() => process.exit(130));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     let ran = 0,
       failed = 0,
       seconds = 0;
@@ -115,26 +95,20 @@ async function runComparison(whole: SweepConfig, opts: CompareFlags): Promise<vo
         points: points.map((point) => ({ point, key: pointKey(point) })),
         order: (todo) => compareOrder(todo, before),
         secondsLeft: (remaining, done) => cpuSecondsLeft(remaining, [...before, ...done]),
-        onProgress: (p, f) => {
-          display.onProgress(p, f);
-          if (f && Date.now() - lastExport >= opts.batchMinutes * 60_000) {
-            lastExport = Date.now();
-            void exportNow();
-          }
-        },
+        onProgress: (p, f) => batches.onProgress(p, f),
       });
       ran += outcome.ran;
       failed += outcome.failed;
       seconds += outcome.seconds;
     }
-    display.stop();
-    await exportNow();
+    await batches.finish();
     process.stdout.write(
-      `compare ${config.name}: ${ran} run(s) (${failed} failed) in ${duration(seconds)}; results in ${dir}\n`,
+      `compare ${config.name}: ${ran} run(s) (${failed} failed) in ${duration(seconds)}; results in ` +
+        `${batchDir(opts.results)}\n`,
     );
     if (failed > 0) process.exitCode = 1;
   } finally {
-    await exporting.catch(() => undefined);
+    await batches.close();
     await store.close();
   }
 }

@@ -18,7 +18,7 @@ import {
 } from '../experiments/reproduction.js';
 import { runPool, runSweep } from '../experiments/sweep.js';
 import { writeFileAtomic, writeFilesAtomic } from '../io/files.js';
-import { exportNewRuns, importBatches, readBatchRows, readBatches } from '../io/result-batches.js';
+import { readBatchRows, readBatches } from '../io/result-batches.js';
 import { openStore } from '../io/open-store.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
 import { claimSettingsFor } from '../report/claims.js';
@@ -26,7 +26,8 @@ import { renderFigure } from '../report/figure.js';
 import { reproductionContent } from '../report/reproduction-report.js';
 import { pointLabel } from './format.js';
 import { integer, positiveInteger } from './options.js';
-import { duration, loadSweepConfig, progressDisplay } from './sweep.js';
+import { duration, loadSweepConfig } from './sweep.js';
+import { batchDir, openBatchedGrid } from './batched-grid.js';
 
 interface ReproduceFlags {
   grid: string;
@@ -68,8 +69,6 @@ export function reproduceCommand(): Command {
     });
 }
 
-const batchDir = (results: string) => join(results, 'batches');
-
 /** The grid restricted to some of its tasks (`--only a,b`). */
 export function onlyTasks(config: SweepConfig, only?: string): SweepConfig {
   if (only === undefined) return config;
@@ -81,57 +80,34 @@ export function onlyTasks(config: SweepConfig, only?: string): SweepConfig {
 }
 
 async function runGrid(whole: SweepConfig, opts: ReproduceFlags): Promise<void> {
-  const dir = batchDir(opts.results);
   const config = onlyTasks(whole, opts.only);
   const keys = new Set(expandGrid(config).map(pointKey));
   const store = await openStore(opts.store);
-  let exporting: Promise<unknown> = Promise.resolve();
-  const exportNow = () => {
-    exporting = exporting.then(async () => {
-      const { file, runs } = await exportNewRuns(store, dir);
-      if (file && !opts.quiet) process.stderr.write(`neuron-pursuit: ${runs} finished run(s) appended as ${file}\n`);
-    });
-    return exporting;
-  };
+  const batches = await openBatchedGrid(store, opts.results, opts);
   try {
-    const imported = await importBatches(dir, store);
-    if (imported > 0 && !opts.quiet) process.stderr.write(`neuron-pursuit: ${imported} run(s) read from ${dir}\n`);
     // Runs finished before (from the batches or this store) feed the cost model.
     const before: Timed[] = (await store.all())
       .filter((r) => r.status === 'ok' && keys.has(r.key))
       .map((r) => ({ point: r.config, seconds: r.seconds }));
-    const display = progressDisplay(opts.quiet === true);
-    let lastExport = Date.now();
-    const onSignal = () => {
-      process.stderr.write('neuron-pursuit: stopping: appending the finished runs first\n');
-      display.stop();
-      void exportNow().finally(() => process.exit(130));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     const outcome = await runSweep(config, store, {
       workers: opts.workers ?? availableParallelism(),
       order: (todo) => reproductionOrder(todo, before),
       secondsLeft: (remaining, ran) => cpuSecondsLeft(remaining, [...before, ...ran]),
       onProgress: (p, f) => {
-        display.onProgress(p, f);
+        batches.onProgress(p, f);
         if (f && !opts.quiet && p.cpuSecondsLeft !== undefined && process.stderr.isTTY !== true)
           process.stderr.write(`  CPU time left ≈ ${duration(p.cpuSecondsLeft)}\n`);
-        if (f && Date.now() - lastExport >= opts.batchMinutes * 60_000) {
-          lastExport = Date.now();
-          void exportNow();
-        }
       },
     });
-    display.stop();
-    await exportNow();
+    await batches.finish();
     process.stdout.write(
       `reproduce ${config.name}: ${outcome.total} grid points, ${outcome.skipped} already finished, ` +
-        `${outcome.ran} run (${outcome.failed} failed) in ${duration(outcome.seconds)}; results in ${dir}\n`,
+        `${outcome.ran} run (${outcome.failed} failed) in ${duration(outcome.seconds)}; results in ` +
+        `${batchDir(opts.results)}\n`,
     );
     if (outcome.failed > 0) process.exitCode = 1;
   } finally {
-    await exporting.catch(() => undefined);
+    await batches.close();
     await store.close();
   }
 }

@@ -100,9 +100,10 @@ const jobs = (url: string) =>
     [QUEUE],
   );
 
-/** A stored result without its wall times (what the same run on another machine or store must equal). */
+/** A stored result without its wall and CPU times (what the same run on another machine or store must equal). */
 function timeless(result: string | null): unknown {
-  return JSON.parse(result ?? 'null', (key, value) => (key === 'seconds' ? undefined : value));
+  const times = new Set(['seconds', 'cpuSeconds']);
+  return JSON.parse(result ?? 'null', (key, value) => (times.has(key) ? undefined : value));
 }
 
 /** The rows of an SQLite store, by key. */

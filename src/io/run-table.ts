@@ -56,7 +56,10 @@ const FACT_COLUMNS: readonly RunColumn[] = [
   column('key', 'string', (r) => r.key),
 ];
 
-/** An option's column type from its JSON schema; a list of numbers (GD's `lrs`, `widths`) is one text cell, '0.05/0.1'. */
+/**
+ * An option's column type from its JSON schema; a list of numbers (GD's `lrs`, `widths`) is one text cell,
+ * '0.05/0.1'.
+ */
 function optionType(name: string, schema: { type?: string; items?: { type?: string } }): ColumnType {
   if (schema.type === 'integer') return 'int';
   if (schema.type === 'number') return 'float';

@@ -574,6 +574,7 @@ async function chaosPostgres(profile: Profile, seed: number, out: string): Promi
       w.signal('SIGKILL');
     }
   }
+  journal.notes['silent connections that swallowed a query'] = proxy.swallowed;
   await proxy.close();
 
   // The store at the end.

@@ -18,12 +18,17 @@ interface Pair {
   lastUsed: number;
 }
 
+/** The first byte of PostgreSQL's Terminate message: a client closing the connection, not a query. */
+const TERMINATE = 0x58;
+
 export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private readonly server: net.Server;
   /** Bytes held back while stalled, each with the socket it is for, in order. */
   private held: { to: net.Socket; data: Buffer }[] = [];
   private stalled = false;
+  /** Silent connections whose client sent a message (not Terminate) that never arrived: a query left unanswered. */
+  swallowed = 0;
 
   constructor(
     private readonly target: { host: string; port: number },
@@ -53,7 +58,10 @@ export class TcpProxy {
     const forward = (to: net.Socket) => (data: Buffer) => {
       if (to === server) {
         pair.lastUsed = performance.now();
-        if (pair.silentNext) pair.silent = true;
+        if (pair.silentNext && !pair.silent) {
+          pair.silent = true;
+          if (data[0] !== TERMINATE) this.swallowed++; // not the client closing an idle connection
+        }
       }
       if (pair.silent) return;
       if (this.stalled) this.held.push({ to, data });

@@ -74,8 +74,12 @@ export function progressDisplay(quiet: boolean): {
         if (!started) bar.start(p.total, p.done, payload);
         else bar.update(p.done, payload);
       } else if (!quiet && f) {
-        const by = f.elsewhere ? ' by another sweep' : '';
-        const what = `${pointLabel(f.point)}: ${f.error ? `failed: ${f.error}` : 'done'}${by}`;
+        const status = f.elsewhere
+          ? `${f.error ? 'failed' : 'done'} by another sweep`
+          : f.error
+            ? `failed: ${f.error}`
+            : 'done';
+        const what = `${pointLabel(f.point)}: ${status}`;
         process.stderr.write(`[${p.done}/${p.total}] ${what} (${gridState(p)})\n`);
       }
       started = true;

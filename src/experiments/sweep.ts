@@ -191,7 +191,7 @@ export async function runSweep(
       }
       if (state !== 'claimed') {
         elsewhere++;
-        counted({ point, elsewhere: true, ...(state === 'failed' ? { error: 'failed' } : {}) }, key);
+        counted({ point, elsewhere: true, ...(state === 'failed' ? { error: 'failed in another sweep' } : {}) }, key);
         continue;
       }
       let outcome: { result: PointResult } | { error: string; seconds: number };

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -84,6 +85,11 @@ interface Profile {
 }
 
 const PG_WORKERS = 4;
+/**
+ * Seconds without a run stored (while the grid is not done) that make a hang: long, since on a machine loaded
+ * many times over a sweep or worker may take a minute to start and each run tens of seconds.
+ */
+const STALL_LIMIT_S = 600;
 const SQLITE_SWEEPS = 2;
 const SQLITE_THREADS = 2;
 
@@ -381,6 +387,9 @@ async function chaosPostgres(profile: Profile, seed: number, out: string): Promi
     });
   };
   const live = () => workers.filter((w) => w.running && !w.paused && w.endedBy === null);
+  // A fault that ends or pauses a worker hits one at work (it holds a run, or has stored one): on a loaded
+  // machine a start takes seconds, and faults every few seconds could otherwise keep every worker from working.
+  const atWork = (held: Map<number, unknown>) => live().filter((w) => held.has(w.pid) || /: done$/m.test(w.output()));
   /**
    * The runs workers hold: by pid, the point and its attempts before this one. The schedule takes at most one
    * attempt of a point on purpose (a kill, a stop, a pause of its holder): pg-boss gives a point up after 3 lost
@@ -417,8 +426,8 @@ async function chaosPostgres(profile: Profile, seed: number, out: string): Promi
       case 'kill':
       case 'sigterm': {
         const held = await heldRuns();
-        const candidates = live().filter((w) => !held.get(w.pid)?.retried);
-        if (candidates.length === 0) return journal.note(`${kind} skipped`, 'no live worker');
+        const candidates = atWork(held).filter((w) => !held.get(w.pid)?.retried);
+        if (candidates.length === 0) return journal.note(`${kind} skipped`, 'no worker at work');
         const victim = candidates[pick.int(candidates.length)]!;
         victim.signal(kind === 'kill' ? 'SIGKILL' : 'SIGTERM', kind);
         const holding = held.get(victim.pid)?.key.slice(0, 8);
@@ -533,7 +542,7 @@ async function chaosPostgres(profile: Profile, seed: number, out: string): Promi
   const faults = runSchedule(schedule, inject, journal, () => finished || enough());
   let lastCount = -1;
   let lastProgress = performance.now();
-  const stallLimit = Math.max(180, 3 * profile.lease + 60);
+  const stallLimit = Math.max(STALL_LIMIT_S, 3 * profile.lease + 60);
   for (;;) {
     await sleep(1);
     const stored = await sql<{ n: string }>(url, 'SELECT COUNT(*) AS n FROM neuron_pursuit.runs').catch(() => null);
@@ -651,6 +660,8 @@ async function chaosSqlite(profile: Profile, seed: number, out: string): Promise
   let sweeps: Proc[] = [];
   const everySweep: Proc[] = [];
   let restarts = 0;
+  /** Kills whose sweep is about to be started again. */
+  let restarting = 0;
 
   const startSweep = (r: number) => {
     const args = ['sweep', rounds.file(r), '--store', file, '--workers', String(SQLITE_THREADS)];
@@ -658,31 +669,33 @@ async function chaosSqlite(profile: Profile, seed: number, out: string): Promise
     sweeps.push(s);
     everySweep.push(s);
     void s.exited.then(({ code, signal }) => {
-      if (s.endedBy === 'kill' && signal === 'SIGKILL') {
-        // restarted by the fault
+      if ((s.endedBy === 'kill' || s.endedBy === 'hang') && signal === 'SIGKILL') {
+        // restarted by the fault, or the hang is reported
       } else if (code !== 0) journal.problem(`sweep ${s.pid} ended (${signal ?? `exit ${code}`}): ${s.tail()}`);
       if (/locked|busy/i.test(s.output())) journal.problem(`sweep ${s.pid} met a locked database: ${s.tail()}`);
     });
     return s;
   };
-  const running = () => sweeps.filter((s) => s.running && !s.paused);
+  const running = () => sweeps.filter((s) => s.running && !s.paused && s.endedBy === null);
+  // A sweep is killed once it has stored or counted a run since it started: killed sooner, on a loaded machine
+  // (a start takes seconds), a kill every few seconds could keep every sweep from ever getting to work.
+  const working = () => running().filter((s) => /: (done|failed)/.test(s.output()));
 
   const inject = async (kind: (typeof SQLITE_FAULTS)[number]): Promise<void> => {
     switch (kind) {
       case 'kill': {
-        const candidates = running();
-        if (candidates.length === 0) return journal.note('kill skipped', 'no sweep running');
+        const candidates = working();
+        if (candidates.length === 0) return journal.note('kill skipped', 'no sweep at work');
         const victim = candidates[pick.int(candidates.length)]!;
-        const r = round;
+        restarting++;
         victim.signal('SIGKILL', 'kill');
         journal.fault('kill', `sweep ${victim.pid}`);
         await victim.exited;
         await sleep(pick.uniform() * 2);
-        if (r === round) {
-          restarts++;
-          const again = startSweep(r);
-          journal.note('sweep restarted', `sweep ${again.pid} in place of ${victim.pid}`);
-        }
+        restarts++;
+        const again = startSweep(round);
+        restarting--;
+        journal.note('sweep restarted', `sweep ${again.pid} in place of ${victim.pid}`);
         return;
       }
       case 'pause': {
@@ -698,10 +711,11 @@ async function chaosSqlite(profile: Profile, seed: number, out: string): Promise
         return journal.fault('pause', `sweep ${victim.pid} paused ${seconds.toFixed(1)} s`);
       }
       case 'read': {
+        if (countRows(file) === null) return journal.note('read skipped', 'no store yet');
         const r = await cli(['runs', '--store', file, '--json'], out, join(dir, 'read'));
         if (r.code !== 0) journal.problem(`a reader failed meanwhile: ${r.output.trim()}`);
-        else journal.fault('read', `${(JSON.parse(r.output) as unknown[]).length} rows read while the sweeps write`);
-        return;
+        const rows = r.code === 0 ? (JSON.parse(r.output) as unknown[]).length : 'no';
+        return journal.fault('read', `${rows} rows read while the sweeps write`);
       }
     }
   };
@@ -715,15 +729,24 @@ async function chaosSqlite(profile: Profile, seed: number, out: string): Promise
   for (;;) {
     sweeps = [];
     for (let i = 0; i < SQLITE_SWEEPS; i++) startSweep(round);
-    // The round is done when no sweep of it runs any more, nor is about to be restarted.
+    // The round is done when no sweep of it runs any more, nor is about to be started again.
+    let [lastCount, lastProgress] = [-1, performance.now()];
     for (;;) {
-      await sleep(0.5);
-      const before = sweeps.length;
-      await Promise.all(sweeps.map((s) => s.exited));
-      await sleep(2.5); // a kill's restart comes within 2 s
-      if (sweeps.length === before && sweeps.every((s) => !s.running)) break;
+      await sleep(1);
+      if (sweeps.every((s) => !s.running) && restarting === 0) break;
+      const n = countRows(file) ?? 0;
+      if (n !== lastCount) [lastCount, lastProgress] = [n, performance.now()];
+      else if ((performance.now() - lastProgress) / 1000 > STALL_LIMIT_S && !finished) {
+        journal.problem(`no run stored for ${STALL_LIMIT_S} s (${n} stored): a hang`);
+        finished = true;
+        for (const s of sweeps) s.signal('SIGKILL', 'hang');
+      }
     }
-    const stored = countRows(file);
+    if (finished) {
+      round++; // the round under way counts: what it lacks is lost
+      break;
+    }
+    const stored = countRows(file) ?? 0;
     if (stored < rounds.upTo(round + 1).length) {
       journal.problem(`round ${round}: every sweep ended with ${stored} of ${rounds.upTo(round + 1).length} stored`);
     }
@@ -752,10 +775,14 @@ async function chaosSqlite(profile: Profile, seed: number, out: string): Promise
   return outcome('sqlite', journal, round, keys, rows);
 }
 
-function countRows(file: string): number {
+/** Rows in an SQLite store; null when it has no table of runs yet. */
+function countRows(file: string): number | null {
+  if (!existsSync(file)) return null;
   const db = new Database(file, { readonly: true });
   try {
     return (db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
+  } catch {
+    return null;
   } finally {
     db.close();
   }

@@ -230,7 +230,14 @@ gd: {lrs: [0.1, 0.3], maxSteps: 6000, width: 20, radius: 0.3}
     }, [sweep, worker]);
     const control = (what: string) => assert.equal(spawnSync(serverControl!, [what]).status, 0, `server ${what}`);
     control('stop');
-    await new Promise((r) => setTimeout(r, 4000)); // the runs in flight finish while the database is away
+    // The runs in flight finish while the database is away: both processes find it gone (however long their runs
+    // take on a loaded machine), and the server comes back a moment later.
+    await until(
+      'both processes to find the database gone',
+      async () => [sweep, worker].every((p) => p.stderr().includes('database unreachable')),
+      [sweep, worker],
+    );
+    await new Promise((r) => setTimeout(r, 2000));
     control('start');
     const [sweepEnd, workerEnd] = [await sweep.exited, await worker.exited];
     assert.equal(sweepEnd.code, 0, sweepEnd.stderr);

@@ -1,19 +1,21 @@
 /** The store on both backends (SQLite and a real PostgreSQL), copies between them, and the work queue's rules. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finishedRun } from '../src/experiments/sweep.js';
 import { runPoint } from '../src/experiments/run-point.js';
 import { jobId, LEASE, QUEUE, QUEUE_SCHEMA, WorkQueue } from '../src/experiments/work-queue.js';
 import { codeVersion } from '../src/io/code-version.js';
-import type { PostgresRunStore } from '../src/io/postgres-store.js';
+import { PostgresRunStore } from '../src/io/postgres-store.js';
 import type { GridPoint, NewRun } from '../src/io/run-record.js';
 import { openStore } from '../src/io/open-store.js';
-import { mergeStores, type RunStore, rawRun } from '../src/io/run-store.js';
+import { type ClaimHolder, claimIsLive, mergeStores, type RunStore, rawRun } from '../src/io/run-store.js';
 import { migrationSteps, STORE_SCHEMA_VERSION } from '../src/io/store-schema.js';
 import { dropDatabase, freshDatabase, sql } from './postgres.js';
+import { TcpProxy } from '../bench/tcp-proxy.js';
 
 const databases: string[] = [];
 after(async () => {
@@ -81,6 +83,50 @@ for (const backend of ['sqlite', 'postgresql'] as const) {
       );
       await store.release('k2');
       assert.deepEqual(await store.claims(), []);
+      await store.close();
+    });
+
+    it('claims a point for one process at a time: not one stored, nor one a live process holds', async () => {
+      const store = await newStore(backend);
+      const here = hostname();
+      const soon = new Date(Date.now() + 60_000).toISOString();
+      const mine = { key: 'k1', point, host: here, pid: process.pid, since: 'now', leaseUntil: soon };
+      const options = { since: new Date().toISOString(), isLive: (c: ClaimHolder) => claimIsLive(c) };
+      assert.equal(await store.claimIfFree(mine, options), 'claimed');
+      assert.equal(await store.claimIfFree(mine, options), 'claimed', 'its own claim again');
+      // Another live process on this machine (the test runner's parent) holds k2; a dead one held k3; a process
+      // on another machine held k4 until its lease ran out, and holds k5 still.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      const past = new Date(Date.now() - 1000).toISOString();
+      await store.claim({ ...mine, key: 'k2', pid: process.ppid });
+      await store.claim({ ...mine, key: 'k3', pid: dead });
+      await store.claim({ ...mine, key: 'k4', host: 'elsewhere', leaseUntil: past });
+      await store.claim({ ...mine, key: 'k5', host: 'elsewhere' });
+      const results = [];
+      for (const key of ['k2', 'k3', 'k4', 'k5']) results.push(await store.claimIfFree({ ...mine, key }, options));
+      assert.deepEqual(results, ['busy', 'claimed', 'claimed', 'busy']);
+      // A stored success needs no run; a failure stored before this sweep began is tried again, not one since.
+      await store.record({ ...row('ok', 0.5), key: 'k6' });
+      await store.record({ ...row('failed', null), key: 'k7', finishedAt: '2000-01-01T00:00:00.000Z' });
+      await store.record({ ...row('failed', null), key: 'k8', finishedAt: new Date().toISOString() });
+      const stored = [];
+      for (const key of ['k6', 'k7', 'k8']) stored.push(await store.claimIfFree({ ...mine, key }, options));
+      assert.deepEqual(stored, ['ok', 'claimed', 'failed']);
+      await store.renewClaims(here, process.pid, '2100-01-01T00:00:00.000Z');
+      const ours = (c: ClaimHolder) => c.host === here && c.pid === process.pid;
+      const leases = (await store.claims()).map((c) => [c.key, ours(c) ? c.leaseUntil : 'other']);
+      assert.deepEqual(
+        leases.sort(),
+        [
+          ['k1', '2100-01-01T00:00:00.000Z'],
+          ['k2', 'other'],
+          ['k3', '2100-01-01T00:00:00.000Z'],
+          ['k4', '2100-01-01T00:00:00.000Z'],
+          ['k5', 'other'],
+          ['k7', '2100-01-01T00:00:00.000Z'],
+        ],
+        'its own claims renewed, no other',
+      );
       await store.close();
     });
 
@@ -253,5 +299,102 @@ describe('the work queue', () => {
     assert.equal(await queue.unfinished(), 0);
     await queue.stop();
     await store.close();
+  });
+
+  it('a cut-off attempt that comes back neither finishes nor gives back the attempt holding its run', async () => {
+    const store = (await newStore('postgresql')) as PostgresRunStore;
+    const url = databases.at(-1)!;
+    const queue = await WorkQueue.open(store, { lease: 1 });
+    const key = 'fedcba9876543210fedcba9876543210';
+    const job = async () =>
+      (
+        await sql<{ state: string; retry_count: number }>(
+          url,
+          `SELECT state::text, retry_count FROM ${QUEUE_SCHEMA}.job WHERE name = $1`,
+          [QUEUE],
+        )
+      )[0];
+    await queue.enqueue('s', [{ point, key }]);
+    const first = await queue.fetch();
+    assert.ok(first);
+    // The first worker is paused past its lease (SIGSTOP, a VM frozen): the point goes to a second one.
+    let second = null;
+    for (let t = 0; t < 100 && !second; t++) {
+      await new Promise((r) => setTimeout(r, 100));
+      second = await queue.fetch();
+    }
+    assert.ok(second && second.retryCount === 1, 'taken over within 10 s');
+    assert.equal(await queue.heartbeat(second, 60), true);
+    const secondClaim = (await store.claims())[0];
+    assert.equal(secondClaim?.since, second.startedOn.toISOString());
+
+    // The first comes back: stopped (SIGTERM), its run in flight goes back... to nobody: the second holds it.
+    await queue.giveBack(first, 'the worker was stopped');
+    assert.deepEqual(await job(), { state: 'active', retry_count: 1 }, 'the second attempt still holds the job');
+    // Its run ended in an error on what it took for the last attempt: dropped, the second attempt decides.
+    assert.equal(await queue.finish(first, rawRun({ ...row('failed', null), key })), false);
+    assert.equal(await store.status(key), null, 'no failed row for a point that is running');
+    // Its run succeeded: the result is kept (the same run), the job and the claim stay the second's.
+    assert.equal(await queue.finish(first, rawRun({ ...row('ok', 0.75), key })), false);
+    assert.equal(await store.status(key), 'ok');
+    assert.deepEqual(await job(), { state: 'active', retry_count: 1 });
+    assert.deepEqual(await store.claims(), [secondClaim], 'the claim is the second attempt’s');
+    assert.equal(await queue.heartbeat(second, 60), true, 'the second attempt keeps its lease');
+
+    assert.equal(await queue.finish(second, rawRun({ ...row('ok', 0.25), key })), true);
+    assert.deepEqual(await job(), { state: 'completed', retry_count: 1 });
+    assert.deepEqual(await store.claims(), []);
+    assert.deepEqual(
+      (await store.all()).map((r) => [r.key, r.testError]),
+      [[key, 0.75]],
+      'one row: a success never replaces another',
+    );
+    await queue.stop();
+    await store.close();
+  });
+});
+
+describe('a PostgreSQL connection that goes silent', () => {
+  it('costs one statement timeout, not a worker, and the server frees the locks it held', async () => {
+    const url = await freshDatabase();
+    databases.push(url);
+    const direct = new URL(url);
+    const proxy = new TcpProxy({ host: direct.hostname, port: Number(direct.port) });
+    const through = new URL(url);
+    through.port = String(await proxy.listen());
+    const store = await PostgresRunStore.open(through.toString(), { connections: 2, queryTimeoutSeconds: 2 });
+    try {
+      await store.record({ ...row('failed', null), key: 'k1' });
+      // A transaction locks the row; then its connection goes silent (a proxy or NAT forgot it: neither end is
+      // told), so the next statement gets no answer, and the server holds the lock for a client that is gone.
+      const t0 = performance.now();
+      const stuck = store.transaction(async (query) => {
+        await query('SELECT key FROM runs WHERE key = ? FOR UPDATE', ['k1']);
+        assert.ok(
+          proxy.silenceOne(() => 0, 1),
+          'the connection in use goes silent',
+        );
+        await query('SELECT 1');
+      });
+      const forever = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('still waiting after 30 s')), 30_000),
+      );
+      await assert.rejects(Promise.race([stuck, forever]), /Query read timeout/);
+      assert.ok(performance.now() - t0 < 15_000, 'given up after the statement timeout');
+      // The server ends the session left idle in its transaction, and its lock with it: the row can be written.
+      const idle = () =>
+        sql<{ n: string }>(
+          direct.toString(),
+          `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database()
+           AND state LIKE 'idle in transaction%'`,
+        );
+      for (let t = 0; t < 100 && Number((await idle())[0]!.n) > 0; t++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(Number((await idle())[0]!.n), 0, 'the silent session ended on the server');
+      await store.record({ ...row('ok', 0.5), key: 'k1' });
+      assert.equal(await store.status('k1'), 'ok', 'the next statement goes through on another connection');
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
   });
 });

@@ -156,6 +156,52 @@ describe('sweep', () => {
     assert.ok(rows.every((r) => r.status === 'ok'));
   });
 
+  it('three sweeps on one new SQLite file at once: each point run once, no row lost, never locked', async () => {
+    const grid = TINY.replace('seeds: 2', 'seeds: 4');
+    const dir = workspace(grid);
+    // Started together, they race to create the file too; one thread each, so they take points in turn.
+    const sweeps = [1, 2, 3].map(
+      () =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, [CLI, 'sweep', 'grid.yaml', '--store', 's.sqlite', '--workers', '1'], {
+            cwd: dir,
+          });
+          let [stdout, stderr] = ['', ''];
+          child.stdout.on('data', (d) => {
+            stdout += d;
+          });
+          child.stderr.on('data', (d) => {
+            stderr += d;
+          });
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        }),
+    );
+    const ends = await Promise.all(sweeps);
+    for (const end of ends) {
+      assert.equal(end.code, 0, end.stderr);
+      assert.doesNotMatch(end.stderr, /locked|busy/i);
+    }
+    const total = gridKeys(grid).length;
+    const ran = ends.map((e) => Number(/, (\d+) run \(0 failed\)/.exec(e.stdout)?.[1]));
+    assert.equal(
+      ran.reduce((a, b) => a + b, 0),
+      total,
+      `each point run by one sweep (${ran.join(' + ')})`,
+    );
+    // Each sweep accounts for the whole grid: what it ran, and what the others ran meanwhile.
+    for (const [i, end] of ends.entries()) {
+      const elsewhere = Number(/(\d+) run by another sweep meanwhile/.exec(end.stdout)?.[1] ?? 0);
+      assert.equal(ran[i]! + elsewhere, total, end.stdout);
+    }
+    const rows = storedRows(join(dir, 's.sqlite'));
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      gridKeys(grid),
+      'every grid point exactly once',
+    );
+    assert.ok(rows.every((r) => r.status === 'ok'));
+  });
+
   it('shards split the grid and merge back into the unsharded store', () => {
     const dir = workspace();
     assert.equal(run(['sweep', 'grid.yaml', '--store', 'all.sqlite', '--quiet'], dir).code, 0);

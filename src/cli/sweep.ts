@@ -77,7 +77,12 @@ export function progressDisplay(quiet: boolean): {
         if (!started) bar.start(p.total, p.done, payload);
         else bar.update(p.done, payload);
       } else if (!quiet && f) {
-        const what = `${pointLabel(f.point)}: ${f.error ? `failed: ${f.error}` : 'done'}`;
+        const status = f.elsewhere
+          ? `${f.error ? 'failed' : 'done'} by another sweep`
+          : f.error
+            ? `failed: ${f.error}`
+            : 'done';
+        const what = `${pointLabel(f.point)}: ${status}`;
         process.stderr.write(`[${p.done}/${p.total}] ${what} (${gridState(p)})\n`);
       }
       started = true;
@@ -179,8 +184,9 @@ export function sweepCommand(): Command {
             onProgress: display.onProgress,
           });
           display.stop();
-          const { total, skipped, ran, failed } = outcome;
-          const counts = `${total} grid points, ${skipped} already stored, ${ran} run (${failed} failed)`;
+          const { total, skipped, ran, failed, elsewhere } = outcome;
+          const other = elsewhere > 0 ? `, ${elsewhere} run by another sweep meanwhile` : '';
+          const counts = `${total} grid points, ${skipped} already stored, ${ran} run (${failed} failed)${other}`;
           process.stdout.write(
             `sweep ${config.name}${part}: ${counts} in ${duration(outcome.seconds)}; store ${store.location}\n`,
           );
@@ -320,7 +326,7 @@ export function runsCommand(): Command {
         ];
         out.push(`${claims.length} running${claims.length ? ':' : ''}`);
         for (const c of claims) {
-          const lease = c.leaseUntil === null ? 'no lease (a local sweep)' : `lease until ${c.leaseUntil}`;
+          const lease = c.leaseUntil === null ? 'no lease' : `lease until ${c.leaseUntil}`;
           out.push(`  ${pointLabel(c.point)}: ${c.host} pid ${c.pid}, since ${c.since}, ${lease}`);
         }
         if (queue) out.push(`${queue.queued} queued`);

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { isPostgresUrl, openStore } from '../io/open-store.js';
 import { PostgresRunStore } from '../io/postgres-store.js';
-import { workQueue } from '../experiments/queue-worker.js';
+import { whenReachable, workQueue } from '../experiments/queue-worker.js';
 import { WorkQueue } from '../experiments/work-queue.js';
 import { pointLabel } from './format.js';
 import { positiveInteger } from './options.js';
@@ -28,33 +28,48 @@ export function workerCommand(): Command {
         if (!isPostgresUrl(opts.store))
           throw new Error(`--store: '${opts.store}' is not a postgresql:// URL (workers share a PostgreSQL store)`);
         const workers = opts.workers ?? availableParallelism();
-        const store = await openStore(opts.store, { connections: connectionsFor(workers) });
-        if (!(store instanceof PostgresRunStore)) throw new Error('unreachable: a URL opens a PostgreSQL store');
+        const signal = stopOnSignals();
+        // A worker may start while the database restarts or before it is up (a Job's pods, an array of tasks):
+        // it waits as it would had it lost the database later. A wrong URL, host or password ends it at once.
+        const opened = await whenReachable(
+          async () => {
+            const store = await openStore(opts.store, { connections: connectionsFor(workers) });
+            if (!(store instanceof PostgresRunStore)) throw new Error('unreachable: a URL opens a PostgreSQL store');
+            try {
+              const queue = await WorkQueue.open(store, {
+                lease: opts.lease,
+                onError: (err) => notice(`queue maintenance: ${err.message.split('\n')[0]}`),
+              });
+              return { store, queue };
+            } catch (err) {
+              await store.close().catch(() => {});
+              throw err;
+            }
+          },
+          notice,
+          signal,
+        );
+        if (!opened) return; // stopped before it began
+        const { store, queue } = opened;
         try {
-          const queue = await WorkQueue.open(store, {
-            lease: opts.lease,
-            onError: (err) => notice(`queue maintenance: ${err.message.split('\n')[0]}`),
+          const started = performance.now();
+          const outcome = await workQueue(queue, {
+            workers,
+            until: opts.untilEmpty ? 'empty' : 'never',
+            signal,
+            onNotice: notice,
+            onFinished: (f) => {
+              if (opts.quiet) return;
+              process.stderr.write(`${pointLabel(f.point)}: ${f.error ? `failed: ${f.error}` : 'done'}\n`);
+            },
           });
-          try {
-            const started = performance.now();
-            const outcome = await workQueue(queue, {
-              workers,
-              until: opts.untilEmpty ? 'empty' : 'never',
-              signal: stopOnSignals(),
-              onNotice: notice,
-              onFinished: (f) => {
-                if (opts.quiet) return;
-                process.stderr.write(`${pointLabel(f.point)}: ${f.error ? `failed: ${f.error}` : 'done'}\n`);
-              },
-            });
-            const seconds = (performance.now() - started) / 1000;
-            const { ran, failed, givenBack } = outcome;
-            const counts = `${ran} run(s) stored (${failed} failed), ${givenBack} given back to the queue`;
-            process.stdout.write(`worker ${process.pid}: ${counts}, in ${seconds.toFixed(0)} s\n`);
-          } finally {
-            await queue.stop();
-          }
+          const seconds = (performance.now() - started) / 1000;
+          const { ran, failed, givenBack, cutOff } = outcome;
+          const late = cutOff > 0 ? `, ${cutOff} finished after its lease ran out (taken over meanwhile)` : '';
+          const counts = `${ran} run(s) stored (${failed} failed), ${givenBack} given back to the queue${late}`;
+          process.stdout.write(`worker ${process.pid}: ${counts}, in ${seconds.toFixed(0)} s\n`);
         } finally {
+          await queue.stop();
           await store.close();
         }
       },

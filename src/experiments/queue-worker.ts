@@ -10,7 +10,7 @@
 import { codeVersion } from '../io/code-version.js';
 import type { GridPoint, PointResult } from '../io/run-record.js';
 import { rawRun } from '../io/run-store.js';
-import { connectionProblem } from '../io/postgres-store.js';
+import { connectionProblem, isTransient } from '../io/postgres-store.js';
 import { errorLine, type FinishedRun, finishedRun, runPool } from './sweep.js';
 import type { HeldJob, WorkQueue } from './work-queue.js';
 
@@ -40,12 +40,17 @@ export interface QueueWorkOutcome {
   failed: number;
   /** Runs given back to the queue: failed attempts before the last, and runs in flight when stopped. */
   givenBack: number;
+  /**
+   * Runs that finished after their lease had run out (the worker was paused, or cut off from the database, for
+   * longer than the lease): another attempt holds the point by then, and decides it (a success was stored).
+   */
+  cutOff: number;
 }
 
 export async function workQueue(queue: WorkQueue, options: QueueWorkOptions): Promise<QueueWorkOutcome> {
   const { store } = queue;
   const code = codeVersion();
-  const outcome: QueueWorkOutcome = { ran: 0, failed: 0, givenBack: 0 };
+  const outcome: QueueWorkOutcome = { ran: 0, failed: 0, givenBack: 0, cutOff: 0 };
   const stop = options.signal ?? new AbortController().signal;
   const database = new DatabaseLink(options.onNotice);
   const pool = options.runPoint ? null : runPool(options.workers);
@@ -55,14 +60,17 @@ export async function workQueue(queue: WorkQueue, options: QueueWorkOptions): Pr
   const pollMs = (options.pollSeconds ?? 1) * 1000;
   let finished = false;
 
-  /** Whether there is nothing left to wait for (this throws when the database cannot be reached). */
+  /**
+   * Whether there is nothing left to wait for, once the points pg-boss gave up on are stored as failed (a worker
+   * that waits for more work records them too: nobody else may). Throws when the database cannot be reached.
+   */
   const done = async (): Promise<boolean> => {
-    if (options.until === 'never') return false;
     for (const lost of await queue.lostRuns()) {
       const { key, sweep, point } = lost.job;
       const run = finishedRun(sweep, key, JSON.parse(point), { error: lost.error, seconds: lost.seconds }, code);
       await store.record(run);
     }
+    if (options.until === 'never') return false;
     if (typeof options.until === 'object') {
       const stored = await store.statuses();
       if ([...options.until.keys].every((k) => stored.has(k))) return true;
@@ -106,7 +114,10 @@ export async function workQueue(queue: WorkQueue, options: QueueWorkOptions): Pr
       result ? { result } : { error, seconds: (performance.now() - t0) / 1000 },
       code,
     );
-    await database.persist(() => queue.finish(job, rawRun(run)));
+    if (!(await database.persist(() => queue.finish(job, rawRun(run))))) {
+      outcome.cutOff++;
+      return;
+    }
     outcome.ran++;
     if (!result) outcome.failed++;
     options.onFinished?.({ point: job.point, ...(result ? {} : { error }) });
@@ -161,6 +172,31 @@ function heartbeat(queue: WorkQueue, job: HeldJob, leaseSeconds: number): { stop
       await beating;
     },
   };
+}
+
+/**
+ * Do `open` (connect, start the queue) until it succeeds while what stops it may pass by itself (the server
+ * restarting or not up yet, a connection dropped: isTransient), with the backoff and notices of a worker that
+ * loses the database; another failure is thrown at once. Null when `signal` aborts first.
+ */
+export async function whenReachable<T>(
+  open: () => Promise<T>,
+  onNotice?: (message: string) => void,
+  signal?: AbortSignal,
+): Promise<T | null> {
+  const database = new DatabaseLink(onNotice);
+  while (!signal?.aborted) {
+    try {
+      const value = await open();
+      database.reached();
+      return value;
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      database.lost(err);
+      await database.backoff(signal);
+    }
+  }
+  return null;
 }
 
 /** Whether the database answers, with backoff while it does not, and one notice per change. */

@@ -81,6 +81,7 @@ export async function runQueuedSweep(
     queued: todo.length,
     ran: outcome.ran,
     failed: outcome.failed,
+    elsewhere: Math.max(0, end.done - skipped - outcome.ran),
     stored: end.done,
     storedFailed: end.failed,
     seconds: (performance.now() - start) / 1000,

@@ -27,6 +27,8 @@ export interface SweepProgress {
 export interface FinishedRun {
   point: GridPoint;
   error?: string;
+  /** Run by another sweep of the same store meanwhile. */
+  elsewhere?: boolean;
 }
 
 export interface SweepOptions {
@@ -46,9 +48,13 @@ export interface SweepOptions {
 
 export interface SweepOutcome {
   total: number;
+  /** Points run here, and how many of them (or of those run elsewhere meanwhile) failed. */
   ran: number;
   failed: number;
+  /** Points stored before the sweep began. */
   skipped: number;
+  /** Points another sweep of the same store ran while this one went on. */
+  elsewhere: number;
   seconds: number;
 }
 
@@ -110,6 +116,7 @@ export async function runSweep(
   options: SweepOptions = {},
 ): Promise<SweepOutcome> {
   const start = performance.now();
+  const startedAt = new Date().toISOString();
   const points = options.points ?? sweepPoints(config, options.shard);
   const finished = await store.finishedKeys();
   const pending = points.filter(({ key }) => !finished.has(key));
@@ -141,25 +148,54 @@ export async function runSweep(
   };
   progress.running = Math.min(workers, todo.length);
   report();
-  if (todo.length === 0) return { total: points.length, ran: 0, failed: 0, skipped, seconds: 0 };
+  if (todo.length === 0) return { total: points.length, ran: 0, failed: 0, skipped, elsewhere: 0, seconds: 0 };
 
   const code = codeVersion();
   const pool = runPool(workers);
   // Claims a killed sweep on this machine left behind are not runs in flight.
   for (const claim of await store.claims()) if (!claimIsLive(claim)) await store.release(claim.key);
-  let next = 0;
+  // Another sweep may work on the same store: each point is claimed in a transaction before it runs, and a
+  // point another live sweep holds waits until it is stored there (or that sweep is gone). Claims carry a lease
+  // this sweep renews, so that a sweep gone silent (killed on another machine, paused) lets its points go.
+  const host = hostname();
+  const leaseUntil = () => new Date(Date.now() + LOCAL_LEASE_SECONDS * 1000).toISOString();
+  const renew = setInterval(
+    () => void store.renewClaims(host, process.pid, leaseUntil()).catch(() => {}),
+    (LOCAL_LEASE_SECONDS / 4) * 1000,
+  );
+  const queue = [...todo];
+  const held: { point: GridPoint; key: string }[] = [];
+  let elsewhere = 0;
+  let ranHereCount = 0;
+  const counted = (finished: FinishedRun, key: string) => {
+    left.delete(key);
+    progress.done++;
+    if (finished.error !== undefined) progress.failed++;
+    progress.running = Math.min(workers, progress.total - progress.done);
+    report(finished);
+  };
   const slot = async () => {
-    for (let item = todo[next++]; item; item = todo[next++]) {
+    for (;;) {
+      const item = queue.shift();
+      if (!item) {
+        if (held.length === 0) return;
+        await sleep(WAIT_SECONDS * 1000); // only points another sweep runs are left: look again in a while
+        queue.push(...held.splice(0));
+        continue;
+      }
       const { point, key } = item;
       const t0 = performance.now();
-      await store.claim({
-        key,
-        point,
-        host: hostname(),
-        pid: process.pid,
-        since: new Date().toISOString(),
-        leaseUntil: null,
-      });
+      const claim = { key, point, host, pid: process.pid, since: new Date().toISOString(), leaseUntil: leaseUntil() };
+      const state = await store.claimIfFree(claim, { since: startedAt, isLive: (c) => claimIsLive(c) });
+      if (state === 'busy') {
+        held.push(item);
+        continue;
+      }
+      if (state !== 'claimed') {
+        elsewhere++;
+        counted({ point, elsewhere: true, ...(state === 'failed' ? { error: 'failed in another sweep' } : {}) }, key);
+        continue;
+      }
       let outcome: { result: PointResult } | { error: string; seconds: number };
       try {
         outcome = { result: (await pool.run(point)) as PointResult };
@@ -167,27 +203,36 @@ export async function runSweep(
         outcome = { error: errorLine(err), seconds: (performance.now() - t0) / 1000 };
       }
       await store.record(finishedRun(config.name, key, point, outcome, code));
-      left.delete(key);
+      ranHereCount++;
       if ('result' in outcome) ranHere.push({ point, seconds: outcome.result.seconds });
-      progress.done++;
-      if ('error' in outcome) progress.failed++;
-      progress.running = Math.min(workers, progress.total - progress.done);
-      report({ point, ...('error' in outcome ? { error: outcome.error } : {}) });
+      counted({ point, ...('error' in outcome ? { error: outcome.error } : {}) }, key);
     }
   };
   try {
     await Promise.all(Array.from({ length: workers }, slot));
   } finally {
+    clearInterval(renew);
     await pool.destroy();
   }
   return {
     total: points.length,
-    ran: todo.length,
+    ran: ranHereCount,
     failed: progress.failed,
     skipped,
+    elsewhere,
     seconds: (performance.now() - start) / 1000,
   };
 }
+
+/**
+ * Seconds a local sweep's claim holds without renewal (renewed every quarter of it): a sweep that stops renewing
+ * (killed on another machine, paused this long) lets another sweep of the same store run its points.
+ */
+export const LOCAL_LEASE_SECONDS = 60;
+/** Seconds between looks at points another sweep holds. */
+const WAIT_SECONDS = 1;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function finiteOrNull(v: number): number | null {
   return Number.isFinite(v) ? v : null;

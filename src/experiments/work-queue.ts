@@ -14,6 +14,7 @@ import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { gridPointSchema, type GridPoint } from '../io/run-record.js';
 import type { RawRun } from '../io/run-store.js';
+import type { Query } from '../io/sql-run-store.js';
 import { type PostgresRunStore, STORE_SCHEMA } from '../io/postgres-store.js';
 
 export const QUEUE_SCHEMA = 'neuron_pursuit_queue';
@@ -118,8 +119,14 @@ export class WorkQueue {
     });
     // Maintenance errors (the database away for a while) are retried at the next interval.
     boss.on('error', (err) => onError?.(err));
-    await boss.start();
-    await boss.createQueue(QUEUE, { name: QUEUE, retryLimit: ATTEMPTS - 1, retryDelay: 0 });
+    try {
+      await boss.start();
+      await boss.createQueue(QUEUE, { name: QUEUE, retryLimit: ATTEMPTS - 1, retryDelay: 0 });
+    } catch (err) {
+      // (a connection lost while starting: its maintenance timer must not outlive the failed start)
+      await boss.stop({ close: false, graceful: false, wait: true }).catch(() => {});
+      throw err;
+    }
     return new WorkQueue(store, boss, leases);
   }
 
@@ -192,27 +199,55 @@ export class WorkQueue {
     });
   }
 
-  /** Store a finished run (a success, or a failure on its last attempt) and finish its job, in one transaction. */
-  async finish(job: HeldJob, row: RawRun): Promise<void> {
-    await this.store.transaction(async (query, client) => {
+  /**
+   * Store a finished run (a success, or a failure on its last attempt) and finish its job, in one transaction;
+   * false when this attempt was cut off (its lease expired: the job went back to the queue or another attempt
+   * holds it). A cut-off attempt's success is still stored, since it is the same run wherever it ran and a
+   * success never replaces another; but it leaves the job and its claim to the attempt that holds them, and a
+   * cut-off failure is dropped (the holder's attempt decides).
+   */
+  async finish(job: HeldJob, row: RawRun): Promise<boolean> {
+    return await this.store.transaction(async (query, client) => {
+      if (!(await this.holds(query, job))) {
+        if (row.status === 'ok') await this.store.recordIn(query, row, { endClaim: false });
+        return false;
+      }
       await this.store.recordIn(query, row);
       const db = { db: bossDb(client) };
       if (row.status === 'ok') await this.boss.complete(QUEUE, job.id, {}, db);
       else await this.boss.fail(QUEUE, job.id, { message: row.error }, db);
+      return true;
     });
   }
 
   /** Finish a job whose point has a successful row already (written by another attempt, or merged in). */
   async finishStored(job: HeldJob): Promise<void> {
-    await this.boss.complete(QUEUE, job.id, { stored: 'before this attempt' });
+    await this.store.transaction(async (query, client) => {
+      if (!(await this.holds(query, job))) return;
+      await this.boss.complete(QUEUE, job.id, { stored: 'before this attempt' }, { db: bossDb(client) });
+      await query('DELETE FROM claims WHERE key = ?', [job.key]);
+    });
   }
 
-  /** Give a job back: pg-boss retries it (this attempt counts) and the claim ends. */
+  /** Give a job back: pg-boss retries it (this attempt counts) and the claim ends; nothing if it was cut off. */
   async giveBack(job: HeldJob, error: string): Promise<void> {
     await this.store.transaction(async (query, client) => {
+      if (!(await this.holds(query, job))) return;
       await this.boss.fail(QUEUE, job.id, { message: error }, { db: bossDb(client) });
       await query('DELETE FROM claims WHERE key = ?', [job.key]);
     });
+  }
+
+  /**
+   * Whether this attempt still holds its job (active, and not handed to a later attempt), locking the job's row
+   * until the transaction ends so that pg-boss cannot expire it meanwhile.
+   */
+  private async holds(query: Query, job: HeldJob): Promise<boolean> {
+    const rows = await query(
+      `SELECT 1 FROM ${QUEUE_SCHEMA}.job WHERE name = ? AND id = ? AND state = 'active' AND retry_count = ? FOR UPDATE`,
+      [QUEUE, job.id, job.retryCount],
+    );
+    return rows.length > 0;
   }
 
   /** Jobs not yet finished: queued, waiting for a retry, or running somewhere. */

@@ -16,6 +16,14 @@ import type { Claim, RawRun } from './run-store.js';
 export const STORE_SCHEMA = 'neuron_pursuit';
 /** Seconds to wait for a connection before saying the server cannot be reached. */
 const CONNECT_TIMEOUT_S = 10;
+/**
+ * Seconds a store opened for writing waits for the answer to one statement before it drops the connection and
+ * says so: a connection that went silent (a proxy or NAT that forgot it, neither end told) would otherwise hold
+ * a worker forever. Every statement a worker sends takes milliseconds; readers (a report of a large store) wait
+ * as long as it takes. The server, for its part, ends a session left idle inside a transaction as long (its
+ * locks would otherwise outlive a client that is gone).
+ */
+export const QUERY_TIMEOUT_S = 60;
 
 export class PostgresRunStore extends SqlRunStore {
   private constructor(
@@ -28,18 +36,23 @@ export class PostgresRunStore extends SqlRunStore {
   }
 
   /** Connect (a bad URL or a refused connection is one line naming the problem), and migrate unless read-only. */
-  static async open(url: string, { readonly = false, connections = 10 } = {}): Promise<PostgresRunStore> {
+  static async open(
+    url: string,
+    { readonly = false, connections = 10, queryTimeoutSeconds = QUERY_TIMEOUT_S } = {},
+  ): Promise<PostgresRunStore> {
     const location = maskPassword(url);
     checkPostgresUrl(url, location);
     const pool = new pg.Pool({
       connectionString: url,
       max: connections,
       connectionTimeoutMillis: CONNECT_TIMEOUT_S * 1000,
+      ...(readonly ? {} : { query_timeout: queryTimeoutSeconds * 1000 }),
       keepAlive: true,
       application_name: 'neuron-pursuit',
       // The shared SQL names its tables unqualified: every connection looks in the store's schema first.
       onConnect: async (client) => {
         await client.query(`SET search_path TO ${STORE_SCHEMA}`);
+        await client.query(`SET idle_in_transaction_session_timeout = ${Math.ceil(queryTimeoutSeconds * 1000)}`);
       },
     });
     // An idle connection the server dropped (a restart) is discarded by the pool: the next query opens another.
@@ -53,7 +66,9 @@ export class PostgresRunStore extends SqlRunStore {
     } catch (err) {
       await pool.end().catch(() => {});
       const message = (err as Error).message;
-      throw new Error(message.startsWith(location) ? message : `${location}: ${connectionProblem(err)}`);
+      throw new Error(message.startsWith(location) ? message : `${location}: ${connectionProblem(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -107,9 +122,9 @@ export class PostgresRunStore extends SqlRunStore {
     }
   }
 
-  /** Record a run row and end its claim inside a caller's transaction. */
-  async recordIn(query: Query, row: RawRun): Promise<void> {
-    await this.recordWith(query, row);
+  /** Record a run row inside a caller's transaction, and end its claim unless told not to (it is another's). */
+  async recordIn(query: Query, row: RawRun, { endClaim = true } = {}): Promise<void> {
+    await this.recordWith(query, row, { endClaim });
   }
 
   /** Write a claim inside a caller's transaction. */
@@ -181,6 +196,21 @@ export function connectionProblem(err: unknown): string {
     case '3D000':
       return `cannot connect: ${message}`;
   }
+  if (message === 'Query read timeout') return `no answer to a statement within ${QUERY_TIMEOUT_S} s`;
   if (/timeout/i.test(message)) return `cannot connect: no answer within ${CONNECT_TIMEOUT_S} s`;
   return message;
+}
+
+/**
+ * Whether a failure to reach or keep the database may pass by itself (the server restarting or not up yet, a
+ * connection dropped or gone silent), so that a worker should wait and try again; not a wrong URL, host,
+ * password or database, nor anything the server said about a statement.
+ */
+export function isTransient(err: unknown): boolean {
+  const e = ((err as { cause?: unknown })?.cause ?? err) as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
+  // Class 08 (connection exception), 57P01-57P03 (the server shutting down, crashed, or starting up).
+  if (/^08|^57P0[123]$/.test(code)) return true;
+  return /Connection terminated|Query read timeout|timeout exceeded when trying to connect/i.test(e?.message ?? '');
 }

@@ -68,21 +68,39 @@ export interface RunStore {
   count(): Promise<number>;
   /** Say that this process runs `point` (replacing an earlier claim of it). */
   claim(claim: Claim): Promise<void>;
+  /**
+   * Claim a grid point unless it needs no run, in one transaction (so that of two sweeps on one store only one
+   * runs it): its status when it has a successful row, or a failed one written since `since` (another sweep ran
+   * it meanwhile); 'busy' when another process holds a live claim of it (`isLive` judges); else 'claimed'.
+   */
+  claimIfFree(
+    claim: Claim,
+    options: { since: string; isLive: (held: ClaimHolder) => boolean },
+  ): Promise<'claimed' | 'busy' | 'ok' | 'failed'>;
+  /** Move the lease of every claim of this process (host and pid) to `leaseUntil`. */
+  renewClaims(host: string, pid: number, leaseUntil: string): Promise<void>;
   /** End a claim without recording a run (the run goes back to the queue). */
   release(key: string): Promise<void>;
   claims(): Promise<Claim[]>;
   close(): Promise<void>;
 }
 
+/** Who holds a claim, and until when. */
+export type ClaimHolder = Pick<Claim, 'host' | 'pid' | 'leaseUntil'>;
+
 /**
- * Whether a claim is a run in flight: a worker's while its lease holds; a local sweep's while its process lives
- * (on another machine nobody can tell: it counts).
+ * Whether a claim is a run in flight: not when its process is known to be gone (on this machine); else while its
+ * lease holds (a worker's, a sweep's); a claim without a lease (written by an older version) counts while its
+ * process lives, and always on another machine, where nobody can tell.
  */
-export function claimIsLive(claim: Claim, now = Date.now()): boolean {
-  if (claim.leaseUntil !== null) return Date.parse(claim.leaseUntil) > now;
-  if (claim.host !== hostname()) return true;
+export function claimIsLive(claim: ClaimHolder, now = Date.now()): boolean {
+  if (claim.host === hostname() && !processLives(claim.pid)) return false;
+  return claim.leaseUntil === null || Date.parse(claim.leaseUntil) > now;
+}
+
+function processLives(pid: number): boolean {
   try {
-    process.kill(claim.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';

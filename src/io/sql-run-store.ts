@@ -4,7 +4,7 @@
  * row's columns. A backend supplies the connection, transactions and
  * where the layout version lives.
  */
-import { type Claim, parseRawRun, type RawRun, rawRun, type RunStore } from './run-store.js';
+import { type Claim, type ClaimHolder, parseRawRun, type RawRun, rawRun, type RunStore } from './run-store.js';
 import { gridPointSchema, type NewRun, type StoredRun } from './run-record.js';
 import { type ConflictRule, ON_CONFLICT, RUN_COLUMNS, runSelectList, STORE_SCHEMA_VERSION } from './store-schema.js';
 
@@ -46,9 +46,9 @@ export abstract class SqlRunStore implements RunStore {
   }
 
   /** Record a row and end its claim through `query` (inside a caller's transaction). */
-  protected async recordWith(query: Query, row: RawRun): Promise<void> {
+  protected async recordWith(query: Query, row: RawRun, { endClaim = true } = {}): Promise<void> {
     await query(`${INSERT} ${ON_CONFLICT.record}`, rowValues(row));
-    await query('DELETE FROM claims WHERE key = ?', [row.key]);
+    if (endClaim) await query('DELETE FROM claims WHERE key = ?', [row.key]);
   }
 
   async all({ withResults = true } = {}): Promise<StoredRun[]> {
@@ -88,6 +88,31 @@ export abstract class SqlRunStore implements RunStore {
          since = excluded.since, lease_until = excluded.lease_until`,
       [claim.key, JSON.stringify(claim.point), claim.host, claim.pid, claim.since, claim.leaseUntil],
     );
+  }
+
+  async claimIfFree(
+    claim: Claim,
+    { since, isLive }: { since: string; isLive: (held: ClaimHolder) => boolean },
+  ): Promise<'claimed' | 'busy' | 'ok' | 'failed'> {
+    return await this.transaction(async (query) => {
+      const [run] = await query<{ status: 'ok' | 'failed'; finished_at: string }>(
+        'SELECT status, finished_at FROM runs WHERE key = ?',
+        [claim.key],
+      );
+      if (run && (run.status === 'ok' || run.finished_at >= since)) return run.status;
+      const [held] = await query<{ host: string; pid: number; lease_until: string | null }>(
+        'SELECT host, pid, lease_until FROM claims WHERE key = ?',
+        [claim.key],
+      );
+      const holder = held && { host: held.host, pid: Number(held.pid), leaseUntil: held.lease_until };
+      if (holder && !(holder.host === claim.host && holder.pid === claim.pid) && isLive(holder)) return 'busy';
+      await this.claimWith(query, claim);
+      return 'claimed';
+    });
+  }
+
+  async renewClaims(host: string, pid: number, leaseUntil: string): Promise<void> {
+    await this.query('UPDATE claims SET lease_until = ? WHERE host = ? AND pid = ?', [leaseUntil, host, pid]);
   }
 
   async release(key: string): Promise<void> {

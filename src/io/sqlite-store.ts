@@ -11,6 +11,13 @@ import Database from 'better-sqlite3';
 import { checkedVersion, type Query, SqlRunStore } from './sql-run-store.js';
 import { migrationSteps, STORE_SCHEMA_VERSION } from './store-schema.js';
 
+/**
+ * How long a statement waits for another process's write to end (SQLite's busy timeout) before it fails with
+ * "database is locked". Writes last milliseconds; several sweeps on one file queue behind each other, and a
+ * whole minute leaves room for a loaded machine or a writer paused for a while.
+ */
+export const BUSY_TIMEOUT_MS = 60_000;
+
 export class SqliteRunStore extends SqlRunStore {
   private readonly db: Database.Database;
   private layout: number;
@@ -24,7 +31,7 @@ export class SqliteRunStore extends SqlRunStore {
     super();
     if (!readonly) mkdirSync(dirname(location), { recursive: true });
     try {
-      this.db = new Database(location, { readonly, fileMustExist: readonly });
+      this.db = new Database(location, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
     } catch (err) {
       throw new Error(`${location}: cannot open the store: ${(err as Error).message}`);
     }
@@ -45,13 +52,30 @@ export class SqliteRunStore extends SqlRunStore {
     return this.layout;
   }
 
-  /** Create the tables, or bring an older store's layout up to date, in one transaction. */
+  /**
+   * Create the tables, or bring an older store's layout up to date, in one transaction that takes the write lock
+   * first: of several processes that open one file together, the first migrates and the others find it done.
+   */
   private migrate(): void {
-    const hasTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'`).get();
-    this.db.transaction(() => {
-      for (const step of migrationSteps(hasTable ? this.layout : 'empty')) this.db.exec(step);
-      this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
-    })();
+    const current = () => ({
+      hasTable:
+        this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'`).get() !== undefined,
+      version: checkedVersion(this.db.pragma('user_version', { simple: true }) as number, this.location),
+    });
+    let { hasTable, version } = current();
+    if (hasTable && version === STORE_SCHEMA_VERSION) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      ({ hasTable, version } = current());
+      if (!hasTable || version !== STORE_SCHEMA_VERSION) {
+        for (const step of migrationSteps(hasTable ? version : 'empty')) this.db.exec(step);
+        this.db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
     this.layout = STORE_SCHEMA_VERSION;
   }
 

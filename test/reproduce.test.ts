@@ -104,6 +104,14 @@ describe('reproduction claims', () => {
       (r) => !(r.samples === 6400 && r.seed === 2),
     );
     assert.equal(verdict(runs, 'hypercube-f1-peak'), 'inconclusive');
+    // what the rule gives on the seeds so far is said beside it: ✓ here, ✗ for a peak after the transition
+    assert.equal(sampleComplexityClaims(runs).find((c) => c.id === 'hypercube-f1-peak')!.soFar, '✓');
+    const late = synthetic('hypercube-f1', [4, 5, 6, 7, 8, 14, 9], falling).filter((r) => r.seed !== 4);
+    const row = sampleComplexityClaims(late).find((c) => c.id === 'hypercube-f1-peak')!;
+    assert.deepEqual([row.verdict, row.soFar], ['inconclusive', '✗']);
+    // a cell without any run: nothing to say so far
+    const none = synthetic('hypercube-f1', [4, 8, 14, 9, 7, 7, 7], falling).filter((r) => r.samples !== 6400);
+    assert.equal(sampleComplexityClaims(none).find((c) => c.id === 'hypercube-f1-peak')!.soFar, undefined);
   });
 
   it('compares sample complexities: the smallest size learned from there on', () => {

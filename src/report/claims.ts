@@ -22,6 +22,8 @@ export interface ClaimRow {
   /** What was measured (means over seeds, the sizes involved). */
   evidence: string;
   verdict: Verdict;
+  /** What the rule gives on the seeds so far, when cells are short of seeds (the verdict is then inconclusive). */
+  soFar?: Exclude<Verdict, 'inconclusive'>;
   /** The rule that decided the verdict. */
   rule: string;
 }
@@ -183,9 +185,16 @@ class Cells {
 
 const fmt1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '—');
 
-/** ✓/✗ from a test, or inconclusive when cells are short of seeds (their list is the evidence's tail). */
-function decide(missing: string[], holds: boolean): Verdict {
-  return missing.length > 0 ? 'inconclusive' : holds ? '✓' : '✗';
+/**
+ * ✓/✗ from a test, or inconclusive when cells are short of seeds (their list is the evidence's tail), with what
+ * the test gives on the seeds so far — unless a cell has no run at all, where the test read nothing.
+ */
+function decided(missing: string[], holds: boolean): Pick<ClaimRow, 'verdict' | 'soFar'> {
+  const test = holds ? '✓' : '✗';
+  if (missing.length === 0) return { verdict: test };
+  return missing.some((m) => m.includes(': 0 of '))
+    ? { verdict: 'inconclusive' }
+    : { verdict: 'inconclusive', soFar: test };
 }
 const shortOf = (missing: string[]) =>
   missing.length === 0
@@ -228,7 +237,7 @@ function peakClaim(c: Cells, task: string, group: string): ClaimRow {
     evidence:
       `NP iterations (mean) ${c.iterationsCurve(task)}; peak at ${peak ?? '—'}, n* = ` +
       `${size(transition)}.${shortOf(missing)}`,
-    verdict: decide(missing, holds),
+    ...decided(missing, holds),
     rule:
       'peak (most mean iterations) one or two sizes below n*, higher than the smallest size, and above ' +
       'every size from n* on',
@@ -258,7 +267,7 @@ function complexityClaim(
     evidence:
       `n*: ${label(a)} ${size(na)}, ${label(b)} ${size(nb)} (mean test error ${label(a)} ` +
       `${c.testCurve(...a)}; ${label(b)} ${c.testCurve(...b)}).${shortOf(missing)}`,
-    verdict: decide(missing, (na !== null || nb !== null) && test(na ?? inf, nb ?? inf)),
+    ...decided(missing, (na !== null || nb !== null) && test(na ?? inf, nb ?? inf)),
     rule,
   };
 }
@@ -275,7 +284,7 @@ function largeNClaim(c: Cells, id: string, group: string, tasks: string[], algor
     evidence:
       `mean test error at n = ${n}: ` +
       `${tasks.map((t, i) => `${t} ${sci(values[i]!)}`).join(', ')}.${shortOf(missing)}`,
-    verdict: decide(
+    ...decided(
       missing,
       values.every((v) => v < c.s.solvedTestError),
     ),
@@ -294,7 +303,7 @@ function oftenFailsClaim(c: Cells, id: string, group: string, task: string, size
       `iterations`,
     evidence:
       shares.map((s) => `n = ${s.n}: ${s.missed} of ${s.of} runs above the target`).join('; ') + `.${shortOf(missing)}`,
-    verdict: decide(
+    ...decided(
       missing,
       shares.every((s) => s.of > 0 && s.missed / s.of >= OFTEN),
     ),
@@ -330,7 +339,7 @@ function ratioClaim(
     evidence:
       `GD/NP test error (geometric mean over sizes) ${Number.isFinite(r) ? r.toFixed(2) : '—'}; NP ` +
       `${c.testCurve(task, 'np')}; GD ${c.testCurve(task, 'gd')}.${shortOf(missing)}`,
-    verdict: decide(missing, holds(r)),
+    ...decided(missing, holds(r)),
     rule,
   };
 }
@@ -352,7 +361,7 @@ export function sampleComplexityClaims(runs: RunLike[], s: ClaimSettings = PAPER
       claim: `${task}: NP fits the training set to near-zero error at every size`,
       evidence:
         `mean training error ` + `${s.sizes.map((n, i) => `${n}: ${sci(train[i]!)}`).join(', ')}.${shortOf(missing)}`,
-      verdict: decide(
+      ...decided(
         missing,
         train.every((v) => v < s.trainTarget),
       ),

@@ -183,6 +183,7 @@ function markdown(
   figures: ReproductionContent['figures'],
 ): string {
   const count = (v: string) => claims.filter((c) => c.verdict === v).length;
+  const soFar = (v: string) => claims.filter((c) => c.soFar === v).length;
   // The paper's grid in its folder needs no flags; a companion grid names both.
   const results = input.results ?? 'results/paper';
   const flags =
@@ -203,7 +204,9 @@ function markdown(
       `Verdicts: ${count('✓')} ✓, ${count('✗')} ✗, ${count('inconclusive')} inconclusive. A claim whose cells ` +
       `have fewer seeds than the grid asks (${seedsInWords(settings)}; ${settings.algorithmicSeeds} for modular ` +
       'addition and PVR) ' +
-      `is inconclusive until they finish; ${reproduce('')} continues the grid.`,
+      `is inconclusive until they finish (its verdict cell says what the rule gives on the seeds so far)` +
+      `${soFar('✓') + soFar('✗') > 0 ? `: so far ${soFar('✓')} ✓ and ${soFar('✗')} ✗` : ''}; ` +
+      `${reproduce('')} continues the grid.`,
   );
   out.push('');
   out.push('## Claims');
@@ -218,7 +221,8 @@ function markdown(
   out.push('|---|---|---|---|---|');
   claims.forEach((c, i) => {
     const cell = (s: string) => s.replace(/\|/g, '\\|');
-    out.push(`| ${i + 1} | ${cell(c.claim)} | ${cell(c.evidence)} | ${cell(c.rule)} | ${c.verdict} |`);
+    const verdict = c.soFar ? `${c.verdict} (so far ${c.soFar})` : c.verdict;
+    out.push(`| ${i + 1} | ${cell(c.claim)} | ${cell(c.evidence)} | ${cell(c.rule)} | ${verdict} |`);
   });
   out.push('');
   if (input.findings.trim() !== '') {

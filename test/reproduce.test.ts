@@ -257,6 +257,11 @@ describe('reproduction scheduling and audit', () => {
     const stored = JSON.stringify({ a: 1.5, b: [1, 2], seconds: 3, c: null });
     assert.equal(resultDifference(stored, { b: [1, 2], a: 1.5, c: NaN, seconds: 9 }), null);
     assert.equal(resultDifference(stored, { a: 1.5 + 2 ** -51, b: [1, 2], c: NaN, seconds: 3 }), 'a');
+    // each iteration's wall time and the run's CPU time are times too; the values beside them are not
+    const history = (loss: number, seconds: number) => [{ iteration: 1, loss, seconds }];
+    const run = JSON.stringify({ a: 1, history: history(0.5, 0.1), cpuSeconds: 0.2 });
+    assert.equal(resultDifference(run, { a: 1, history: history(0.5, 7), cpuSeconds: 9 }), null);
+    assert.equal(resultDifference(run, { a: 1, history: history(0.5 + 2 ** -53, 0.1), cpuSeconds: 0.2 }), 'history');
   });
 });
 

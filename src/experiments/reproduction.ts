@@ -60,17 +60,19 @@ export function auditPicks<T extends { seconds: number }>(runs: T[], k: number, 
   return pool.sort((a, b) => a.seconds - b.seconds).slice(0, k);
 }
 
+/** Timings, which no two runs share: the run's and each iteration's wall time, and the run's CPU time. */
+const TIMES = new Set(['seconds', 'cpuSeconds']);
+const timeless = (json: string) =>
+  JSON.parse(json, (key, value) => (TIMES.has(key) ? undefined : value)) as Record<string, unknown>;
+
 /**
- * Whether a re-run's result equals the stored one bit for bit, its time apart: both as the store writes them
- * (JSON, NaN as null), keys sorted, times (wall and CPU) left out. The first field that differs, or null.
+ * Whether a re-run's result equals the stored one bit for bit, its times apart: both as the store writes them
+ * (JSON, NaN as null), keys sorted, times (wall and CPU, of the run and of each iteration) left out. The first
+ * field that differs, or null.
  */
 export function resultDifference(stored: string, fresh: object): string | null {
-  const a = JSON.parse(stored) as Record<string, unknown>,
-    b = JSON.parse(JSON.stringify(fresh)) as Record<string, unknown>;
-  delete a.seconds;
-  delete b.seconds;
-  delete a.cpuSeconds;
-  delete b.cpuSeconds;
+  const a = timeless(stored),
+    b = timeless(JSON.stringify(fresh));
   if (canonicalJson(a) === canonicalJson(b)) return null;
   for (const field of new Set([...Object.keys(a), ...Object.keys(b)]))
     if (canonicalJson(a[field]) !== canonicalJson(b[field])) return field;

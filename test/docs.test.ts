@@ -125,6 +125,15 @@ describe('the documentation', () => {
     assert.deepEqual(broken, []);
   });
 
+  it('shows measured tables only as copies of the generated ones (scripts/sync-doc-tables.mjs)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'sync-doc-tables.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}run \`node scripts/sync-doc-tables.mjs\``);
+    const blocks = PAGES.map((p) => readFileSync(join(ROOT, p), 'utf8').match(/<!-- table: /g)?.length ?? 0);
+    assert.ok(blocks.reduce((a, b) => a + b, 0) >= 1, 'no generated table found in the docs');
+  });
+
   it('finds anchors as GitHub makes them', () => {
     const found = anchors(
       'x.md',

@@ -80,7 +80,7 @@ export function inWords(err: unknown, path: string): FileSystemError {
     ENAMETOOLONG: `${path}: the name is too long`,
     EIO: `${path}: the disk failed to read or write (an input/output error)`,
   };
-  return new FileSystemError(words[code ?? ''] ?? `${path}: ${(err as Error).message}`, code);
+  return new FileSystemError(words[code ?? ''] ?? `${path}: ${(err as Error).message ?? code}`, code);
 }
 
 /**

@@ -171,7 +171,11 @@ export function removeLeftovers(path: string): void {
   for (const name of names) if (name.startsWith(prefix)) removeQuietly(join(dirname(path), name));
 }
 
-/** Write a file and flush it to the disk (so that a rename that follows never points at unwritten blocks). */
+/**
+ * Write a file and flush it to the disk, so that a rename that follows never points at blocks that were not
+ * written (a crash, or a disk that turns read-only, then leaves the old file or the new one, never an empty one;
+ * the folder is not flushed: at worst the rename is what is lost).
+ */
 function writeDurably(path: string, content: string | Uint8Array): void {
   const fd = openSync(path, 'w');
   try {
@@ -186,6 +190,7 @@ function writeDurably(path: string, content: string | Uint8Array): void {
 /**
  * Write to a temporary file beside the target, flushed to the disk, then rename it over the target: the target
  * is the old file or the new one, whole, whatever happens (a full disk, a file system turned read-only, a kill).
+ * The flush costs a few milliseconds a file.
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const tmp = temporaryName(path);
@@ -196,21 +201,6 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   } catch (err) {
     removeQuietly(tmp);
     throw inWords(err, path);
-  }
-  syncFolder(dirname(path));
-}
-
-/** Flush a folder's entries to the disk (a rename into it), where the system allows it; never throws. */
-function syncFolder(folder: string): void {
-  try {
-    const fd = openSync(folder, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // the rename is done; only its durability across a crash is left to the file system
   }
 }
 
@@ -227,7 +217,6 @@ export function writeFilesAtomic(dir: string, files: Record<string, string | Uin
     for (const [name, content] of Object.entries(files)) writeDurably(join(staging, name), content);
     mkdirSync(dir, { recursive: true });
     for (const name of Object.keys(files)) renameSync(join(staging, name), join(dir, name));
-    syncFolder(dir);
   } catch (err) {
     throw inWords(err, dir);
   } finally {

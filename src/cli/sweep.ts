@@ -13,7 +13,7 @@ import { GridWatch, runQueuedSweep } from '../experiments/queued-sweep.js';
 import { queueCounts } from '../experiments/work-queue.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 import { pointLabel, sci } from './format.js';
-import { checkDestination, readText, writeFileAtomic } from '../io/files.js';
+import { FileSystemError, checkDestination, readText, writeFileAtomic } from '../io/files.js';
 import type { StoredRun } from '../io/run-record.js';
 import { RUN_TABLE_COLUMNS, runsCsv, runsParquet } from '../io/run-table.js';
 
@@ -115,6 +115,18 @@ export function connectionsFor(workers: number): number {
 /** A notice from a worker (the database lost or back) on stderr. */
 export const notice = (message: string) => process.stderr.write(`neuron-pursuit: ${message}\n`);
 
+/**
+ * A store that cannot be written (a full disk, a file system turned read-only): what went wrong, and that the runs
+ * stored so far are kept (SQLite rolls a write that failed back whole), so the same sweep goes on once it can.
+ */
+function goOnLater(err: unknown): unknown {
+  if (!(err instanceof FileSystemError)) return err;
+  return new Error(
+    `${err.message}; the runs stored so far are kept: ${err.remedy}, run the same sweep again to go on with the ` +
+      'points not yet stored',
+  );
+}
+
 interface SweepFlags {
   store: string;
   shard?: string;
@@ -157,6 +169,8 @@ export function sweepCommand(): Command {
       if (opts.watch) return await watchSweep(config, opts, shard);
       const store = await openStore(opts.store, {
         connections: connectionsFor(opts.workers ?? availableParallelism()),
+      }).catch((err: unknown) => {
+        throw goOnLater(err);
       });
       const display = progressDisplay(opts.quiet === true);
       try {
@@ -182,6 +196,8 @@ export function sweepCommand(): Command {
             shard,
             workers: opts.workers,
             onProgress: display.onProgress,
+          }).catch((err: unknown) => {
+            throw goOnLater(err);
           });
           display.stop();
           const { total, skipped, ran, failed, elsewhere } = outcome;

@@ -1,5 +1,4 @@
 /** `neuron-pursuit train`: fit a network algorithm on a task or on CSV data, print it, write the run folder. */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SMALL_INIT_GD_DEFAULTS } from '../baselines/small-init-gd.js';
@@ -23,7 +22,7 @@ import { type FittedNeuronPursuit, NeuronPursuit } from '../pursuit/neuron-pursu
 import type { IterationRecord } from '../pursuit/history.js';
 import { TASK_NAMES } from '../tasks/tasks.js';
 import { type Checkpoint, checkpointFile } from '../io/checkpoint-format.js';
-import { checkDestination } from '../io/files.js';
+import { FileSystemError, checkDestination, removeQuietly } from '../io/files.js';
 import { codeVersion } from '../io/code-version.js';
 import { type ModelJSON, modelFromJson, modelToJson } from '../io/model-format.js';
 import { offsetTargets } from '../model/preprocessing.js';
@@ -32,6 +31,7 @@ import {
   openRunFolder,
   readCheckpoint,
   removeCheckpoint,
+  removeRunLeftovers,
   writeCheckpoint,
   writeRunFolder,
 } from '../io/run-folder.js';
@@ -355,6 +355,8 @@ async function fitPursuit(
   const earlier = from?.checkpoint.seconds ?? 0;
   const start = performance.now();
   let completed = from?.checkpoint.history.length ?? 0;
+  /** Completed iterations in the checkpoint on the disk (undefined before the first is written). */
+  let kept = from?.checkpoint.history.length;
   const checkpoint = (model: ModelJSON | undefined, history: IterationRecord[]) =>
     checkpointFile({
       source: data.source,
@@ -370,6 +372,7 @@ async function fitPursuit(
     if (out === undefined || opened) return;
     openRunFolder(out);
     writeCheckpoint(out, checkpoint(undefined, []));
+    kept = 0;
     opened = true;
   };
   const progress = progressReporter(!session.quiet && process.stderr.isTTY === true);
@@ -389,15 +392,20 @@ async function fitPursuit(
         onEvent: progress.onEvent,
         onIteration: (model, history) => {
           completed = history.length;
-          if (out !== undefined) writeCheckpoint(out, checkpoint(model, history));
+          if (out === undefined) return;
+          writeCheckpoint(out, checkpoint(model, history));
+          kept = history.length;
         },
       },
     );
   } catch (err) {
     progress.stop();
     if (!(err instanceof Interrupted)) {
+      // A checkpoint that could not be written (a full disk, say): the last one is kept, to resume from.
+      if (out !== undefined && kept !== undefined && err instanceof FileSystemError)
+        throw resumable(err, out, kept, options.maxIterations);
       // A fresh fit that failed before its first iteration (bad data, say) leaves no folder behind.
-      if (out !== undefined && !from && opened && completed === 0) rmSync(out, { recursive: true, force: true });
+      if (out !== undefined && !from && opened && completed === 0) removeQuietly(out);
       throw err;
     }
     const text = opened || out === undefined ? interruptedText(out, completed, options.maxIterations) : undefined;
@@ -406,7 +414,22 @@ async function fitPursuit(
     return;
   }
   progress.stop();
-  await finish(session, data, fitted, earlier + (performance.now() - start) / 1000, columns);
+  try {
+    await finish(session, data, fitted, earlier + (performance.now() - start) / 1000, columns);
+  } catch (err) {
+    // The run files could not be written: the checkpoint stays until they are, so the run can be finished.
+    throw out !== undefined && kept !== undefined && err instanceof FileSystemError
+      ? resumable(err, out, kept, options.maxIterations)
+      : err;
+  }
+}
+
+/** A failed write into a run folder whose checkpoint is kept: what went wrong, what is kept, how to go on. */
+function resumable(err: FileSystemError, out: string, kept: number, maxIterations: number): Error {
+  return new Error(
+    `${err.message}; ${out}/checkpoint.json keeps ${kept} completed iteration(s) of at most ${maxIterations}: ` +
+      `${err.remedy}, continue with: neuron-pursuit train --resume ${out}`,
+  );
 }
 
 /** What Ctrl-C leaves, and how to go on. */
@@ -438,12 +461,13 @@ async function finish(
       history: historyFile(fit, fitted.history),
       model: modelToJson(fitted.network, columns, fitted.preprocessing),
     });
-    removeCheckpoint(out);
     if (session.report) {
       // Imported here: the report's figures (vega) are the slowest part of the command's start.
       const { runDirReport, writeReport } = await import('./report.js');
       await writeReport(runDirReport(out), out, 'report.html');
     }
+    // Last: until everything is written, the checkpoint lets --resume finish the run.
+    removeCheckpoint(out);
   }
   if (session.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -483,6 +507,7 @@ async function resume(dir: string, opts: Record<string, unknown>, cmd: Command):
     throw new Error(`${file}: field 'options': ${(err as Error).message}`);
   }
   checkDestination(dir, 'folder');
+  removeRunLeftovers(dir);
   const session: Session = {
     out: dir,
     report: opts.report !== false,

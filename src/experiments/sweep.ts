@@ -167,6 +167,10 @@ export async function runSweep(
   const held: { point: GridPoint; key: string }[] = [];
   let elsewhere = 0;
   let ranHereCount = 0;
+  // The first error of the store (a full disk, say) stops the sweep: the runs in flight are cut short, and none is
+  // stored after it (a run cut short is not a failure of its point; its claim goes with this process).
+  let broken: { error: unknown } | undefined;
+  const stop = new AbortController();
   const counted = (finished: FinishedRun, key: string) => {
     left.delete(key);
     progress.done++;
@@ -176,6 +180,7 @@ export async function runSweep(
   };
   const slot = async () => {
     for (;;) {
+      if (broken) return;
       const item = queue.shift();
       if (!item) {
         if (held.length === 0) return;
@@ -198,22 +203,33 @@ export async function runSweep(
       }
       let outcome: { result: PointResult } | { error: string; seconds: number };
       try {
-        outcome = { result: (await pool.run(point)) as PointResult };
+        outcome = { result: (await pool.run(point, { signal: stop.signal })) as PointResult };
       } catch (err) {
         outcome = { error: errorLine(err), seconds: (performance.now() - t0) / 1000 };
       }
+      if (broken) return;
       await store.record(finishedRun(config.name, key, point, outcome, code));
       ranHereCount++;
       if ('result' in outcome) ranHere.push({ point, seconds: outcome.result.seconds });
       counted({ point, ...('error' in outcome ? { error: outcome.error } : {}) }, key);
     }
   };
+  const guarded = async () => {
+    try {
+      await slot();
+    } catch (error) {
+      if (broken) return;
+      broken = { error };
+      stop.abort();
+    }
+  };
   try {
-    await Promise.all(Array.from({ length: workers }, slot));
+    await Promise.all(Array.from({ length: workers }, guarded));
   } finally {
     clearInterval(renew);
     await pool.destroy();
   }
+  if (broken) throw broken.error;
   return {
     total: points.length,
     ran: ranHereCount,

@@ -1,15 +1,18 @@
 /** Reading input files with one-line errors, and writing results without ever leaving a half-written file behind. */
 import {
+  closeSync,
   existsSync,
+  fsyncSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   readdirSync,
   renameSync,
   rmSync,
-  rmdirSync,
   statSync,
-  writeFileSync,
+  statfsSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Table, delimiterFor, parseCsv } from './csv.js';
@@ -39,8 +42,31 @@ export function readJson(path: string, what?: string): unknown {
   }
 }
 
+/**
+ * A file system error in words (`inWords`), keeping the system's code (ENOSPC, EROFS, …) so that a caller can add
+ * what to do about it (`train` says how to resume, `sweep` that its stored runs are kept).
+ */
+export class FileSystemError extends Error {
+  override name = 'FileSystemError';
+
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+
+  /** What makes the destination writable again, for advice: room on the disk, or the right to write. */
+  get remedy(): string {
+    if (this.code === 'ENOSPC' || this.code === 'EDQUOT') return 'once there is room on the disk again';
+    if (this.code === 'EROFS') return 'once the file system is writable again';
+    return 'once it can be written again';
+  }
+}
+
 /** A file system error as one line in words, naming `path` (never errno text like `ENOENT: … mkdir '…'`). */
-export function inWords(err: unknown, path: string): Error {
+export function inWords(err: unknown, path: string): FileSystemError {
+  if (err instanceof FileSystemError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const words: Record<string, string> = {
     ENOENT: `${path}: a folder on its path does not exist or cannot hold files`,
@@ -52,8 +78,41 @@ export function inWords(err: unknown, path: string): Error {
     ENOTDIR: `${path}: part of its path is a file, not a folder`,
     EISDIR: `${path} is a folder, not a file`,
     ENAMETOOLONG: `${path}: the name is too long`,
+    EIO: `${path}: the disk failed to read or write (an input/output error)`,
   };
-  return new Error(words[code ?? ''] ?? `${path}: ${(err as Error).message}`);
+  return new FileSystemError(words[code ?? ''] ?? `${path}: ${(err as Error).message ?? code}`, code);
+}
+
+/**
+ * Why nothing can be written beside `path` (in its folder, or the nearest folder on its path that exists), when
+ * the file system says: its code ('ENOSPC', 'EROFS', 'EACCES', …), found by making and removing a probe folder
+ * there and asking how many blocks are free; undefined when both work. For errors that lost the system's code on
+ * the way (SQLite's "disk I/O error"); a file system that ext4 turned read-only after an error still looks
+ * writable to access(2), so it is tried.
+ */
+export function fileSystemTrouble(path: string): string | undefined {
+  let folder = dirname(resolve(path));
+  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
+  const refused = probeFolder(folder);
+  if (refused) return refused;
+  try {
+    if (statfsSync(folder).bavail === 0) return 'ENOSPC';
+  } catch {
+    // no answer: no reason to give
+  }
+  return undefined;
+}
+
+/** Make and remove a folder in `folder`: undefined if that works, else the system's code for why not. */
+function probeFolder(folder: string): string | undefined {
+  let probe: string;
+  try {
+    probe = mkdtempSync(join(folder, '.neuron-pursuit-probe-'));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
+  }
+  removeQuietly(probe);
+  return undefined;
 }
 
 /**
@@ -70,10 +129,8 @@ export function checkDestination(path: string, kind: 'file' | 'folder'): void {
   let nearest = kind === 'folder' && existsSync(path) ? path : dirname(resolve(path));
   while (!existsSync(nearest)) nearest = dirname(nearest);
   if (!statSync(nearest).isDirectory()) throw new Error(`cannot write ${path}: ${nearest} is a file, not a folder`);
-  let probe: string;
-  try {
-    probe = mkdtempSync(join(nearest, '.neuron-pursuit-probe-'));
-  } catch (err) {
+  const refused = probeFolder(nearest);
+  if (refused) {
     const reasons: Record<string, string> = {
       EACCES: 'permission denied',
       EPERM: 'not permitted',
@@ -82,42 +139,87 @@ export function checkDestination(path: string, kind: 'file' | 'folder'): void {
       ENOSPC: 'no space left on the device',
       EDQUOT: 'the disk quota is used up',
     };
-    const why = reasons[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
-    throw new Error(`cannot write ${path}: ${nearest} does not accept new files (${why})`);
+    throw new Error(`cannot write ${path}: ${nearest} does not accept new files (${reasons[refused] ?? refused})`);
   }
-  rmdirSync(probe);
 }
 
-/** Write to a temporary file beside the target, then rename over it. */
+/** Remove what a failed write left behind, if the file system lets us (a read-only one does not): never throws. */
+export function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // left for the next write of the same file (`removeLeftovers`)
+  }
+}
+
+/** The temporary name `writeFileAtomic` and `writeFilesAtomic` write `path` under before renaming it into place. */
+const temporaryName = (path: string) => join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+
+/**
+ * Remove the temporary files or folders an earlier, failed write of `path` left beside it (one whose clean-up
+ * the file system refused: it had turned read-only). Only for a path this process alone writes (a run folder
+ * being resumed); never throws.
+ */
+export function removeLeftovers(path: string): void {
+  const prefix = `.${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) if (name.startsWith(prefix)) removeQuietly(join(dirname(path), name));
+}
+
+/**
+ * Write a file and flush it to the disk, so that a rename that follows never points at blocks that were not
+ * written (a crash, or a disk that turns read-only, then leaves the old file or the new one, never an empty one;
+ * the folder is not flushed: at worst the rename is what is lost).
+ */
+function writeDurably(path: string, content: string | Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write to a temporary file beside the target, flushed to the disk, then rename it over the target: the target
+ * is the old file or the new one, whole, whatever happens (a full disk, a file system turned read-only, a kill).
+ * The flush costs a few milliseconds a file.
+ */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  const tmp = temporaryName(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, content);
+    writeDurably(tmp, content);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw inWords(err, path);
   }
 }
 
 /**
- * Write several files into `dir` as one unit: they are staged in a temporary
- * folder beside it and renamed in only when all of them are written.
+ * Write several files into `dir` as one unit: they are staged in a temporary folder beside it and renamed in, in
+ * the order given, only when all of them are written (so the last one given is there only if all are).
  */
 export function writeFilesAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
-  const parent = dirname(dir);
-  const staging = join(parent, `.${basename(dir)}.tmp-${process.pid}`);
+  const staging = temporaryName(dir);
   try {
-    mkdirSync(parent, { recursive: true });
+    mkdirSync(dirname(dir), { recursive: true });
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging);
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
+    for (const [name, content] of Object.entries(files)) writeDurably(join(staging, name), content);
     mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(staging)) renameSync(join(staging, name), join(dir, name));
+    for (const name of Object.keys(files)) renameSync(join(staging, name), join(dir, name));
   } catch (err) {
     throw inWords(err, dir);
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    removeQuietly(staging);
   }
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { z } from 'zod';
 import { join } from 'node:path';
 import { type Checkpoint, checkpointSchema } from './checkpoint-format.js';
-import { checkDestination, inWords, readJson, writeFileAtomic, writeFilesAtomic } from './files.js';
+import { checkDestination, inWords, readJson, removeLeftovers, writeFileAtomic, writeFilesAtomic } from './files.js';
 import { type LoadedModel, type ModelJSON, modelFromJson, modelSchema } from './model-format.js';
 import {
   type HistoryFile,
@@ -50,8 +50,8 @@ export function checkRunFolder(dir: string, force: boolean): void {
 
 /** Make `dir` an empty folder for a new run, replacing the run it holds (after `checkRunFolder`). */
 export function openRunFolder(dir: string): void {
-  if (runFiles(dir) !== undefined) rmSync(dir, { recursive: true, force: true });
   try {
+    if (runFiles(dir) !== undefined) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw inWords(err, dir);
@@ -90,10 +90,24 @@ export function readCheckpoint(dir: string): Checkpoint {
 
 /** Remove the checkpoint of a finished run (its run files now say all it said). */
 export function removeCheckpoint(dir: string): void {
-  rmSync(join(dir, 'checkpoint.json'), { force: true });
+  const path = join(dir, 'checkpoint.json');
+  try {
+    rmSync(path, { force: true });
+  } catch (err) {
+    throw inWords(err, path);
+  }
 }
 
-/** Write the three files into `dir` as one unit (see `writeFilesAtomic`); extra files (a report) go with them. */
+/** Remove what a write into the run folder that failed could not clean up (see `removeLeftovers`). */
+export function removeRunLeftovers(dir: string): void {
+  removeLeftovers(join(dir, 'checkpoint.json'));
+  removeLeftovers(dir);
+}
+
+/**
+ * Write the three files into `dir` as one unit (see `writeFilesAtomic`); extra files (a report) go with them.
+ * summary.json comes last: a folder that has it has the others (a write cut short leaves an unfinished run).
+ */
 export function writeRunFolder(
   dir: string,
   run: { summary: object; history: HistoryFile; model: ModelJSON },
@@ -102,8 +116,8 @@ export function writeRunFolder(
   writeFilesAtomic(dir, {
     'history.json': runFileText.history(run.history),
     'model.json': runFileText.model(run.model),
-    'summary.json': runFileText.summary(run.summary),
     ...extra,
+    'summary.json': runFileText.summary(run.summary),
   });
 }
 

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { FileSystemError, fileSystemTrouble, inWords } from './files.js';
 import { checkedVersion, type Query, SqlRunStore } from './sql-run-store.js';
 import { migrationSteps, STORE_SCHEMA_VERSION } from './store-schema.js';
 
@@ -29,22 +30,29 @@ export class SqliteRunStore extends SqlRunStore {
     { readonly = false } = {},
   ) {
     super();
-    if (!readonly) mkdirSync(dirname(location), { recursive: true });
+    try {
+      if (!readonly) mkdirSync(dirname(location), { recursive: true });
+    } catch (err) {
+      throw inWords(err, dirname(location));
+    }
     try {
       this.db = new Database(location, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
     } catch (err) {
-      throw new Error(`${location}: cannot open the store: ${(err as Error).message}`);
+      throw storeError(err, location, `${location}: cannot open the store: ${(err as Error).message}`);
     }
     try {
       this.layout = checkedVersion(this.db.pragma('user_version', { simple: true }) as number, location);
+      if (!readonly) {
+        this.db.pragma('journal_mode = WAL');
+        // Every commit reaches the disk before it returns (an fsync of the WAL): a run the sweep counts as stored
+        // survives a crash of the machine, or a disk that fails and turns read-only (NORMAL could lose the last
+        // seconds of runs then). One fsync per run or claim costs milliseconds; a run takes far longer.
+        this.db.pragma('synchronous = FULL');
+        this.migrate();
+      }
     } catch (err) {
       this.db.close();
-      throw err;
-    }
-    if (!readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.migrate();
+      throw storeError(err, location);
     }
   }
 
@@ -73,7 +81,7 @@ export class SqliteRunStore extends SqlRunStore {
       }
       this.db.exec('COMMIT');
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      this.rollBack();
       throw err;
     }
     this.layout = STORE_SCHEMA_VERSION;
@@ -91,14 +99,30 @@ export class SqliteRunStore extends SqlRunStore {
         this.db.exec('COMMIT');
         return value;
       } catch (err) {
-        this.db.exec('ROLLBACK');
+        this.rollBack();
         throw err;
       }
     });
   }
 
+  /**
+   * End a failed transaction. SQLite may have rolled it back already (it does on a full disk or an I/O error), and
+   * a ROLLBACK then would fail and hide the error that matters; one that fails itself is left to SQLite too.
+   */
+  private rollBack(): void {
+    if (!this.db.inTransaction) return;
+    try {
+      this.db.exec('ROLLBACK');
+    } catch {
+      // the connection ends the transaction when it can (the first error is the one to report)
+    }
+  }
+
+  /** Run `work` after what is under way; an error of the disk or file comes out in words (`storeError`). */
   private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work);
+    const next = this.queue.then(work).catch((err: unknown) => {
+      throw storeError(err, this.location);
+    });
     this.queue = next.catch(() => {});
     return next;
   }
@@ -118,4 +142,24 @@ export class SqliteRunStore extends SqlRunStore {
     await this.queue;
     this.db.close();
   }
+}
+
+/**
+ * An SQLite error that the disk or the file system caused, in words naming the store, as a `FileSystemError` with
+ * the system's code, so that a sweep can say its stored runs are kept; any other error as it is (or as `other`).
+ * SQLite reports a full disk as SQLITE_FULL; a file system turned read-only, or a disk that fails, mostly as an
+ * I/O error without the reason, which the file system is then asked for.
+ */
+export function storeError(err: unknown, location: string, other?: string): Error {
+  if (err instanceof FileSystemError) return err;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (!/^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/.test(code))
+    return other !== undefined ? new Error(other) : (err as Error);
+  const trouble = code.startsWith('SQLITE_FULL') ? 'ENOSPC' : fileSystemTrouble(location);
+  if (trouble) return inWords({ code: trouble }, location);
+  if (code.startsWith('SQLITE_CANTOPEN')) return other !== undefined ? new Error(other) : (err as Error);
+  const what = code.startsWith('SQLITE_IOERR')
+    ? 'the disk failed to read or write the store (an input/output error)'
+    : 'the store cannot be written (a read-only file)';
+  return new FileSystemError(`${location}: ${what}; SQLite says: ${(err as Error).message}`, 'EIO');
 }

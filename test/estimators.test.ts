@@ -68,6 +68,9 @@ describe('the estimator shape', () => {
         seed: 3,
       },
     );
+    // where NP stops by classification, GD reports (and picks its step size by) classification errors too
+    const modular = networkAlgorithm('gd').optionsFor(getTask('modular-addition').defaults, {});
+    assert.equal((modular as { classification: boolean }).classification, true);
     const capped = networkAlgorithm('gd').optionsFor(task.defaults, { gdSteps: 700, lrs: [0.1, 0.2] });
     assert.deepEqual([(capped as { maxSteps: number }).maxSteps, (capped as { lrs: number[] }).lrs], [700, [0.1, 0.2]]);
     assert.throws(() => networkAlgorithm('sgd'), /'sgd' is not one of np, gradmax, tiny, random, gd/);

@@ -121,7 +121,8 @@ const gd: NetworkAlgorithm = {
       maxSteps: given.maxSteps ?? given.gdSteps,
       targetError: o.targetError,
       checkEvery: o.checkEvery,
-      classification: o.classification,
+      // a task NP stops by classification (modular addition, PVR) is scored by it in GD too
+      classification: o.classification || o.stopOn === 'classification',
       seed: o.seed,
     };
   },

@@ -180,7 +180,7 @@ export function compareContent(input: {
     `Generated from the committed runs of the grid \`${grid.name}\` (presets/${grid.name}.yaml): ${runs.length} of ` +
       `its ${grid.points} points have finished (the GD runs at NP's widths count once the NP run they match has), ` +
       `${cpuHours.toFixed(2)} h of CPU time in the ${timed.length} runs that recorded it (one run at a time, on a ` +
-      'shared and heavily loaded 2-core machine, where a run got a tenth of a core: wall time says little). ' +
+      "shared 2-core machine whose load varied, so wall time says little; the CPU column is the process's own). " +
       'What each strategy is and how the comparison is made: docs/growth-strategies.md; `neuron-pursuit compare` ' +
       'continues the grid.',
     '',

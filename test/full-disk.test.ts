@@ -15,7 +15,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { expandGrid, parseSweepConfig, pointKey } from '../src/experiments/config.js';
 import { readCheckpoint } from '../src/io/run-folder.js';
-import { CLI } from './helpers.js';
+import { CLI, TINY_GRID } from './helpers.js';
 
 /** A private mount namespace: root's own, or else one in a new user namespace (where a tmpfs, not ext4, mounts). */
 const UNSHARE = process.getuid?.() === 0 ? ['-m'] : ['-Urm'];
@@ -175,6 +175,20 @@ describe('a full disk or a read-only folder under train --out', { skip: noMounts
     return reference;
   };
 
+  /**
+   * What a fit stopped by its disk (the message of `errFile`) leaves, and what `--resume` then makes: one complete
+   * checkpoint of 1 to 4 iterations and nothing else, and after the resume the same run as on a disk with room.
+   */
+  async function assertStoppedThenResumed(dir: string, errFile: string, says: string, remedy: string): Promise<void> {
+    const kept = assertResumeAdvice(text(dir, errFile), says, remedy);
+    assert.ok(kept >= 1 && kept < 5, `${kept} iteration(s) kept`);
+    assertCheckpointOnly(join(dir, 'after'), kept);
+    assert.deepEqual(text(dir, 'disk.list').split('\n').filter(Boolean), ['run']);
+    assert.equal(code(dir, 'resume.code'), 0, text(dir, 'resume.err'));
+    const { code: exit, stderr } = await whole();
+    assert.equal(exit, 0, stderr);
+    assertSameRun(join(dir, 'final'), join(workspace, 'whole'));
+  }
   it('too small a tmpfs: one line, the last checkpoint kept whole; --resume once there is room', async () => {
     void whole();
     const dir = mkdtempSync(join(workspace, 'full-'));
@@ -190,18 +204,12 @@ describe('a full disk or a read-only folder under train --out', { skip: noMounts
       dir,
     );
     assert.equal(code(dir, 'full.code'), 1);
-    const kept = assertResumeAdvice(
-      text(dir, 'full.err'),
+    await assertStoppedThenResumed(
+      dir,
+      'full.err',
       'no space left on the device',
       'once there is room on the disk again',
     );
-    assert.ok(kept >= 1 && kept < 5, `${kept} iteration(s) kept`);
-    assertCheckpointOnly(join(dir, 'after'), kept);
-    assert.deepEqual(text(dir, 'disk.list').split('\n').filter(Boolean), ['run']);
-    assert.equal(code(dir, 'resume.code'), 0, text(dir, 'resume.err'));
-    const { code: exit, stderr } = await whole();
-    assert.equal(exit, 0, stderr);
-    assertSameRun(join(dir, 'final'), join(workspace, 'whole'));
   });
 
   it('a tmpfs turned read-only between two checkpoints: one line, the last kept; --resume once writable', async () => {
@@ -223,35 +231,20 @@ describe('a full disk or a read-only folder under train --out', { skip: noMounts
       dir,
     );
     assert.equal(code(dir, 'ro.code'), 1, `the run ended before the remount: ${text(dir, 'ro.err')}`);
-    const kept = assertResumeAdvice(
-      text(dir, 'ro.err'),
+    await assertStoppedThenResumed(
+      dir,
+      'ro.err',
       'the file system is read-only',
       'once the file system is writable again',
     );
-    assert.ok(kept >= 1 && kept < 5, `${kept} iteration(s) kept`);
-    assertCheckpointOnly(join(dir, 'after'), kept);
-    assert.deepEqual(text(dir, 'disk.list').split('\n').filter(Boolean), ['run']);
-    assert.equal(code(dir, 'resume.code'), 0, text(dir, 'resume.err'));
-    const { code: exit, stderr } = await whole();
-    assert.equal(exit, 0, stderr);
-    assertSameRun(join(dir, 'final'), join(workspace, 'whole'));
   });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // sweep --store
 
-/** 18 runs of a fraction of a second each (the grid of test/sweep-cli.test.ts). */
-const GRID = `
-name: tiny
-tasks: [demo, {name: hypersphere-f1, samples: [40]}]
-samples: [30, 50]
-testSamples: 50
-seeds: 2
-algorithms: [np, gd]
-np: {options: {maxIterations: 2, gdSteps: 500, restarts: 3, pgaSteps: 100}}
-gd: {lrs: [0.1, 0.3], maxSteps: 500, width: 8, radius: 0.3}
-`;
+/** Runs of a fraction of a second each. */
+const GRID = TINY_GRID;
 const GRID_KEYS = expandGrid(parseSweepConfig(GRID, 'grid.yaml')).map(pointKey).sort();
 const SWEEP = '"$NODE" "$CLI" sweep grid.yaml --store disk/s.sqlite --workers 2';
 

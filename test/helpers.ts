@@ -80,3 +80,15 @@ export function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>
   }
   return diff / Math.max(scale, 1e-300);
 }
+
+/** A sweep file of 18 grid points whose runs take a fraction of a second each (sweep and store tests). */
+export const TINY_GRID = `
+name: tiny
+tasks: [demo, {name: hypersphere-f1, samples: [40]}]
+samples: [30, 50]
+testSamples: 50
+seeds: 2
+algorithms: [np, gd]
+np: {options: {maxIterations: 2, gdSteps: 500, restarts: 3, pgaSteps: 100}}
+gd: {lrs: [0.1, 0.3], maxSteps: 500, width: 8, radius: 0.3}
+`;

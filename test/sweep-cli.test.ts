@@ -5,23 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, runCli } from './helpers.js';
+import { CLI, runCli, TINY_GRID } from './helpers.js';
 import Database from 'better-sqlite3';
 import { expandGrid, parseSweepConfig, pointKey } from '../src/experiments/config.js';
 
 const run = runCli;
 
-// Cheap grid: every run takes a fraction of a second.
-const TINY = `
-name: tiny
-tasks: [demo, {name: hypersphere-f1, samples: [40]}]
-samples: [30, 50]
-testSamples: 50
-seeds: 2
-algorithms: [np, gd]
-np: {options: {maxIterations: 2, gdSteps: 500, restarts: 3, pgaSteps: 100}}
-gd: {lrs: [0.1, 0.3], maxSteps: 500, width: 8, radius: 0.3}
-`;
+const TINY = TINY_GRID;
 
 function workspace(grid = TINY): string {
   const dir = mkdtempSync(join(tmpdir(), 'np-sweep-'));

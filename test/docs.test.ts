@@ -101,6 +101,22 @@ describe('the documentation', () => {
     }
   });
 
+  it("quotes the reproduction's verdicts and its size as REPRODUCTION.md (generated) states them", () => {
+    const readme = text('README.md').replace(/\s+/g, ' ');
+    const page = text('results/paper/REPRODUCTION.md');
+    const header = page.match(
+      /(\d+) of its (\d+) points have finished, ([\d.]+) h of CPU time .* Verdicts: (\d+) ✓, (\d+) ✗, (\d+) inconclusive/,
+    );
+    assert.ok(header, 'REPRODUCTION.md states its runs, CPU time and verdicts');
+    const [, finished, , hours, holds, fails, open] = header;
+    const quoted = readme.match(
+      /full grid \((\d+) runs, .*?([\d.]+) h of CPU time.*?\*\*(\d+) of the paper's (\d+) claims hold and (\d+) do not\*\*/,
+    );
+    assert.ok(quoted, "README.md states the reproduction's answer");
+    const total = Number(holds) + Number(fails) + Number(open);
+    assert.deepEqual(quoted.slice(1), [finished, hours, holds, String(total), fails]);
+  });
+
   it('links only to files and headings that exist', () => {
     const broken: string[] = [];
     let checked = 0;

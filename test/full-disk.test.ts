@@ -15,7 +15,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { expandGrid, parseSweepConfig, pointKey } from '../src/experiments/config.js';
 import { readCheckpoint } from '../src/io/run-folder.js';
-import { CLI, TINY_GRID } from './helpers.js';
+import { CLI, TINY_GRID, timelessHistory } from './helpers.js';
 
 /** A private mount namespace: root's own, or else one in a new user namespace (where a tmpfs, not ext4, mounts). */
 const UNSHARE = process.getuid?.() === 0 ? ['-m'] : ['-Urm'];
@@ -122,12 +122,6 @@ const TRAIN = [
   '--quiet',
 ];
 const TRAIN_ARGS = TRAIN.join(' ');
-
-/** The history without wall-clock times, as written. */
-function timelessHistory(dir: string): unknown {
-  const { history, ...rest } = JSON.parse(text(dir, 'history.json'));
-  return { ...rest, history: history.map(({ seconds: _s, ...r }: { seconds: number }) => r) };
-}
 
 function timelessSummary(dir: string): unknown {
   const { seconds: _s, ...rest } = JSON.parse(text(dir, 'summary.json'));

@@ -1,5 +1,7 @@
 /** Small shared helpers for the tests. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Matrix, zeros } from '../src/linalg/matrix.js';
 import type { Rng } from '../src/linalg/rng.js';
@@ -92,3 +94,9 @@ algorithms: [np, gd]
 np: {options: {maxIterations: 2, gdSteps: 500, restarts: 3, pgaSteps: 100}}
 gd: {lrs: [0.1, 0.3], maxSteps: 500, width: 8, radius: 0.3}
 `;
+
+/** A run folder's history.json without its wall-clock times: what two runs of the same fit share bit for bit. */
+export function timelessHistory(dir: string): unknown {
+  const { history, ...rest } = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'));
+  return { ...rest, history: history.map(({ seconds: _s, ...r }: { seconds: number }) => r) };
+}

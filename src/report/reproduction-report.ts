@@ -201,12 +201,15 @@ function markdown(
     `This page checks the claims of Kumar & Haupt's *Neuron Pursuit* paper against runs of this implementation. ` +
       `It is generated from the committed runs of the grid \`${input.grid.name}\`: ${runs.length} of its ` +
       `${input.grid.points} points have finished, ${hours(cpu)} of CPU time in all (one core per run). ` +
-      `Verdicts: ${count('✓')} ✓, ${count('✗')} ✗, ${count('inconclusive')} inconclusive. A claim whose cells ` +
-      `have fewer seeds than the grid asks (${seedsInWords(settings)}; ${settings.algorithmicSeeds} for modular ` +
-      'addition and PVR) ' +
-      `is inconclusive until they finish (its verdict cell says what the rule gives on the seeds so far)` +
-      `${soFar('✓') + soFar('✗') > 0 ? `: so far ${soFar('✓')} ✓ and ${soFar('✗')} ✗` : ''}; ` +
-      `${reproduce('')} continues the grid.`,
+      `Verdicts: ${count('✓')} ✓, ${count('✗')} ✗, ${count('inconclusive')} inconclusive. ` +
+      (runs.length >= input.grid.points && count('inconclusive') === 0
+        ? `Every cell has the seeds the grid asks (${seedsInWords(settings)}; ${settings.algorithmicSeeds} for ` +
+          'modular addition and PVR).'
+        : `A claim whose cells have fewer seeds than the grid asks (${seedsInWords(settings)}; ` +
+          `${settings.algorithmicSeeds} for modular addition and PVR) ` +
+          `is inconclusive until they finish (its verdict cell says what the rule gives on the seeds so far)` +
+          `${soFar('✓') + soFar('✗') > 0 ? `: so far ${soFar('✓')} ✓ and ${soFar('✗')} ✗` : ''}; ` +
+          `${reproduce('')} continues the grid.`),
   );
   out.push('');
   out.push('## Claims');

@@ -192,6 +192,7 @@ function markdown(
       : ` --grid ${input.grid.name} --results ${results}`;
   const reproduce = (mode: string) => `\`neuron-pursuit reproduce${mode}${flags}\``;
   const cpu = runs.reduce((s, r) => s + r.result!.seconds, 0);
+  const seedsAsked = `(${seedsInWords(settings)}; ${settings.algorithmicSeeds} for modular addition and PVR)`;
   const out: string[] = [];
   out.push('# Reproducing the paper: measured verdicts');
   out.push('');
@@ -203,10 +204,8 @@ function markdown(
       `${input.grid.points} points have finished, ${hours(cpu)} of CPU time in all (one core per run). ` +
       `Verdicts: ${count('✓')} ✓, ${count('✗')} ✗, ${count('inconclusive')} inconclusive. ` +
       (runs.length >= input.grid.points && count('inconclusive') === 0
-        ? `Every cell has the seeds the grid asks (${seedsInWords(settings)}; ${settings.algorithmicSeeds} for ` +
-          'modular addition and PVR).'
-        : `A claim whose cells have fewer seeds than the grid asks (${seedsInWords(settings)}; ` +
-          `${settings.algorithmicSeeds} for modular addition and PVR) ` +
+        ? `Every cell has the seeds the grid asks ${seedsAsked}.`
+        : `A claim whose cells have fewer seeds than the grid asks ${seedsAsked} ` +
           `is inconclusive until they finish (its verdict cell says what the rule gives on the seeds so far)` +
           `${soFar('✓') + soFar('✗') > 0 ? `: so far ${soFar('✓')} ✓ and ${soFar('✗')} ✗` : ''}; ` +
           `${reproduce('')} continues the grid.`),

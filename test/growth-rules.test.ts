@@ -12,7 +12,6 @@ import type { Network } from '../src/model/network.js';
 import { FittedNeuronPursuit, NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
 import type { GrowthContext } from '../src/pursuit/growth-rule.js';
 import { GROWTH_RULES, growthRule } from '../src/pursuit/growth-rules.js';
-import type { IterationRecord } from '../src/pursuit/history.js';
 import { resolveOptions } from '../src/pursuit/options.js';
 import { gradMaxDirections, gradmaxRule, zeroFanIn } from '../src/pursuit/rules/gradmax.js';
 import { layerOutputs, layerStatistics } from '../src/pursuit/rules/layer-statistics.js';
@@ -20,7 +19,7 @@ import { randomDirection } from '../src/pursuit/rules/random.js';
 import { bottleneck, tinyNeuron, tinyRule } from '../src/pursuit/rules/tiny.js';
 import { taskByName } from '../src/experiments/data-tasks.js';
 import { TASK_NAMES, getTask } from '../src/tasks/tasks.js';
-import { gaussianMatrix, randomNetwork, relDiff } from './helpers.js';
+import { gaussianMatrix, randomNetwork, relDiff, withoutTimes } from './helpers.js';
 
 const rng = new Rng(7, 'growth-rules-test');
 const X = gaussianMatrix(150, 6, rng);
@@ -190,8 +189,6 @@ describe('random growth', () => {
   });
 });
 
-const timeless = (h: IterationRecord[]) => h.map(({ seconds: _s, ...r }) => r);
-
 describe('every growth rule fits every task', () => {
   const tasks = [...TASK_NAMES.map(getTask), taskByName('csv:diabetes')];
   for (const rule of GROWTH_RULES.filter((r) => r !== 'np')) {
@@ -215,7 +212,7 @@ describe('every growth rule fits every task', () => {
           second = fit();
         assert.equal(first.algorithm, rule);
         assert.ok(first.history.length >= 1, `${task.name}: no iteration`);
-        assert.deepEqual(timeless(second.history), timeless(first.history), `${task.name}: not deterministic`);
+        assert.deepEqual(withoutTimes(second.history), withoutTimes(first.history), `${task.name}: not deterministic`);
         if (first.history.length >= 2) assert.equal(first.history[1]!.layers.length, 1, `${task.name}: one neuron`);
         const back = FittedNeuronPursuit.fromJSON(JSON.parse(JSON.stringify(first.toJSON())));
         assert.equal(back.algorithm, rule);

@@ -95,8 +95,13 @@ np: {options: {maxIterations: 2, gdSteps: 500, restarts: 3, pgaSteps: 100}}
 gd: {lrs: [0.1, 0.3], maxSteps: 500, width: 8, radius: 0.3}
 `;
 
-/** A run folder's history.json without its wall-clock times: what two runs of the same fit share bit for bit. */
+/** A fit's history without its wall-clock times: what two runs of the same fit share bit for bit. */
+export function withoutTimes<R extends { seconds: number }>(history: readonly R[]): Omit<R, 'seconds'>[] {
+  return history.map(({ seconds: _s, ...rest }) => rest);
+}
+
+/** A run folder's history.json, its history without wall-clock times. */
 export function timelessHistory(dir: string): unknown {
   const { history, ...rest } = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'));
-  return { ...rest, history: history.map(({ seconds: _s, ...r }: { seconds: number }) => r) };
+  return { ...rest, history: withoutTimes(history) };
 }

@@ -17,6 +17,7 @@ import { makeActivation } from '../src/model/activation.js';
 import { Network } from '../src/model/network.js';
 import { gradientDescent } from '../src/optim/gradient-descent.js';
 import { GOLDEN_CASES, goldenFit } from './golden-cases.js';
+import { withoutTimes } from './helpers.js';
 
 function gaussian(count: number, rng: Rng): Float64Array {
   const a = new Float64Array(count);
@@ -306,7 +307,7 @@ describe('the native, wasm and ts backends', () => {
       try {
         const fitted = goldenFit(GOLDEN_CASES[0]);
         return {
-          history: fitted.history.map(({ seconds: _seconds, ...rest }) => rest),
+          history: withoutTimes(fitted.history),
           params: Array.from(fitted.network.params),
         };
       } finally {

@@ -4,18 +4,14 @@ import { Rng } from '../src/linalg/rng.js';
 import { matrix, zeros } from '../src/linalg/matrix.js';
 import { DataError } from '../src/estimators/estimator.js';
 import { NeuronPursuit } from '../src/pursuit/neuron-pursuit.js';
-import type { IterationRecord, PursuitEvent } from '../src/pursuit/history.js';
+import type { PursuitEvent } from '../src/pursuit/history.js';
 import { getTask } from '../src/tasks/tasks.js';
 import { Network } from '../src/model/network.js';
 import { relativeError } from '../src/model/metrics.js';
-import { gaussianMatrix } from './helpers.js';
+import { gaussianMatrix, withoutTimes } from './helpers.js';
 
 const demo = getTask('demo');
 const demoData = demo.generate(500, 10_000, new Rng(0, 'data/demo'));
-
-function withoutTimes(history: IterationRecord[]): Omit<IterationRecord, 'seconds'>[] {
-  return history.map(({ seconds: _s, ...rest }) => rest);
-}
 
 describe('NeuronPursuit', () => {
   it('recovers the demo target: test error < 1e-2 within 4 iterations, iteration 2 grows layer 1', () => {

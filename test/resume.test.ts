@@ -3,17 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { modelFromJson, modelToJson } from '../src/io/model-format.js';
 import { Rng } from '../src/linalg/rng.js';
-import type { IterationRecord } from '../src/pursuit/history.js';
 import { NeuronPursuit, type PursuitState } from '../src/pursuit/neuron-pursuit.js';
 import { getTask } from '../src/tasks/tasks.js';
+import { withoutTimes } from './helpers.js';
 
 const task = getTask('hypercube-f1');
 const { train, test } = task.generate(200, 200, new Rng(0, 'data/hypercube-f1'));
 const options = { ...task.defaults, maxIterations: 4, restarts: 6, pgaSteps: 300, gdSteps: 3000, seed: 2 };
 const extras = { testX: test.X, testY: test.Y };
-
-/** The history without the wall-clock times. */
-const timeless = (history: IterationRecord[]) => history.map(({ seconds: _s, ...rest }) => rest);
 
 /** A state as a checkpoint file keeps it: through JSON. */
 function throughJson(state: PursuitState): PursuitState {
@@ -39,7 +36,11 @@ describe('resuming a fit', () => {
   it('continues from any iteration, through JSON, to the same history and weights bit for bit', () => {
     for (const state of states.slice(0, -1)) {
       const resumed = new NeuronPursuit(options).fit(train.X, train.Y, { ...extras, resume: throughJson(state) });
-      assert.deepEqual(timeless(resumed.history), timeless(whole.history), `from iteration ${state.history.length}`);
+      assert.deepEqual(
+        withoutTimes(resumed.history),
+        withoutTimes(whole.history),
+        `from iteration ${state.history.length}`,
+      );
       assert.deepEqual(Array.from(resumed.network.params), Array.from(whole.network.params));
       assert.deepEqual([resumed.stopReason, resumed.stopMessage], [whole.stopReason, whole.stopMessage]);
     }
